@@ -1,0 +1,72 @@
+"""dualgrad: automatic differentiation on NumPy, PyTorch style and TensorFlow style.
+
+The public API, re-exported; nothing is defined here.
+
+>>> import dualgrad as dg
+>>> x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+
+from dualgrad import ops  # noqa: F401  (registers every op)
+from dualgrad._tensor import Tensor
+from dualgrad._device import Size, device
+from dualgrad._dtypes import (
+    bool_,
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from dualgrad._engine import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from dualgrad._creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from dualgrad._functions import *  # noqa: F403
+from dualgrad._functions import __all__ as _function_names
+from dualgrad import autograd, nn  # noqa: E402
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "Size", "device", "autograd", "nn",
+    "bool_", "complex64", "complex128", "float16", "float32", "float64", "int8", "int16",
+    "int32", "int64", "uint8",
+    "enable_grad", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
+    "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
+    "randn_like", "tensor", "zeros", "zeros_like",
+    *_function_names,
+]

@@ -1,0 +1,208 @@
+"""Module-level functions (``dg.sin(x)``, ``dg.matmul(a, b)``, ...): thin wrappers that turn
+their arguments into tensors and call the Tensor method of the same name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+from dualgrad._tensor import Tensor, apply
+from dualgrad.ops import linalg as L
+from dualgrad.ops import nn as N
+from dualgrad.ops import shape as S
+
+__all__ = [
+    "abs", "add", "sub", "mul", "div", "neg", "pow", "exp", "expm1", "log", "log1p", "sqrt",
+    "rsqrt", "square", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "erf",
+    "sign", "maximum", "minimum", "clamp", "clip", "where", "sum", "mean", "prod", "max", "min",
+    "amax", "amin", "argmax", "argmin", "var", "std", "norm", "logsumexp", "cumsum", "matmul",
+    "mm", "mv", "dot", "outer", "einsum", "transpose", "t", "permute", "reshape", "flatten",
+    "squeeze", "unsqueeze", "cat", "concat", "stack", "split", "chunk", "flip", "softmax",
+    "log_softmax", "detach", "numel", "allclose", "equal", "isnan", "inverse", "det", "solve",
+    "broadcast_to", "is_tensor", "unbind",
+]
+
+
+def _t(x: Any) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x)
+
+
+def _method(name: str, doc: str) -> Any:
+    def fn(input: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(_t(input), name)(*args, **kwargs)
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+abs = _method("abs", "Absolute value, elementwise.")
+neg = _method("__neg__", "Negation, elementwise.")
+exp = _method("exp", "Exponential, elementwise.")
+expm1 = _method("expm1", "``exp(x) - 1``, elementwise.")
+log = _method("log", "Natural logarithm, elementwise.")
+log1p = _method("log1p", "``log(1 + x)``, elementwise.")
+sqrt = _method("sqrt", "Square root, elementwise.")
+rsqrt = _method("rsqrt", "``1 / sqrt(x)``, elementwise.")
+square = _method("square", "``x * x``, elementwise.")
+reciprocal = _method("reciprocal", "``1 / x``, elementwise.")
+sin = _method("sin", "Sine, elementwise.")
+cos = _method("cos", "Cosine, elementwise.")
+tan = _method("tan", "Tangent, elementwise.")
+tanh = _method("tanh", "Hyperbolic tangent, elementwise.")
+sigmoid = _method("sigmoid", "Logistic sigmoid, elementwise.")
+relu = _method("relu", "``max(x, 0)``, elementwise.")
+erf = _method("erf", "Error function, elementwise.")
+sign = _method("sign", "Sign, elementwise (zero gradient).")
+clamp = _method("clamp", "Limit values to ``[min, max]``.")
+clip = clamp
+sum = _method("sum", "Sum of all elements, or over ``dim``.")
+mean = _method("mean", "Mean of all elements, or over ``dim``.")
+prod = _method("prod", "Product of all elements, or over ``dim``.")
+amax = _method("amax", "Largest values over ``dim``.")
+amin = _method("amin", "Smallest values over ``dim``.")
+argmax = _method("argmax", "Index of the largest value.")
+argmin = _method("argmin", "Index of the smallest value.")
+var = _method("var", "Variance (unbiased by default).")
+std = _method("std", "Standard deviation (unbiased by default).")
+logsumexp = _method("logsumexp", "``log(sum(exp(x)))`` over ``dim``, stably.")
+cumsum = _method("cumsum", "Cumulative sum along ``dim``.")
+mm = _method("mm", "Product of two matrices.")
+mv = _method("mv", "Matrix-vector product.")
+dot = _method("dot", "Inner product of two 1-D tensors.")
+outer = _method("outer", "Outer product of two 1-D tensors.")
+transpose = _method("transpose", "Swap two dimensions.")
+t = _method("t", "Transpose of a matrix.")
+permute = _method("permute", "Reorder the dimensions.")
+reshape = _method("reshape", "The same values in a new shape.")
+flatten = _method("flatten", "Merge dimensions into one.")
+squeeze = _method("squeeze", "Remove dimensions of size 1.")
+unsqueeze = _method("unsqueeze", "Insert a dimension of size 1.")
+split = _method("split", "Split into pieces along ``dim``.")
+chunk = _method("chunk", "Split into ``chunks`` pieces along ``dim``.")
+unbind = _method("unbind", "The slices along ``dim``.")
+flip = _method("flip", "Reverse the order along ``dims``.")
+softmax = _method("softmax", "Softmax along ``dim``.")
+log_softmax = _method("log_softmax", "Log-softmax along ``dim``.")
+detach = _method("detach", "A tensor cut from the graph.")
+numel = _method("numel", "Number of elements.")
+isnan = _method("isnan", "Elementwise NaN test.")
+broadcast_to = _method("broadcast_to", "Broadcast to a shape.")
+equal = _method("equal", "True if shapes and values are equal.")
+allclose = _method("allclose", "True if all values are close.")
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input + alpha * other``."""
+    return _t(input).add(other, alpha=alpha)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input - alpha * other``."""
+    return _t(input).sub(other, alpha=alpha)
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    """``input * other``."""
+    return _t(input) * other if isinstance(input, Tensor) or not isinstance(other, Tensor) \
+        else other * input
+
+
+def div(input: Any, other: Any) -> Tensor:
+    """``input / other``."""
+    return _t(input) / other
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    """``input ** exponent``; a number base with a tensor exponent works too."""
+    if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
+        return input ** exponent
+    return _t(input) ** exponent
+
+
+def maximum(input: Any, other: Any) -> Tensor:
+    """Elementwise maximum."""
+    return _t(input).maximum(_t(other))
+
+
+def minimum(input: Any, other: Any) -> Tensor:
+    """Elementwise minimum."""
+    return _t(input).minimum(_t(other))
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other``."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    return x.where(condition, other)
+
+
+def max(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Largest value; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
+    return _t(input).max(dim, keepdim)
+
+
+def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    """Smallest value; with ``dim``, ``(values, indices)``; with a tensor, elementwise."""
+    return _t(input).min(dim, keepdim)
+
+
+def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Vector norm (``p`` = 1, 2, inf, ...)."""
+    return _t(input).norm(p, dim, keepdim)
+
+
+def matmul(input: Any, other: Any) -> Tensor:
+    """Matrix product (1-D, 2-D and batched)."""
+    return L.matmul_any(_t(input), _t(other))
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation (``torch.einsum``), differentiable in every operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return L.einsum(equation, *[_t(o) for o in operands])
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    ts = [_t(x) for x in tensors]
+    if not ts:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    return apply(S.cat, tuple(ts), {"axis": dim})
+
+
+concat = cat
+
+
+def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
+    """Join tensors along a new dimension."""
+    ts = [_t(x) for x in tensors]
+    shapes = {x.shape for x in ts}
+    if len(shapes) > 1:
+        raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                           f"{[list(s) for s in (ts[0].shape, ts[1].shape)]}")
+    return apply(S.stack, tuple(ts), {"axis": dim})
+
+
+def inverse(input: Any) -> Tensor:
+    """Matrix inverse."""
+    return apply(L.inv, (_t(input),), {})
+
+
+def det(input: Any) -> Tensor:
+    """Determinant."""
+    return apply(L.det, (_t(input),), {})
+
+
+def solve(A: Any, B: Any) -> Tensor:
+    """Solution ``X`` of ``A @ X = B``."""
+    return apply(L.solve, (_t(A), _t(B)), {})
+
+
+def is_tensor(obj: Any) -> bool:
+    """True for dualgrad tensors."""
+    return isinstance(obj, Tensor)

@@ -1,0 +1,190 @@
+"""The op registry: the one place where an op and its derivative are declared.
+
+An op is declared once with :func:`defop`: a name, a forward NumPy (or SciPy) function, and
+one vector-Jacobian-product rule per positional array input.
+
+The rule contract
+-----------------
+1. A rule is called as ``rule(g, ans, *inputs, **params)``: ``g`` is the cotangent (shaped like
+   ``ans``), ``ans`` the forward output, ``inputs`` the forward's positional inputs and
+   ``params`` its static keyword-only parameters (hashable: tuples, not lists).
+2. It returns the *mathematical* VJP, or ``None`` for a zero gradient. The result may have the
+   broadcast shape: the engine (``_engine.sum_to``) reduces it to the input's shape and casts
+   it to the input's dtype. A rule never unbroadcasts, casts, accumulates, or mutates ``g`` or
+   the inputs.
+3. A rule uses only ``np.*`` calls and arithmetic operators that have a registered op. The same
+   rule then runs on ``ndarray`` (the fast first-order path) and on ``Tensor`` (with
+   ``create_graph=True``, nested tapes or ``hessian``), where it is recorded in turn, so every
+   derivative is differentiable again.
+4. One-line rules may be lambdas; longer ones are module-level functions ``_<op>_vjp...``.
+
+``NONDIFF`` marks an input that can never carry a gradient (indices, masks); asking for its
+gradient raises instead of silently returning zero.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["NONDIFF", "Op", "REGISTRY", "NUMPY_IMPLS", "defop", "implements", "grad_fn_name_for"]
+
+
+class _NonDiff:
+    """Sentinel type for inputs that can never carry a gradient."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NONDIFF"
+
+
+NONDIFF = _NonDiff()
+
+VJPRule = Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Op:
+    """A registered differentiable operation.
+
+    Attributes
+    ----------
+    name:
+        Registry key, used in errors (``"mul"``).
+    forward:
+        The NumPy callable computing the value from arrays.
+    vjp:
+        One rule (or ``NONDIFF``) per positional array input.
+    grad_fn_name:
+        The name ``grad_fn`` shows, following PyTorch (``"MulBackward0"``).
+    save_inputs, save_ans:
+        Whether the rules read the inputs / the output; what is not read is not kept alive.
+    view:
+        The output may share memory with the first input (reshape, transpose, indexing):
+        the two then share a version counter, as in PyTorch.
+    differentiable_output:
+        False for ops whose output never carries a gradient (comparisons, argmax).
+    variadic:
+        Any number of array inputs (``cat``, ``stack``): ``vjp`` holds one rule, called as
+        ``rule(i, g, ans, *inputs, **params)`` for input ``i``.
+    """
+
+    name: str
+    forward: Callable[..., Any]
+    vjp: tuple[VJPRule | _NonDiff, ...]
+    grad_fn_name: str
+    save_inputs: bool = True
+    save_ans: bool = False
+    view: bool = False
+    differentiable_output: bool = True
+    variadic: bool = False
+    numpy: tuple[Callable[..., Any], ...] = field(default=())
+    doc: str = ""
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        """Apply the op to tensors, arrays or Python numbers, recording it when needed."""
+        return _apply(self, args, params)
+
+    def __repr__(self) -> str:
+        return f"<Op {self.name}>"
+
+
+REGISTRY: dict[str, Op] = {}
+# NumPy callable -> what serves it for Tensors: a registered Op (same signature as the NumPy
+# function) or a small adapter that translates NumPy's signature into registered-op calls.
+NUMPY_IMPLS: dict[Any, Callable[..., Any]] = {}
+
+# Filled in by ``_tensor`` at import: the single function that runs an op on tensors.
+_apply: Callable[[Op, tuple, dict], Any] = None  # type: ignore[assignment]
+
+
+def grad_fn_name_for(name: str) -> str:
+    """PyTorch's node name for an op name: ``"log_softmax"`` -> ``"LogSoftmaxBackward0"``."""
+    camel = "".join(part[:1].upper() + part[1:] for part in re.split(r"_+", name) if part)
+    return f"{camel}Backward0"
+
+
+def defop(
+    name: str,
+    forward: Callable[..., Any],
+    vjp: Iterable[VJPRule | _NonDiff],
+    *,
+    grad_fn_name: str | None = None,
+    save_inputs: bool = True,
+    save_ans: bool = False,
+    view: bool = False,
+    differentiable_output: bool = True,
+    variadic: bool = False,
+    numpy: Iterable[Callable[..., Any]] = (),
+    doc: str = "",
+) -> Op:
+    """Declare an op and put it in the registry.
+
+    Parameters
+    ----------
+    name:
+        Unique registry key.
+    forward:
+        Called as ``forward(*arrays, **params)`` on NumPy arrays.
+    vjp:
+        One rule per positional input, see the module docstring for the contract.
+    grad_fn_name:
+        Override of the derived ``CamelCaseBackward0`` name.
+    save_inputs, save_ans:
+        Which values the rules read (the others are passed as ``None``).
+    view, differentiable_output, variadic:
+        See :class:`Op`.
+    numpy:
+        NumPy callables (``np.sin``) that this op serves when they meet a Tensor through
+        ``__array_ufunc__`` / ``__array_function__``.
+
+    Returns
+    -------
+    Op
+        The registered op; calling it applies it to tensors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dualgrad._registry import defop
+    >>> cube = defop("example_cube", lambda x: x ** 3, vjp=(lambda g, ans, x: g * 3 * x * x,))
+    >>> cube.grad_fn_name
+    'ExampleCubeBackward0'
+    """
+    if name in REGISTRY:
+        raise ValueError(f"an op named {name!r} is already registered")
+    op = Op(
+        name=name,
+        forward=forward,
+        vjp=tuple(vjp),
+        grad_fn_name=grad_fn_name or grad_fn_name_for(name),
+        save_inputs=save_inputs,
+        save_ans=save_ans,
+        view=view,
+        differentiable_output=differentiable_output,
+        variadic=variadic,
+        numpy=tuple(numpy),
+        doc=doc,
+    )
+    REGISTRY[name] = op
+    for fn in op.numpy:
+        NUMPY_IMPLS.setdefault(fn, op)
+    return op
+
+
+def implements(*numpy_functions: Callable[..., Any]) -> Callable[[Callable], Callable]:
+    """Decorator: let ``impl`` serve ``numpy_functions`` when they are called on a Tensor.
+
+    ``impl`` takes the NumPy function's own signature and calls registered ops, so
+    ``np.sum(t, axis=0)`` records ``SumBackward1`` like ``t.sum(0)`` does.
+    """
+
+    def register(impl: Callable) -> Callable:
+        for fn in numpy_functions:
+            NUMPY_IMPLS[fn] = impl
+        return impl
+
+    return register

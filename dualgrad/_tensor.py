@@ -1,0 +1,1228 @@
+"""``Tensor``: the user-facing value. Operators and methods call registered ops; no derivative
+math and no graph walking live here (that is the registry's and the engine's job)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from dualgrad import _dtypes, _engine, _registry
+from dualgrad._device import Size, check_device, device
+from dualgrad._registry import NUMPY_IMPLS, Op
+from dualgrad.ops import elementwise as E
+from dualgrad.ops import linalg as L
+from dualgrad.ops import nn as N
+from dualgrad.ops import reduce as R
+from dualgrad.ops import shape as S
+
+__all__ = ["Tensor", "apply", "as_tensor_arg"]
+
+_NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more informations."
+)
+_ERR_INT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
+_ERR_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
+
+
+def apply(op: Op, args: tuple, params: dict) -> Tensor:
+    """Run ``op`` on tensors, arrays or numbers and record it when a gradient is needed."""
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    out = op.forward(*arrays, **params)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    result = Tensor.__new__(Tensor)
+    result._data = out
+    result._node = None
+    result._requires_grad = False
+    result._grad = None
+    result._hooks = None
+    result._vc = args[0]._vc if op.view and isinstance(args[0], Tensor) else [0]
+    _engine.record(op, args, params, result)
+    return result
+
+
+_registry._apply = apply
+
+
+def _binary(op: Op, x: Any, y: Any) -> Tensor:
+    """Apply a binary op after PyTorch's type promotion (NumPy's differs for mixed kinds)."""
+    if isinstance(y, Tensor):
+        if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
+            x, y = _promote_pair(x, y)
+    elif isinstance(y, float):
+        if x._data.dtype.kind in "biu":
+            x = x.to(_dtypes.default_float)
+    elif isinstance(y, np.ndarray):
+        y = Tensor(y)
+        if x._data.dtype != y._data.dtype:
+            x, y = _promote_pair(x, y)
+    elif not isinstance(y, (int, complex, np.generic)):
+        return NotImplemented
+    return apply(op, (x, y), {})
+
+
+def _promote_pair(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    dims, zeros = [], []
+    for t in (x, y):
+        (dims if t._data.ndim else zeros).append(t._data.dtype)
+    target = _dtypes.result_dtype(dims, zeros)
+    if x._data.dtype != target:
+        x = x.to(target)
+    if y._data.dtype != target:
+        y = y.to(target)
+    return x, y
+
+
+def as_tensor_arg(value: Any) -> Any:
+    """Leave tensors and Python numbers alone; make arrays and lists Tensors."""
+    if isinstance(value, (Tensor, int, float, bool)):
+        return value
+    return Tensor(value)
+
+
+def _dim_arg(dim: Any) -> Any:
+    if isinstance(dim, list):
+        return tuple(dim)
+    return dim
+
+
+class Tensor:
+    """An n-dimensional array that records the operations done on it.
+
+    Create tensors with :func:`dualgrad.tensor` and the other factories. A floating tensor
+    created with ``requires_grad=True`` is a *leaf*: operations on it build a graph, and
+    ``backward()`` on a result adds the gradient into the leaf's ``.grad``.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> x = dg.tensor(2.0, requires_grad=True)
+    >>> y = 2 * x ** 4 + x ** 3 + 3 * x ** 2 + 5 * x + 1
+    >>> y
+    tensor(63., grad_fn=<AddBackward0>)
+    >>> y.backward()
+    >>> x.grad
+    tensor(93.)
+    """
+
+    __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_hooks", "_vc", "__weakref__")
+    __array_priority__ = 1000
+    # Tensors hash by identity (== is elementwise), as PyTorch's do.
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any = (), *, dtype: Any = None, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data._data
+        arr = np.asarray(data, dtype=_dtypes.as_dtype(dtype) if dtype is not None else None)
+        if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.ndarray):
+            arr = arr.astype(_dtypes.default_float)
+        self._init(arr, None)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, data: np.ndarray, node: Any) -> None:
+        self._data = data
+        self._node = node
+        self._requires_grad = False
+        self._grad = None
+        self._hooks = None
+        self._vc = [0]
+
+    @classmethod
+    def _make(cls, data: np.ndarray) -> Tensor:
+        t = cls.__new__(cls)
+        t._init(data, None)
+        return t
+
+    # --- autograd attributes ---------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        """True if gradients flow to this tensor (a leaf that asked, or a recorded result)."""
+        return self._requires_grad or self._node is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; returns ``self``.
+
+        Raises
+        ------
+        RuntimeError
+            For integer tensors, and for non-leaf tensors asked to stop requiring grad.
+        """
+        if self._node is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach()."
+                )
+            return self
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(_ERR_INT_GRAD)
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> _engine.Node | None:
+        """The recorded node that produced this tensor (None for leaves)."""
+        return self._node
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (leaves, or non-leaves after ``retain_grad()``)."""
+        if self._node is not None and self._node.retained is None and self._grad is None:
+            warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf on which ``retain_grad()`` was called."""
+        return self._node is not None and self._node.retained is not None
+
+    def retain_grad(self) -> None:
+        """Make ``backward()`` fill ``.grad`` of this non-leaf tensor too."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._node is not None:
+            _engine.retain(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle whose
+        ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is not None:
+            if self._node.pre_hooks is None:
+                self._node.pre_hooks = {}
+            hooks = self._node.pre_hooks
+        else:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        return _HookHandle(hooks, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Sequence[Tensor] | Tensor | None = None
+                 ) -> None:
+        """Compute the gradient of this tensor with respect to the graph's leaves.
+
+        Gradients are *added* into ``.grad`` of every leaf that requires grad.
+
+        Parameters
+        ----------
+        gradient:
+            The vector ``v`` of the vector-Jacobian product; required unless this tensor has
+            a single element. Must have this tensor's shape.
+        retain_graph:
+            Keep the saved values so that backward can run through the graph again
+            (defaults to ``create_graph``).
+        create_graph:
+            Record the backward pass, so the gradients are differentiable.
+        inputs:
+            Accumulate only into these tensors.
+
+        Raises
+        ------
+        RuntimeError
+            PyTorch's texts: for a tensor that does not require grad, for a non-scalar
+            without ``gradient``, for a ``gradient`` of the wrong shape, for a second
+            backward through freed values.
+        """
+        from dualgrad.autograd import backward as _autograd_backward
+
+        _autograd_backward(self, gradient, retain_graph=retain_graph,
+                           create_graph=create_graph, inputs=inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph (``requires_grad=False``)."""
+        t = Tensor.__new__(Tensor)
+        t._init(self._data, None)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place."""
+        self._node = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a tensor outside the graph (shares memory, like ``detach()``)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    # --- array attributes ------------------------------------------------------------------
+
+    @property
+    def shape(self) -> Size:
+        """The shape, as ``Size`` (a tuple)."""
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the length of dimension ``dim``."""
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values."""
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def device(self) -> device:
+        """Always the CPU."""
+        return device("cpu")
+
+    @property
+    def is_cuda(self) -> bool:
+        """Always False: dualgrad computes on the CPU."""
+        return False
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its dimensions reversed."""
+        if self._data.ndim == 2:
+            return self.t()
+        return apply(S.permute, (self,), {"axes": tuple(reversed(range(self._data.ndim)))})
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped."""
+        return self.transpose(-2, -1)
+
+    def is_floating_point(self) -> bool:
+        """True for floating dtypes."""
+        return self._data.dtype.kind == "f"
+
+    # --- conversions -----------------------------------------------------------------------
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array sharing memory with the tensor."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return self._data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Convert dtype and/or device: ``t.to(torch.float64)``, ``t.to("cpu")``."""
+        dtype = kwargs.pop("dtype", None)
+        for a in list(args) + [kwargs.pop("device", None)]:
+            if a is None:
+                continue
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, device) or (isinstance(a, str) and a.split(":")[0] in
+                                            ("cpu", "cuda", "mps", "xpu", "meta")):
+                check_device(a)
+            else:
+                dtype = a
+        if dtype is None:
+            return self
+        dtype = _dtypes.as_dtype(dtype)
+        if dtype == self._data.dtype:
+            return self
+        return apply(E.cast, (self,), {"dtype": dtype})
+
+    def astype(self, dtype: Any) -> Tensor:
+        """NumPy spelling of ``to(dtype)``."""
+        return self.to(dtype)
+
+    def type(self, dtype: Any = None) -> Any:
+        """The type name (``torch.FloatTensor``), or a converted tensor when given a dtype."""
+        if dtype is None:
+            return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+                    "int64": "torch.LongTensor", "int32": "torch.IntTensor",
+                    "bool": "torch.BoolTensor", "float16": "torch.HalfTensor"}.get(
+                str(self._data.dtype), f"torch.{self._data.dtype}")
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """As float32."""
+        return self.to(_dtypes.float32)
+
+    def double(self) -> Tensor:
+        """As float64."""
+        return self.to(_dtypes.float64)
+
+    def half(self) -> Tensor:
+        """As float16."""
+        return self.to(_dtypes.float16)
+
+    def long(self) -> Tensor:
+        """As int64."""
+        return self.to(_dtypes.int64)
+
+    def int(self) -> Tensor:
+        """As int32."""
+        return self.to(_dtypes.int32)
+
+    def bool(self) -> Tensor:
+        """As bool."""
+        return self.to(_dtypes.bool_)
+
+    def cpu(self) -> Tensor:
+        """This tensor (dualgrad computes on the CPU)."""
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Raises: there is no GPU in dualgrad."""
+        check_device("cuda")
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph."""
+        return apply(_CLONE, (self,), {})
+
+    def contiguous(self) -> Tensor:
+        """This tensor (NumPy handles memory layout)."""
+        return self
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __repr__(self) -> str:
+        from dualgrad._printing import format_torch
+
+        return format_torch(
+            self._data,
+            requires_grad=self._requires_grad and self._node is None,
+            grad_fn_name=self._node.op.grad_fn_name if self._node is not None else None,
+        )
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self._data.item(), spec)
+        return repr(self)
+
+    # --- NumPy protocols -------------------------------------------------------------------
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        impl = NUMPY_IMPLS.get(ufunc) if method == "__call__" else None
+        if impl is None or kwargs.get("out") is not None:
+            name = getattr(ufunc, "__name__", ufunc)
+            raise TypeError(
+                f"numpy.{name}{'' if method == '__call__' else '.' + method} has no "
+                "registered dualgrad op, so it cannot run on a Tensor and stay differentiable. "
+                "Use a dualgrad function, or call it on tensor.detach().numpy().")
+        kwargs.pop("out", None)
+        return impl(*inputs, **kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        impl = NUMPY_IMPLS.get(func)
+        if impl is None:
+            raise TypeError(
+                f"numpy.{getattr(func, '__name__', func)} has no registered dualgrad op, so it "
+                "cannot run on a Tensor and stay differentiable. Use a dualgrad function, or "
+                "call it on tensor.detach().numpy().")
+        return impl(*args, **kwargs)
+
+    # --- arithmetic ------------------------------------------------------------------------
+
+    def __add__(self, other: Any) -> Tensor:
+        return _binary(E.add, self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(E.add, self, other)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _binary(E.sub, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _binary(E.rsub, self, other)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _binary(E.mul, self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(E.mul, self, other)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        if self._data.dtype.kind in "biu" and (
+                not isinstance(other, Tensor) or other._data.dtype.kind in "biu") and \
+                not isinstance(other, float):
+            return self.float() / (other.float() if isinstance(other, Tensor) else other)
+        return _binary(E.div, self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return other / self
+        # PyTorch records ``9 / x`` as ``x.reciprocal() * 9``.
+        x = self if self._data.dtype.kind in "fc" else self.float()
+        return _binary(E.mul, apply(E.reciprocal, (x,), {}), other)
+
+    def __neg__(self) -> Tensor:
+        return apply(E.neg, (self,), {})
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        if isinstance(exponent, (Tensor, np.ndarray)):
+            return _binary(E.pow_tensor, self, exponent)
+        if isinstance(exponent, float) and self._data.dtype.kind in "biu":
+            return self.float() ** exponent
+        return apply(E.pow_scalar, (self, exponent), {})
+
+    def __rpow__(self, base: Any) -> Tensor:
+        x = self if self._data.dtype.kind in "fc" or not isinstance(base, float) else self.float()
+        return apply(E.rpow, (x, base), {})
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return L.matmul_any(self, as_tensor_arg(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return L.matmul_any(as_tensor_arg(other), self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _nograd_elementwise(np.floor_divide, self, other)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _nograd_elementwise(np.mod, self, other)
+
+    # comparisons give bool tensors outside the graph
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _binary(E.eq, self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _binary(E.ne, self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _binary(E.lt, self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _binary(E.le, self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _binary(E.gt, self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _binary(E.ge, self, other)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _binary(E.logical_and, self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other: Any) -> Tensor:
+        return _binary(E.logical_or, self, other)
+
+    __ror__ = __or__
+
+    def __invert__(self) -> Tensor:
+        return apply(E.logical_not, (self,), {})
+
+    def eq(self, other: Any) -> Tensor:
+        """Elementwise ``==``."""
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        """Elementwise ``!=``."""
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        """Elementwise ``<``."""
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        """Elementwise ``<=``."""
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        """Elementwise ``>``."""
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        """Elementwise ``>=``."""
+        return self >= other
+
+    def equal(self, other: Tensor) -> bool:
+        """True if both tensors have the same shape and values."""
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        """True if all values are close (``numpy.allclose``)."""
+        return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol))
+
+    def isnan(self) -> Tensor:
+        """Elementwise NaN test."""
+        return apply(E.isnan, (self,), {})
+
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self + alpha * other``."""
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self - alpha * other``."""
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other: Any) -> Tensor:
+        """``self * other``."""
+        return self * other
+
+    def div(self, other: Any) -> Tensor:
+        """``self / other``."""
+        return self / other
+
+    multiply = mul
+    divide = div
+    subtract = sub
+
+    def pow(self, exponent: Any) -> Tensor:
+        """``self ** exponent``."""
+        return self ** exponent
+
+    def matmul(self, other: Any) -> Tensor:
+        """Matrix product (1-D, 2-D and batched)."""
+        return self @ other
+
+    def mm(self, other: Tensor) -> Tensor:
+        """Product of two matrices."""
+        if self.ndim != 2 or other.ndim != 2:
+            raise RuntimeError("self must be a matrix" if self.ndim != 2 else
+                               "mat2 must be a matrix")
+        return self @ other
+
+    def mv(self, other: Tensor) -> Tensor:
+        """Matrix-vector product."""
+        return self @ other
+
+    def dot(self, other: Tensor) -> Tensor:
+        """Inner product of two 1-D tensors."""
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D "
+                               "tensors")
+        return self @ other
+
+    def outer(self, other: Tensor) -> Tensor:
+        """Outer product of two 1-D tensors."""
+        return apply(L.outer, (self, other), {})
+
+    # --- elementwise functions -------------------------------------------------------------
+
+    def _unary(self, op: Op) -> Tensor:
+        x = self if self._data.dtype.kind in "fc" else self.float()
+        return apply(op, (x,), {})
+
+    def exp(self) -> Tensor:
+        """Elementwise ``e ** x``."""
+        return self._unary(E.exp)
+
+    def expm1(self) -> Tensor:
+        """Elementwise ``exp(x) - 1``, accurate near 0."""
+        return self._unary(E.expm1)
+
+    def log(self) -> Tensor:
+        """Natural logarithm."""
+        return self._unary(E.log)
+
+    def log1p(self) -> Tensor:
+        """``log(1 + x)``, accurate near 0."""
+        return self._unary(E.log1p)
+
+    def sqrt(self) -> Tensor:
+        """Square root."""
+        return self._unary(E.sqrt)
+
+    def rsqrt(self) -> Tensor:
+        """``1 / sqrt(x)``."""
+        return self._unary(E.rsqrt)
+
+    def square(self) -> Tensor:
+        """``x * x`` (recorded as ``PowBackward0``, as PyTorch)."""
+        return apply(E.square, (self,), {})
+
+    def reciprocal(self) -> Tensor:
+        """``1 / x``."""
+        return self._unary(E.reciprocal)
+
+    def abs(self) -> Tensor:
+        """Absolute value (gradient ``sign(x)``, 0 at 0)."""
+        return apply(E.abs_, (self,), {})
+
+    def sin(self) -> Tensor:
+        """Sine."""
+        return self._unary(E.sin)
+
+    def cos(self) -> Tensor:
+        """Cosine."""
+        return self._unary(E.cos)
+
+    def tan(self) -> Tensor:
+        """Tangent."""
+        return self._unary(E.tan)
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent."""
+        return self._unary(E.tanh)
+
+    def sigmoid(self) -> Tensor:
+        """Logistic sigmoid ``1 / (1 + exp(-x))``."""
+        return self._unary(E.sigmoid)
+
+    def relu(self) -> Tensor:
+        """``max(x, 0)``."""
+        return apply(E.relu, (self,), {})
+
+    def erf(self) -> Tensor:
+        """The error function."""
+        return self._unary(E.erf)
+
+    def sign(self) -> Tensor:
+        """Sign (-1, 0, 1); its gradient is zero."""
+        return apply(E.sign, (self,), {})
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit the values to ``[min, max]``."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = out.maximum(as_tensor_arg(min))
+            if max is not None:
+                out = out.minimum(as_tensor_arg(max))
+            return out
+        return apply(E.clamp, (self,), {"min": min, "max": max})
+
+    clip = clamp
+
+    def clamp_min(self, min: Any) -> Tensor:
+        """Limit from below."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        """Limit from above."""
+        return self.clamp(max=max)
+
+    def maximum(self, other: Tensor) -> Tensor:
+        """Elementwise maximum (ties share the gradient)."""
+        return _binary(E.maximum, self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        """Elementwise minimum (ties share the gradient)."""
+        return _binary(E.minimum, self, other)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other``."""
+        return apply(E.where, (_raw(condition), self, as_tensor_arg(other)), {})
+
+    # --- reductions ------------------------------------------------------------------------
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+            axis: Any = None) -> Tensor:
+        """Sum over all elements, or over ``dim``."""
+        dim = _dim_arg(axis if dim is None else dim)
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind == "b":
+            x = x.long()
+        if dim is None:
+            return apply(R.sum_all, (x,), {"axis": None, "keepdims": keepdim})
+        return apply(R.sum_dim, (x,), {"axis": dim, "keepdims": keepdim})
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+             axis: Any = None) -> Tensor:
+        """Mean over all elements, or over ``dim``."""
+        dim = _dim_arg(axis if dim is None else dim)
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {_torch_dtype_name(x._data.dtype)}")
+        if dim is None:
+            return apply(R.mean_all, (x,), {"axis": None, "keepdims": keepdim})
+        return apply(R.mean_dim, (x,), {"axis": dim, "keepdims": keepdim})
+
+    def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Product over all elements, or over ``dim``."""
+        if dim is None:
+            return apply(R.prod_all, (self,), {"axis": None, "keepdims": keepdim})
+        return apply(R.prod_dim, (self,), {"axis": dim, "keepdims": keepdim})
+
+    def _extreme(self, which: str, dim: Any, keepdim: bool) -> Any:
+        if dim is None:
+            op = R.max_all if which == "max" else R.min_all
+            return apply(op, (self,), {"axis": None, "keepdims": False})
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if which == "max" else self.minimum(dim)
+        arg = np.argmax if which == "max" else np.argmin
+        idx = np.expand_dims(arg(self._data, axis=dim), dim)
+        op = _MAX_DIM if which == "max" else _MIN_DIM
+        values = apply(op, (self, idx), {"axis": dim, "keepdims": keepdim})
+        indices = Tensor._make(idx if keepdim else np.squeeze(idx, axis=dim))
+        from dualgrad.return_types import MinMax
+
+        return MinMax(values, indices)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Largest value; with ``dim``, a named tuple ``(values, indices)``."""
+        return self._extreme("max", dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """Smallest value; with ``dim``, a named tuple ``(values, indices)``."""
+        return self._extreme("min", dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Largest values over ``dim`` (ties share the gradient)."""
+        return apply(R.amax, (self,), {"axis": _dim_arg(dim), "keepdims": keepdim})
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Smallest values over ``dim`` (ties share the gradient)."""
+        return apply(R.amin, (self,), {"axis": _dim_arg(dim), "keepdims": keepdim})
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the largest value (flattened when ``dim`` is None)."""
+        return Tensor._make(np.asarray(np.argmax(self._data, axis=dim, keepdims=keepdim)))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the smallest value (flattened when ``dim`` is None)."""
+        return Tensor._make(np.asarray(np.argmin(self._data, axis=dim, keepdims=keepdim)))
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        """Variance (``correction=1`` by default: the unbiased estimate)."""
+        corr = _correction(unbiased, correction)
+        return apply(R.var, (self,), {"axis": _dim_arg(dim), "correction": corr,
+                                      "keepdims": keepdim})
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: int | None = None) -> Tensor:
+        """Standard deviation (``correction=1`` by default)."""
+        corr = _correction(unbiased, correction)
+        return apply(R.std, (self,), {"axis": _dim_arg(dim), "correction": corr,
+                                      "keepdims": keepdim})
+
+    def norm(self, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Vector p-norm (p = 1, 2, inf, or any positive number) over ``dim`` or all."""
+        if p == "fro":
+            p = 2
+        return apply(R.norm, (self,), {"ord": float(p) if p not in (1, 2) else p,
+                                       "axis": _dim_arg(dim), "keepdims": keepdim})
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """``log(sum(exp(x)))`` over ``dim``, computed stably."""
+        return apply(R.logsumexp, (self,), {"axis": _dim_arg(dim), "keepdims": keepdim})
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Cumulative sum along ``dim``."""
+        return apply(R.cumsum, (self,), {"axis": dim})
+
+    def softmax(self, dim: int) -> Tensor:
+        """Softmax along ``dim``."""
+        return apply(N.softmax, (self,), {"axis": dim})
+
+    def log_softmax(self, dim: int) -> Tensor:
+        """Log-softmax along ``dim``, computed stably."""
+        return apply(N.log_softmax, (self,), {"axis": dim})
+
+    # --- shape -----------------------------------------------------------------------------
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same values in a new shape (one dimension may be -1)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        try:
+            np.empty(0)[...] if False else np.broadcast_shapes  # keeps import use explicit
+            target = np.empty(self._data.shape, dtype=bool).reshape(shape).shape
+        except ValueError:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size "
+                               f"{self._data.size}") from None
+        return apply(S.reshape, (self,), {"shape": target})
+
+    view = reshape
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """Reshape to ``other``'s shape."""
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions ``start_dim..end_dim`` into one."""
+        shape = self._data.shape
+        if not shape:
+            return self.reshape(1)
+        start, end = start_dim % len(shape), end_dim % len(shape)
+        merged = int(np.prod(shape[start:end + 1]))
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Remove dimensions of size 1 (all, or the given one if it has size 1)."""
+        if dim is not None:
+            dims = (dim,) if isinstance(dim, int) else tuple(dim)
+            dims = tuple(d for d in dims if self._data.shape[d] == 1)
+            if not dims:
+                return self
+            dim = dims
+        return apply(S.squeeze, (self,), {"axis": dim})
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at ``dim``."""
+        return apply(S.unsqueeze, (self,), {"axis": dim})
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to a larger shape without copying (-1 keeps a dimension)."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        shape = self._data.shape
+        lead = len(sizes) - len(shape)
+        target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        return apply(S.expand, (self,), {"shape": target})
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """Broadcast to ``other``'s shape."""
+        return self.expand(other.shape)
+
+    def broadcast_to(self, shape: Any) -> Tensor:
+        """Broadcast to ``shape``."""
+        return self.expand(shape)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions."""
+        return apply(S.transpose, (self,), {"dim0": dim0, "dim1": dim1})
+
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """Swap two dimensions."""
+        return self.transpose(axis0, axis1)
+
+    def t(self) -> Tensor:
+        """Transpose of a tensor with at most 2 dimensions."""
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._data.ndim}D")
+        return apply(S.t, (self,), {})
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the dimensions."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return apply(S.permute, (self,), {"axes": tuple(d % self._data.ndim for d in dims)})
+
+    def flip(self, dims: Any) -> Tensor:
+        """Reverse the order along ``dims``."""
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        return apply(S.flip, (self,), {"axis": dims})
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor ``sizes`` times along each dimension."""
+        if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+            sizes = tuple(sizes[0])
+        return apply(S.repeat, (self,), {"reps": tuple(sizes)})
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into pieces of a given size (or a list of sizes) along ``dim``."""
+        size = self._data.shape[dim]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            bounds = list(range(0, size, step)) + [size]
+        else:
+            sections = list(split_size_or_sections)
+            if sum(sections) != size:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {size} (input "
+                    f"tensor's size at dimension {dim}), but got split_sizes={sections}")
+            bounds = [0]
+            for s in sections:
+                bounds.append(bounds[-1] + s)
+        prefix = (slice(None),) * (dim % self._data.ndim)
+        return tuple(self[prefix + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into ``chunks`` nearly equal pieces along ``dim``."""
+        size = self._data.shape[dim]
+        step = -(-size // chunks)
+        return self.split(step, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, each without that dimension."""
+        prefix = (slice(None),) * (dim % self._data.ndim)
+        return tuple(self[prefix + (i,)] for i in range(self._data.shape[dim]))
+
+    def __getitem__(self, key: Any) -> Tensor:
+        key = _index_key(key)
+        op = S.index_view if S._is_basic(key) else S.index
+        return apply(op, (self,), {"key": key})
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        key = _index_key(key)
+        self._inplace(S.index_put, as_tensor_arg(value), key=key)
+
+    # --- in-place ops ----------------------------------------------------------------------
+
+    def _inplace(self, op: Op, *args: Any, **params: Any) -> Tensor:
+        """Run ``op`` and write the result into this tensor, keeping the graph right.
+
+        A leaf that requires grad refuses (PyTorch's error). Otherwise the op is recorded out
+        of place on a copy of the old value, this tensor takes the new node, and its version
+        counter moves on, so that any node that saved the old value raises at backward.
+        """
+        if _engine.is_grad_enabled():
+            if self._node is None and self._requires_grad:
+                raise RuntimeError(_ERR_LEAF_INPLACE)
+            tracked = self._node is not None or any(
+                isinstance(a, Tensor) and a.requires_grad for a in args
+            ) or bool(_engine.active_recorders())
+        else:
+            tracked = False
+        if tracked:
+            old = Tensor.__new__(Tensor)
+            old._init(self._data.copy(), self._node)
+            result = apply(op, (old, *args), params)
+            new_data, node = result._data, result._node
+        else:
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            new_data, node = op.forward(self._data, *arrays, **params), None
+        if np.result_type(new_data) != self._data.dtype and not np.can_cast(
+                np.result_type(new_data), self._data.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"result type {_torch_dtype_name(np.result_type(new_data))} can't be cast to "
+                f"the desired output type {_torch_dtype_name(self._data.dtype)}")
+        np.copyto(self._data, new_data, casting="unsafe")
+        self._vc[0] += 1
+        if tracked:
+            self._node = node
+        return self
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """In-place ``self += alpha * other``."""
+        return self._inplace(E.add, other * alpha if alpha != 1 else other)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """In-place ``self -= alpha * other``."""
+        return self._inplace(E.sub, other * alpha if alpha != 1 else other)
+
+    def mul_(self, other: Any) -> Tensor:
+        """In-place ``self *= other``."""
+        return self._inplace(E.mul, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """In-place ``self /= other``."""
+        return self._inplace(E.div, other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """In-place ``self **= exponent``."""
+        if isinstance(exponent, Tensor):
+            return self._inplace(E.pow_tensor, exponent)
+        return self._inplace(E.pow_scalar, exponent)
+
+    def neg_(self) -> Tensor:
+        """In-place negation."""
+        return self._inplace(E.neg)
+
+    def exp_(self) -> Tensor:
+        """In-place exponential."""
+        return self._inplace(E.exp)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        """In-place clamp."""
+        return self._inplace(E.clamp, min=min, max=max)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place."""
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with ``value`` in place."""
+        return self._inplace(_FILL, value)
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast) into this tensor in place."""
+        return self._inplace(_COPY, as_tensor_arg(src))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with normal samples in place (not recorded)."""
+        from dualgrad._creation import _generator
+
+        return self._fill_random(_generator().normal(mean, std, self._data.shape))
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with uniform samples from ``[a, b)`` in place (not recorded)."""
+        from dualgrad._creation import _generator
+
+        return self._fill_random(_generator().uniform(a, b, self._data.shape))
+
+    def _fill_random(self, values: np.ndarray) -> Tensor:
+        if _engine.is_grad_enabled() and self._node is None and self._requires_grad:
+            raise RuntimeError(_ERR_LEAF_INPLACE)
+        self._data[...] = values
+        self._vc[0] += 1
+        return self
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+
+def _torch_dtype_name(dtype: np.dtype) -> str:
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool", "float16": "Half"}.get(str(dtype), str(dtype))
+
+
+def _correction(unbiased: bool | None, correction: int | None) -> int:
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+def _raw(value: Any) -> Any:
+    return value._data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _index_key(key: Any) -> Any:
+    """Tensors and lists inside an index become arrays (bool masks stay masks)."""
+    def one(k: Any) -> Any:
+        if isinstance(k, Tensor):
+            return k._data
+        if isinstance(k, list):
+            return np.asarray(k)
+        return k
+
+    if isinstance(key, tuple):
+        return tuple(one(k) for k in key)
+    return one(key)
+
+
+def _nograd_elementwise(fn: Callable, x: Tensor, other: Any) -> Tensor:
+    return Tensor._make(np.asarray(fn(x._data, _raw(other))))
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook: Callable) -> None:
+        _HookHandle._next_id += 1
+        self.id = _HookHandle._next_id
+        self._hooks = hooks
+        hooks[self.id] = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (idempotent)."""
+        self._hooks.pop(self.id, None)
+
+
+def _max_dim_forward(x: np.ndarray, index: np.ndarray, *, axis: int,
+                     keepdims: bool) -> np.ndarray:
+    out = np.take_along_axis(x, index, axis=axis)
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _max_dim_vjp(g: Any, ans: Any, x: Any, index: Any, *, axis: int, keepdims: bool) -> Any:
+    if not keepdims:
+        g = np.expand_dims(g, axis)
+    return R.put_along(g, index, axis=axis, shape=np.shape(x))
+
+
+_MAX_DIM = _registry.defop("max_dim", _max_dim_forward, vjp=(_max_dim_vjp, _registry.NONDIFF),
+                           grad_fn_name="MaxBackward0",
+                           doc="``x.max(dim)``: the values at the argmax indices.")
+_MIN_DIM = _registry.defop("min_dim", _max_dim_forward, vjp=(_max_dim_vjp, _registry.NONDIFF),
+                           grad_fn_name="MinBackward0",
+                           doc="``x.min(dim)``: the values at the argmin indices.")
+_CLONE = _registry.defop("clone", np.copy, vjp=(lambda g, ans, x: g,), save_inputs=False)
+_FILL = _registry.defop("fill", lambda x, value: np.full_like(x, value),
+                        vjp=(lambda g, ans, x, value: None, lambda g, ans, x, value: np.sum(g)),
+                        save_inputs=False, grad_fn_name="FillBackward1")
+_COPY = _registry.defop("copy", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
+                        vjp=(lambda g, ans, x, src: None, lambda g, ans, x, src: g),
+                        save_inputs=False)
+
+_engine.Tensor = Tensor

@@ -1,0 +1,148 @@
+"""PyTorch's ``torch.autograd`` entry points: ``backward`` and ``grad``, over the one engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from dualgrad import _engine
+from dualgrad._engine import enable_grad, no_grad, set_grad_enabled
+from dualgrad._tensor import Tensor
+
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled"]
+
+_ERR_UNUSED = ("One of the differentiated Tensors appears to not have been used in the graph. "
+               "Set allow_unused=True if this is the desired behavior.")
+
+
+def _as_tuple(value: Any) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, Tensor):
+        return (value,)
+    return tuple(value)
+
+
+def _size_text(shape: tuple) -> str:
+    return f"torch.Size([{', '.join(str(s) for s in shape)}])"
+
+
+def make_seeds(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
+               create_graph: bool) -> list:
+    """The cotangents to start backward with, checked as PyTorch's ``_make_grads`` does."""
+    if grad_outputs is None or len(grad_outputs) == 0:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
+                           f"gradients for {len(outputs)} outputs")
+    seeds = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            seed = np.ones(out._data.shape, dtype=out._data.dtype)
+        else:
+            if isinstance(g, Tensor):
+                seed = g if create_graph else g._data
+            else:
+                seed = np.asarray(g, dtype=out._data.dtype)
+            if tuple(seed.shape) != out._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of "
+                    f"{_size_text(seed.shape)} and output[{i}] has a shape of "
+                    f"{_size_text(out._data.shape)}.")
+            if not create_graph and seed.dtype != out._data.dtype:
+                seed = seed.astype(out._data.dtype)
+        seeds.append(seed)
+    return seeds
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Tensor | Sequence[Tensor] | None = None) -> None:
+    """Add the gradients of ``tensors`` into the ``.grad`` of the graph's leaves.
+
+    ``Tensor.backward`` calls this. See :meth:`dualgrad.Tensor.backward` for the parameters.
+    """
+    outputs = _as_tuple(tensors)
+    if isinstance(grad_tensors, (Tensor, np.ndarray, int, float)):
+        grad_tensors = (grad_tensors,)
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError(_engine_text_no_grad_fn())
+    seeds = make_seeds(outputs, grad_tensors, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    sources = _as_tuple(inputs) or None
+    if sources is not None:
+        for s in sources:
+            if not s.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+    _engine.backward(outputs, seeds, sources=sources, retain_graph=retain_graph,
+                     create_graph=create_graph, accumulate=True)
+
+
+def _engine_text_no_grad_fn() -> str:
+    return "element 0 of tensors does not require grad and does not have a grad_fn"
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
+
+    Parameters
+    ----------
+    outputs, inputs:
+        Tensors (or sequences of them).
+    grad_outputs:
+        The ``v`` of the vector-Jacobian product, one per output (required for non-scalar
+        outputs).
+    retain_graph, create_graph:
+        As in :meth:`Tensor.backward`; with ``create_graph`` the results are differentiable.
+    allow_unused:
+        Return None for inputs the outputs do not depend on, instead of raising.
+    materialize_grads:
+        Return zeros instead of None for unused inputs (implies ``allow_unused``).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> x = dg.tensor(3.0, requires_grad=True)
+    >>> (dx,) = dg.autograd.grad(x ** 2, x, create_graph=True)
+    >>> dx
+    tensor(6., grad_fn=<MulBackward0>)
+    >>> dg.autograd.grad(dx, x)
+    (tensor(2.),)
+    """
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    if isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = (grad_outputs,)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for out in outs:
+        if not out.requires_grad:
+            raise RuntimeError(_engine_text_no_grad_fn())
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    seeds = make_seeds(outs, grad_outputs, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = _engine.backward(outs, seeds, sources=ins, retain_graph=retain_graph,
+                               create_graph=create_graph, accumulate=False)
+    final = []
+    for t, g in zip(ins, results):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(_ERR_UNUSED)
+            final.append(Tensor._make(np.zeros_like(t._data)) if materialize_grads else None)
+        elif isinstance(g, Tensor):
+            final.append(g)
+        else:
+            final.append(Tensor._make(np.array(g, dtype=t._data.dtype)))
+    return tuple(final)

@@ -1,0 +1,136 @@
+"""Activations and losses (``torch.nn.functional``), with PyTorch's ``reduction`` options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dualgrad._tensor import Tensor, apply
+from dualgrad.ops import nn as N
+
+__all__ = [
+    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
+    if input.shape != target.shape:
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+            if name.startswith("binary") else
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.")
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(x, 0)``."""
+    return _t(input).relu()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic sigmoid."""
+    return _t(input).sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return _t(input).tanh()
+
+
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """Softmax along ``dim``."""
+    return _t(input).softmax(-1 if dim is None else dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """Log-softmax along ``dim``."""
+    return _t(input).log_softmax(-1 if dim is None else dim)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(input - target) ** 2``, reduced."""
+    _check_reduction(reduction)
+    input, target = _t(input), _t(target)
+    if input.shape != target.shape:
+        import warnings
+
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=2)
+    return apply(N.mse_loss, (input, target), {"reduction": reduction})
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean absolute error, reduced."""
+    _check_reduction(reduction)
+    return apply(N.l1_loss, (_t(input), _t(target)), {"reduction": reduction})
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` in ``[0, 1]``."""
+    _check_reduction(reduction)
+    input, target = _t(input), _t(target)
+    _check_same_size(input, target, "binary")
+    data = input._data
+    if ((data < 0) | (data > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    return apply(N.binary_cross_entropy, (input, target), {"reduction": reduction})
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """Sigmoid + binary cross-entropy in one numerically stable op.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> z = dg.zeros(3, requires_grad=True)
+    >>> loss = dg.nn.functional.binary_cross_entropy_with_logits(z, dg.ones(3))
+    >>> loss.grad_fn
+    <BinaryCrossEntropyWithLogitsBackward0 object at ...>
+    """
+    _check_reduction(reduction)
+    input, target = _t(input), _t(target)
+    _check_same_size(input, target, "binary")
+    pw = pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight
+    return apply(N.binary_cross_entropy_with_logits, (input, target),
+                 {"reduction": reduction, "pos_weight": pw})
+
+
+def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+             ignore_index: int = -100) -> Tensor:
+    """Negative log-likelihood of class indices ``target`` given log-probabilities."""
+    _check_reduction(reduction)
+    input, target = _t(input), _t(target)
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(f"expected scalar type Long but found {target.type()[6:-6]}")
+    if input.ndim != 2 or target.ndim != 1 or input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0] if input.ndim else 0}) "
+                         f"to match target batch_size ({target.shape[0] if target.ndim else 0}).")
+    n_classes = input.shape[1]
+    t = target._data
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
+    return apply(N.nll_loss, (input, target), {"reduction": reduction,
+                                               "ignore_index": ignore_index})
+
+
+def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
+                  ignore_index: int = -100) -> Tensor:
+    """Softmax cross-entropy with class indices: ``nll_loss(log_softmax(input, 1), target)``."""
+    return nll_loss(_t(input).log_softmax(1), target, reduction=reduction,
+                    ignore_index=ignore_index)

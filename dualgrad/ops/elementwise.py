@@ -1,0 +1,239 @@
+"""Elementwise ops: arithmetic, powers, exponentials, trigonometry, activations.
+
+Each op is one ``defop`` declaration; see ``dualgrad/_registry.py`` for the rule contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dualgrad._registry import NONDIFF, defop, implements
+
+
+def _is_array_like(x: Any) -> bool:
+    return hasattr(x, "shape")
+
+
+# --- arithmetic -----------------------------------------------------------------------------
+
+add = defop("add", np.add, vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+            save_inputs=False)
+sub = defop("sub", np.subtract, vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+            save_inputs=False)
+rsub = defop("rsub", lambda x, y: np.subtract(y, x),
+             vjp=(lambda g, ans, x, y: -g, lambda g, ans, x, y: g),
+             grad_fn_name="RsubBackward1", save_inputs=False,
+             doc="``y - x`` with the tensor first: what PyTorch records for ``8 - x``.")
+mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x))
+
+
+def _div_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    return -g * x / (y * y)
+
+
+div = defop("div", np.true_divide, vjp=(lambda g, ans, x, y: g / y, _div_vjp_y))
+neg = defop("neg", np.negative, vjp=(lambda g, ans, x: -g,), save_inputs=False)
+
+
+def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # d(x**y)/dx = y * x**(y-1); written without ans so that x = 0, y = 2 gives 0, not nan.
+    return g * y * x ** (y - 1)
+
+
+def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 (PyTorch does the same).
+    safe = np.where(x == 0, 1.0, x)
+    return g * ans * np.log(safe)
+
+
+pow_scalar = defop("pow", np.power, vjp=(_pow_vjp_base, NONDIFF),
+                   doc="``tensor ** number``.")
+pow_tensor = defop("pow_tensor", np.power, vjp=(_pow_vjp_base, _pow_vjp_exponent),
+                   grad_fn_name="PowBackward1", save_ans=True, doc="``tensor ** tensor``.")
+rpow = defop("rpow", lambda y, x: np.power(x, y),
+             vjp=(lambda g, ans, y, x: _pow_vjp_exponent(g, ans, x, y),),
+             grad_fn_name="PowBackward2", save_ans=True,
+             doc="``number ** tensor`` (tensor first, as recorded).")
+
+
+@implements(np.power)
+def _np_power(x: Any, y: Any) -> Any:
+    from dualgrad._tensor import Tensor
+
+    if not isinstance(x, Tensor):
+        return rpow(y, x) if not isinstance(y, Tensor) or not _is_array_like(x) else \
+            pow_tensor(x, y)
+    if isinstance(y, Tensor) or isinstance(y, np.ndarray):
+        return pow_tensor(x, y)
+    return pow_scalar(x, y)
+
+
+square = defop("square", np.square, vjp=(lambda g, ans, x: g * 2 * x,),
+               grad_fn_name="PowBackward0", numpy=(np.square,))
+sqrt = defop("sqrt", np.sqrt, vjp=(lambda g, ans, x: g / (2 * ans),), save_inputs=False,
+             save_ans=True, numpy=(np.sqrt,))
+rsqrt = defop("rsqrt", lambda x: 1 / np.sqrt(x),
+              vjp=(lambda g, ans, x: -0.5 * g * ans * ans * ans,), save_inputs=False,
+              save_ans=True)
+reciprocal = defop("reciprocal", np.reciprocal, vjp=(lambda g, ans, x: -g * ans * ans,),
+                   save_inputs=False, save_ans=True, numpy=(np.reciprocal,))
+abs_ = defop("abs", np.abs, vjp=(lambda g, ans, x: g * np.sign(x),),
+             numpy=(np.abs, np.absolute))
+
+# --- exponentials and logarithms ------------------------------------------------------------
+
+exp = defop("exp", np.exp, vjp=(lambda g, ans, x: g * ans,), save_inputs=False, save_ans=True,
+            numpy=(np.exp,))
+expm1 = defop("expm1", np.expm1, vjp=(lambda g, ans, x: g * (ans + 1),), save_inputs=False,
+              save_ans=True, numpy=(np.expm1,))
+log = defop("log", np.log, vjp=(lambda g, ans, x: g / x,), numpy=(np.log,))
+log1p = defop("log1p", np.log1p, vjp=(lambda g, ans, x: g / (1 + x),),
+              grad_fn_name="Log1PBackward0", numpy=(np.log1p,))
+
+# --- trigonometry and hyperbolics -----------------------------------------------------------
+
+sin = defop("sin", np.sin, vjp=(lambda g, ans, x: g * np.cos(x),), numpy=(np.sin,))
+cos = defop("cos", np.cos, vjp=(lambda g, ans, x: -g * np.sin(x),), numpy=(np.cos,))
+tan = defop("tan", np.tan, vjp=(lambda g, ans, x: g * (1 + ans * ans),), save_inputs=False,
+            save_ans=True, numpy=(np.tan,))
+tanh = defop("tanh", np.tanh, vjp=(lambda g, ans, x: g * (1 - ans * ans),), save_inputs=False,
+             save_ans=True, numpy=(np.tanh,))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp of a negative number only: no overflow warning for large |x|.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid = defop("sigmoid", _sigmoid, vjp=(lambda g, ans, x: g * ans * (1 - ans),),
+                save_inputs=False, save_ans=True)
+
+# --- piecewise ------------------------------------------------------------------------------
+
+relu = defop("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False),
+             vjp=(lambda g, ans, x: g * (ans > 0),), save_inputs=False, save_ans=True)
+
+
+def _pick_vjp(g: Any, mine: Any, other: Any, pick: Any) -> Any:
+    # Ties share the gradient equally, as PyTorch's maximum/minimum do.
+    return g * (pick + 0.5 * (mine == other))
+
+
+maximum = defop("maximum", np.maximum, numpy=(np.maximum,), vjp=(
+    lambda g, ans, x, y: _pick_vjp(g, x, y, x > y),
+    lambda g, ans, x, y: _pick_vjp(g, y, x, y > x),
+))
+minimum = defop("minimum", np.minimum, numpy=(np.minimum,), vjp=(
+    lambda g, ans, x, y: _pick_vjp(g, x, y, x < y),
+    lambda g, ans, x, y: _pick_vjp(g, y, x, y < x),
+))
+
+
+def _clamp_forward(x: np.ndarray, *, min: Any = None, max: Any = None) -> np.ndarray:
+    out = np.clip(x, min, max)
+    return out.astype(x.dtype, copy=False)
+
+
+def _clamp_vjp(g: Any, ans: Any, x: Any, *, min: Any = None, max: Any = None) -> Any:
+    # PyTorch passes the gradient where min <= x <= max (boundaries included).
+    mask = np.ones(np.shape(x), dtype=bool)
+    if min is not None:
+        mask = mask & (x >= min)
+    if max is not None:
+        mask = mask & (x <= max)
+    return g * mask
+
+
+clamp = defop("clamp", _clamp_forward, vjp=(_clamp_vjp,), grad_fn_name="ClampBackward1")
+
+where = defop("where", lambda cond, x, y: np.where(cond, x, y), vjp=(
+    NONDIFF,
+    lambda g, ans, cond, x, y: np.where(cond, g, 0.0),
+    lambda g, ans, cond, x, y: np.where(cond, 0.0, g),
+))
+sign = defop("sign", np.sign, vjp=(lambda g, ans, x: None,), save_inputs=False,
+             numpy=(np.sign,))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf as scipy_erf  # SciPy is imported lazily: it is slow to load
+
+    return scipy_erf(x)
+
+
+erf = defop("erf", _erf,
+            vjp=(lambda g, ans, x: g * (2 / np.sqrt(np.pi)) * np.exp(-(x * x)),))
+
+
+def _cast(x: np.ndarray, *, dtype: np.dtype) -> np.ndarray:
+    return x.astype(dtype)
+
+
+cast = defop("cast", _cast, vjp=(lambda g, ans, x, *, dtype: g,), save_inputs=False,
+             grad_fn_name="ToCopyBackward0", doc="Change of dtype (``x.to(dtype)``).")
+
+
+def _compare(name: str, fn: Any) -> Any:
+    return defop(name, fn, vjp=(NONDIFF, NONDIFF), save_inputs=False,
+                 differentiable_output=False, numpy=(fn,))
+
+
+eq = _compare("eq", np.equal)
+ne = _compare("ne", np.not_equal)
+lt = _compare("lt", np.less)
+le = _compare("le", np.less_equal)
+gt = _compare("gt", np.greater)
+ge = _compare("ge", np.greater_equal)
+logical_and = _compare("logical_and", np.logical_and)
+logical_or = _compare("logical_or", np.logical_or)
+logical_not = defop("logical_not", np.logical_not, vjp=(NONDIFF,), save_inputs=False,
+                    differentiable_output=False, numpy=(np.logical_not,))
+isnan = defop("isnan", np.isnan, vjp=(NONDIFF,), save_inputs=False,
+              differentiable_output=False, numpy=(np.isnan,))
+isfinite = defop("isfinite", np.isfinite, vjp=(NONDIFF,), save_inputs=False,
+                 differentiable_output=False, numpy=(np.isfinite,))
+
+
+@implements(np.add)
+def _np_add(x: Any, y: Any) -> Any:
+    return add(x, y)
+
+
+@implements(np.subtract)
+def _np_subtract(x: Any, y: Any) -> Any:
+    return sub(x, y)
+
+
+@implements(np.multiply)
+def _np_multiply(x: Any, y: Any) -> Any:
+    return mul(x, y)
+
+
+@implements(np.true_divide, np.divide)
+def _np_divide(x: Any, y: Any) -> Any:
+    return div(x, y)
+
+
+@implements(np.negative)
+def _np_negative(x: Any) -> Any:
+    return neg(x)
+
+
+@implements(np.where)
+def _np_where(cond: Any, x: Any = None, y: Any = None) -> Any:
+    if x is None or y is None:
+        raise TypeError("np.where with one argument is not differentiable; use nonzero()")
+    return where(cond, x, y)
+
+
+@implements(np.real)
+def _np_real(x: Any) -> Any:
+    return x
+
+
+@implements(np.clip)
+def _np_clip(x: Any, a_min: Any = None, a_max: Any = None) -> Any:
+    return clamp(x, min=a_min, max=a_max)

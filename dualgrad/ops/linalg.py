@@ -1,0 +1,191 @@
+"""Linear algebra: matmul (1-D, 2-D, batched with broadcasting), mm, mv, dot, outer, einsum,
+solve, inv, det."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dualgrad._registry import defop, implements
+
+
+def _mT(a: Any) -> Any:
+    return np.swapaxes(a, -1, -2)
+
+
+def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 1 and yd == 1:
+        return g * y
+    if yd == 1:
+        return np.expand_dims(g, -1) * y
+    if xd == 1:
+        # (..., n) x (..., n, m) -> (..., m): grad wrt x sums over the batch axes (sum_to).
+        return np.squeeze(np.matmul(np.expand_dims(g, -2), _mT(y)), axis=-2)
+    return np.matmul(g, _mT(y))
+
+
+def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 1 and yd == 1:
+        return g * x
+    if xd == 1:
+        return np.expand_dims(x, -1) * np.expand_dims(g, -2)
+    if yd == 1:
+        return np.squeeze(np.matmul(_mT(x), np.expand_dims(g, -1)), axis=-1)
+    return np.matmul(_mT(x), g)
+
+
+_MATMUL_RULES = (_matmul_vjp_x, _matmul_vjp_y)
+matmul = defop("matmul", np.matmul, vjp=_MATMUL_RULES, grad_fn_name="MatmulBackward0",
+               doc="Batched and mixed-rank matmul; 2-D, 1-D pairs record mm/mv/dot.")
+mm = defop("mm", np.matmul, vjp=_MATMUL_RULES)
+mv = defop("mv", np.matmul, vjp=_MATMUL_RULES)
+dot = defop("dot", np.matmul, vjp=_MATMUL_RULES)
+
+
+@implements(np.matmul)
+def _np_matmul(x: Any, y: Any) -> Any:
+    return matmul_any(x, y)
+
+
+@implements(np.dot)
+def _np_dot(a: Any, b: Any) -> Any:
+    return matmul_any(a, b) if np.ndim(a) and np.ndim(b) else a * b
+
+
+def matmul_any(x: Any, y: Any) -> Any:
+    """``x @ y`` recorded as PyTorch names it: mm, mv, dot, or (batched) matmul."""
+    xd, yd = np.ndim(x), np.ndim(y)
+    if xd == 0 or yd == 0:
+        raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
+                           f"{xd}D and {yd}D")
+    xs, ys = np.shape(x), np.shape(y)
+    inner_x = xs[-1]
+    inner_y = ys[0] if yd == 1 else ys[-2]
+    if inner_x != inner_y:
+        if xd == 2 and yd == 2:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({xs[0]}x{xs[1]} and "
+                f"{ys[0]}x{ys[1]})")
+        raise RuntimeError(
+            f"matmul: Input operand shapes do not match: {tuple(xs)} and {tuple(ys)}")
+    if xd == 2 and yd == 2:
+        return mm(x, y)
+    if xd == 2 and yd == 1:
+        return mv(x, y)
+    if xd == 1 and yd == 1:
+        return dot(x, y)
+    return matmul(x, y)
+
+
+def _outer_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.multiply.outer(x, y)
+
+
+outer = defop("outer", _outer_forward, vjp=(
+    lambda g, ans, x, y: np.matmul(g, y),
+    lambda g, ans, x, y: np.matmul(x, g),
+), numpy=())
+
+
+@implements(np.outer)
+def _np_outer(a: Any, b: Any) -> Any:
+    return outer(a, b)
+
+
+def _einsum_parse(subscripts: str, n: int) -> tuple[list[str], str]:
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+    else:
+        ins = subscripts
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    parts = ins.split(",")
+    if len(parts) != n or "." in subscripts:
+        raise ValueError(f"einsum(): subscripts {subscripts!r} do not fit {n} operands "
+                         "(ellipsis is not supported)")
+    return parts, out
+
+
+def _einsum_forward(*operands: np.ndarray, subscripts: str) -> np.ndarray:
+    return np.einsum(subscripts, *operands)
+
+
+def _einsum_vjp(index: int, g: Any, ans: Any, *operands: Any, subscripts: str) -> Any:
+    parts, out = _einsum_parse(subscripts, len(operands))
+    target = parts[index]
+    others = [p for k, p in enumerate(parts) if k != index]
+    other_ops = [o for k, o in enumerate(operands) if k != index]
+    # Letters of the target that appear nowhere else were summed out: broadcast them back.
+    known = set(out) | set("".join(others))
+    kept = "".join(c for c in dict.fromkeys(target) if c in known)
+    spec = ",".join([out, *others]) + "->" + kept
+    grad = np.einsum(spec, g, *other_ops)
+    if kept != target:
+        shape = np.shape(operands[index])
+        sizes = dict(zip(target, shape))
+        full = "".join(dict.fromkeys(target))
+        expanded = np.reshape(grad, tuple(sizes[c] if c in kept else 1 for c in full))
+        grad = np.broadcast_to(expanded, tuple(sizes[c] for c in full))
+        if full != target:
+            raise ValueError("einsum(): repeated subscripts within one operand "
+                             "are not differentiable in dualgrad")
+    elif len(set(target)) != len(target):
+        raise ValueError("einsum(): repeated subscripts within one operand "
+                         "are not differentiable in dualgrad")
+    return grad
+
+
+einsum_op = defop("einsum", _einsum_forward, vjp=(_einsum_vjp,), variadic=True)
+
+
+@implements(np.einsum)
+def einsum(subscripts: str, *operands: Any, **_: Any) -> Any:
+    """``np.einsum`` / ``torch.einsum`` on tensors (explicit or implicit output)."""
+    _einsum_parse(subscripts, len(operands))
+    return einsum_op(*operands, subscripts=subscripts)
+
+
+def _inv_vjp(g: Any, ans: Any, x: Any) -> Any:
+    return -np.matmul(_mT(ans), np.matmul(g, _mT(ans)))
+
+
+inv = defop("inv", np.linalg.inv, vjp=(_inv_vjp,), save_inputs=False, save_ans=True,
+            grad_fn_name="LinalgInvExBackward0", numpy=(np.linalg.inv,))
+
+
+def _solve_forward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if np.ndim(b) == 1:
+        return np.linalg.solve(a, b[:, None])[:, 0]
+    return np.linalg.solve(a, b)
+
+
+def _solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    return solve(_mT(a), g)
+
+
+def _solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    gb = solve(_mT(a), g)
+    if np.ndim(ans) == 1:
+        return -np.expand_dims(gb, -1) * np.expand_dims(ans, -2)
+    return -np.matmul(gb, _mT(ans))
+
+
+solve = defop("solve", _solve_forward, vjp=(_solve_vjp_a, _solve_vjp_b), save_ans=True,
+              grad_fn_name="LinalgSolveExBackward0")
+
+
+@implements(np.linalg.solve)
+def _np_solve(a: Any, b: Any) -> Any:
+    return solve(a, b)
+
+
+def _det_vjp(g: Any, ans: Any, x: Any) -> Any:
+    return np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(x))
+
+
+det = defop("det", np.linalg.det, vjp=(_det_vjp,), save_ans=True,
+            grad_fn_name="LinalgDetBackward0", numpy=(np.linalg.det,))

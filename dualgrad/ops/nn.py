@@ -1,0 +1,176 @@
+"""Neural-network ops: softmax, log_softmax and the losses, as numerically stable primitives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dualgrad._registry import NONDIFF, defop
+from dualgrad.ops.elementwise import _sigmoid
+
+
+def _softmax_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
+    e = np.exp(x - np.amax(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _softmax_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    gy = g * ans
+    return gy - ans * np.sum(gy, axis=axis, keepdims=True)
+
+
+softmax = defop("softmax", _softmax_forward, vjp=(_softmax_vjp,), save_inputs=False,
+                save_ans=True)
+
+
+def _log_softmax_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
+    shifted = x - np.amax(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _log_softmax_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    return g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)
+
+
+log_softmax = defop("log_softmax", _log_softmax_forward, vjp=(_log_softmax_vjp,),
+                    save_inputs=False, save_ans=True)
+
+
+def _reduce(loss: Any, reduction: str) -> Any:
+    if reduction == "mean":
+        return np.mean(loss)
+    if reduction == "sum":
+        return np.sum(loss)
+    return loss
+
+
+def _reduced_grad(g: Any, shape: tuple, reduction: str) -> Any:
+    if reduction == "mean":
+        return g / max(int(np.prod(shape)), 1)
+    return g
+
+
+def _bce_logits_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean",
+                        pos_weight: Any = None) -> np.ndarray:
+    # max(x, 0) - x*y + log(1 + exp(-|x|)), weighted for positives: stable for large |x|.
+    log_sig_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # -log(sigmoid(x))
+    if pos_weight is None:
+        loss = (1 - y) * x + log_sig_neg
+    else:
+        loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * log_sig_neg
+    return _reduce(loss, reduction).astype(x.dtype, copy=False)
+
+
+def _bce_logits_vjp_x(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean",
+                      pos_weight: Any = None) -> Any:
+    s = _sigmoid_any(x)
+    if pos_weight is None:
+        d = s - y
+    else:
+        d = s * (1 + (pos_weight - 1) * y) - pos_weight * y
+    return _reduced_grad(g, np.shape(x), reduction) * d
+
+
+def _bce_logits_vjp_y(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean",
+                      pos_weight: Any = None) -> Any:
+    log_sig_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+    if pos_weight is None:
+        d = -x
+    else:
+        d = -x + (pos_weight - 1) * log_sig_neg
+    return _reduced_grad(g, np.shape(x), reduction) * d
+
+
+def _sigmoid_any(x: Any) -> Any:
+    from dualgrad.ops.elementwise import sigmoid
+
+    return sigmoid(x) if not isinstance(x, np.ndarray) else _sigmoid(x)
+
+
+binary_cross_entropy_with_logits = defop(
+    "binary_cross_entropy_with_logits", _bce_logits_forward,
+    vjp=(_bce_logits_vjp_x, _bce_logits_vjp_y))
+
+
+def _bce_forward(p: np.ndarray, y: np.ndarray, *, reduction: str = "mean") -> np.ndarray:
+    # PyTorch clamps the logs at -100 so that p = 0 or 1 gives a finite loss.
+    loss = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
+    return _reduce(loss, reduction).astype(p.dtype, copy=False)
+
+
+def _bce_vjp_p(g: Any, ans: Any, p: Any, y: Any, *, reduction: str = "mean") -> Any:
+    eps = 1e-12
+    d = (p - y) / np.maximum(p * (1 - p), eps)
+    return _reduced_grad(g, np.shape(p), reduction) * d
+
+
+def _bce_vjp_y(g: Any, ans: Any, p: Any, y: Any, *, reduction: str = "mean") -> Any:
+    d = np.maximum(np.log1p(-p), -100) - np.maximum(np.log(p), -100)
+    return _reduced_grad(g, np.shape(p), reduction) * d
+
+
+binary_cross_entropy = defop("binary_cross_entropy", _bce_forward,
+                             vjp=(_bce_vjp_p, _bce_vjp_y))
+
+
+def _mse_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean") -> np.ndarray:
+    d = x - y
+    return _reduce(d * d, reduction)
+
+
+def _mse_vjp_x(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean") -> Any:
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+    return _reduced_grad(g, shape, reduction) * 2 * (x - y)
+
+
+def _mse_vjp_y(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean") -> Any:
+    return -_mse_vjp_x(g, ans, x, y, reduction=reduction)
+
+
+mse_loss = defop("mse_loss", _mse_forward, vjp=(_mse_vjp_x, _mse_vjp_y))
+
+
+def _l1_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean") -> np.ndarray:
+    return _reduce(np.abs(x - y), reduction)
+
+
+def _l1_vjp_x(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean") -> Any:
+    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+    return _reduced_grad(g, shape, reduction) * np.sign(x - y)
+
+
+l1_loss = defop("l1_loss", _l1_forward, vjp=(
+    _l1_vjp_x, lambda g, ans, x, y, *, reduction="mean": -_l1_vjp_x(g, ans, x, y,
+                                                                    reduction=reduction)))
+
+
+def _nll_forward(logp: np.ndarray, target: np.ndarray, *, reduction: str = "mean",
+                 ignore_index: int = -100) -> np.ndarray:
+    valid = target != ignore_index
+    safe = np.where(valid, target, 0)
+    picked = -np.take_along_axis(logp, safe[:, None], axis=1)[:, 0] * valid
+    if reduction == "mean":
+        return (np.sum(picked) / max(int(np.sum(valid)), 1)).astype(logp.dtype)
+    if reduction == "sum":
+        return np.sum(picked)
+    return picked
+
+
+def _nll_vjp(g: Any, ans: Any, logp: Any, target: Any, *, reduction: str = "mean",
+             ignore_index: int = -100) -> Any:
+    target = np.asarray(target)
+    valid = target != ignore_index
+    safe = np.where(valid, target, 0)
+    onehot = np.zeros(np.shape(logp), dtype=bool)
+    onehot[np.arange(len(safe)), safe] = True
+    onehot &= valid[:, None]
+    if reduction == "mean":
+        scale = -1.0 / max(int(np.sum(valid)), 1)
+        return g * scale * onehot
+    if reduction == "sum":
+        return -g * onehot
+    return -np.expand_dims(g, -1) * onehot
+
+
+nll_loss = defop("nll_loss", _nll_forward, vjp=(_nll_vjp, NONDIFF))

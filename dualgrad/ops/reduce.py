@@ -1,0 +1,328 @@
+"""Reductions: sum, mean, prod, max/min, var/std, norm, logsumexp, cumsum.
+
+Reductions take ``axis`` (an int, a tuple of ints, or None for all) and ``keepdims`` as
+static parameters. Ops whose PyTorch node name differs between the whole-tensor and the
+per-dimension form are registered twice (``SumBackward0`` / ``SumBackward1``) with the same
+rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dualgrad._registry import NONDIFF, defop, implements
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    return tuple(sorted(a % ndim if ndim else 0 for a in axis))
+
+
+def restore_reduced(g: Any, ndim: int, axis: Any, keepdims: bool) -> Any:
+    """Put back the reduced axes (as size 1) so ``g`` broadcasts against the input."""
+    if keepdims or ndim == 0:
+        return g
+    return np.reshape(g, _kept_shape(np.shape(g), ndim, axis))
+
+
+def _kept_shape(reduced_shape: tuple, ndim: int, axis: Any) -> tuple:
+    axes = _axes(axis, ndim)
+    shape = list(reduced_shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return tuple(shape)
+
+
+def _count(shape: tuple, axis: Any) -> int:
+    n = 1
+    for a in _axes(axis, len(shape)):
+        n *= shape[a]
+    return n
+
+
+def _sum_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
+    return np.broadcast_to(restore_reduced(g, np.ndim(x), axis, keepdims), np.shape(x))
+
+
+def _sum_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+sum_all = defop("sum", _sum_forward, vjp=(_sum_vjp,))
+sum_dim = defop("sum_dim", _sum_forward, vjp=(_sum_vjp,), grad_fn_name="SumBackward1")
+
+
+def _mean_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def _mean_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
+    return _sum_vjp(g, ans, x, axis=axis, keepdims=keepdims) / _count(np.shape(x), axis)
+
+
+mean_all = defop("mean", _mean_forward, vjp=(_mean_vjp,))
+mean_dim = defop("mean_dim", _mean_forward, vjp=(_mean_vjp,), grad_fn_name="MeanBackward1")
+
+
+def _prod_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.prod(x, axis=axis, keepdims=keepdims)
+
+
+def _prod_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
+    # Product of all the other elements, computed without dividing by x, so zeros are exact:
+    # exclusive cumulative products from the left and from the right.
+    ndim = np.ndim(x)
+    axes = _axes(axis, ndim)
+    moved = np.moveaxis(x, axes, tuple(range(ndim - len(axes), ndim)))
+    flat_shape = np.shape(moved)[: ndim - len(axes)] + (-1,)
+    flat = np.reshape(moved, flat_shape)
+    ones = np.ones(np.shape(flat)[:-1] + (1,), dtype=np.asarray(ans).dtype)
+    left = np.concatenate([ones, np.cumprod(flat, axis=-1)[..., :-1]], axis=-1)
+    right = np.flip(np.concatenate(
+        [ones, np.cumprod(np.flip(flat, axis=-1), axis=-1)[..., :-1]], axis=-1), axis=-1)
+    others = np.reshape(left * right, np.shape(moved))
+    others = np.moveaxis(others, tuple(range(ndim - len(axes), ndim)), axes)
+    return restore_reduced(g, ndim, axis, keepdims) * others
+
+
+prod_all = defop("prod", _prod_forward, vjp=(_prod_vjp,), save_ans=True)
+prod_dim = defop("prod_dim", _prod_forward, vjp=(_prod_vjp,), save_ans=True,
+                 grad_fn_name="ProdBackward1")
+
+
+def _cumprod_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
+    return np.cumprod(x, axis=axis)
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    # Valid for nonzero x; cumprod is only used inside prod's rule on exact data paths.
+    rev = np.flip(np.cumsum(np.flip(g * ans, axis=axis), axis=axis), axis=axis)
+    return rev / x
+
+
+cumprod = defop("cumprod", _cumprod_forward, vjp=(_cumprod_vjp,), save_ans=True,
+                numpy=())
+
+
+def _amax_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
+    # The gradient is shared equally between tied extremes (PyTorch's amax/amin).
+    ndim = np.ndim(x)
+    hit = x == restore_reduced(ans, ndim, axis, keepdims)
+    count = np.sum(hit, axis=axis, keepdims=True)
+    return restore_reduced(g, ndim, axis, keepdims) * hit / count
+
+
+def _amax_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.amax(x, axis=axis, keepdims=keepdims)
+
+
+def _amin_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.amin(x, axis=axis, keepdims=keepdims)
+
+
+amax = defop("amax", _amax_forward, vjp=(_amax_vjp,), save_ans=True)
+amin = defop("amin", _amin_forward, vjp=(_amax_vjp,), save_ans=True)
+max_all = defop("max", _amax_forward, vjp=(_amax_vjp,), save_ans=True,
+                grad_fn_name="MaxBackward1", doc="``x.max()`` of the whole tensor.")
+min_all = defop("min", _amin_forward, vjp=(_amax_vjp,), save_ans=True,
+                grad_fn_name="MinBackward1", doc="``x.min()`` of the whole tensor.")
+
+
+def _take_along_forward(x: np.ndarray, index: np.ndarray, *, axis: int) -> np.ndarray:
+    return np.take_along_axis(x, index, axis=axis)
+
+
+def _take_along_vjp(g: Any, ans: Any, x: Any, index: Any, *, axis: int) -> Any:
+    return put_along(g, index, axis=axis, shape=np.shape(x))
+
+
+def _put_along_forward(g: np.ndarray, index: np.ndarray, *, axis: int,
+                       shape: tuple) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    np.put_along_axis(out, index, g, axis=axis)
+    return out
+
+
+take_along = defop("take_along", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
+                   grad_fn_name="GatherBackward0",
+                   doc="``np.take_along_axis``: picks one element per index along ``axis``.")
+put_along = defop("put_along", _put_along_forward,
+                  vjp=(lambda g, ans, gg, index, *, axis, shape: take_along(g, index, axis=axis),
+                       NONDIFF),
+                  grad_fn_name="ScatterBackward0",
+                  doc="Scatter into zeros along ``axis``: the VJP of ``take_along``.")
+
+
+def _var_forward(x: np.ndarray, *, axis: Any = None, correction: int = 1,
+                 keepdims: bool = False) -> np.ndarray:
+    return np.var(x, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _var_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, correction: int = 1,
+             keepdims: bool = False) -> Any:
+    n = _count(np.shape(x), axis)
+    centered = x - np.mean(x, axis=axis, keepdims=True)
+    return restore_reduced(g, np.ndim(x), axis, keepdims) * 2 * centered / (n - correction)
+
+
+var = defop("var", _var_forward, vjp=(_var_vjp,))
+
+
+def _std_forward(x: np.ndarray, *, axis: Any = None, correction: int = 1,
+                 keepdims: bool = False) -> np.ndarray:
+    return np.std(x, axis=axis, ddof=correction, keepdims=keepdims)
+
+
+def _std_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, correction: int = 1,
+             keepdims: bool = False) -> Any:
+    ndim = np.ndim(x)
+    g_var = g / (2 * ans)
+    return _var_vjp(g_var, None, x, axis=axis, correction=correction, keepdims=keepdims) \
+        if keepdims else _var_vjp(restore_reduced(g_var, ndim, axis, False), None, x,
+                                  axis=axis, correction=correction, keepdims=True)
+
+
+std = defop("std", _std_forward, vjp=(_std_vjp,), save_ans=True)
+
+
+def _norm_forward(x: np.ndarray, *, ord: Any = 2, axis: Any = None,
+                  keepdims: bool = False) -> np.ndarray:
+    a = np.abs(x)
+    if ord == 2:
+        return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
+    if ord == 1:
+        return np.sum(a, axis=axis, keepdims=keepdims)
+    if ord == np.inf:
+        return np.amax(a, axis=axis, keepdims=keepdims)
+    return np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+
+
+def _norm_vjp(g: Any, ans: Any, x: Any, *, ord: Any = 2, axis: Any = None,
+              keepdims: bool = False) -> Any:
+    ndim = np.ndim(x)
+    g = restore_reduced(g, ndim, axis, keepdims)
+    n = restore_reduced(ans, ndim, axis, keepdims)
+    if ord == 1:
+        return g * np.sign(x)
+    if ord == np.inf:
+        a = np.abs(x)
+        hit = a == n
+        return g * np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
+    if ord == 2:
+        # Subgradient 0 at the origin, as PyTorch.
+        return g * x / np.where(n == 0, 1.0, n)
+    a = np.abs(x)
+    return g * np.sign(x) * a ** (ord - 1) / np.where(n == 0, 1.0, n) ** (ord - 1)
+
+
+norm = defop("norm", _norm_forward, vjp=(_norm_vjp,), save_ans=True,
+             grad_fn_name="LinalgVectorNormBackward0")
+
+
+def _logsumexp_forward(x: np.ndarray, *, axis: Any = None,
+                       keepdims: bool = False) -> np.ndarray:
+    m = np.amax(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _logsumexp_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None,
+                   keepdims: bool = False) -> Any:
+    ndim = np.ndim(x)
+    return restore_reduced(g, ndim, axis, keepdims) * np.exp(
+        x - restore_reduced(ans, ndim, axis, keepdims))
+
+
+logsumexp = defop("logsumexp", _logsumexp_forward, vjp=(_logsumexp_vjp,), save_ans=True)
+
+
+def _cumsum_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
+    return np.cumsum(x, axis=axis)
+
+
+def _cumsum_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
+    return np.flip(np.cumsum(np.flip(g, axis=axis), axis=axis), axis=axis)
+
+
+cumsum = defop("cumsum", _cumsum_forward, vjp=(_cumsum_vjp,), save_inputs=False)
+
+
+# --- NumPy entry points (used by rules running on Tensors and by users' np.* calls) ---------
+
+def _norm_axis(axis: Any) -> Any:
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+@implements(np.sum)
+def _np_sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
+            keepdims: bool = False, **_: Any) -> Any:
+    axis = _norm_axis(axis)
+    return (sum_all if axis is None and not keepdims else sum_dim)(a, axis=axis,
+                                                                   keepdims=keepdims)
+
+
+@implements(np.mean)
+def _np_mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
+             keepdims: bool = False, **_: Any) -> Any:
+    axis = _norm_axis(axis)
+    return (mean_all if axis is None and not keepdims else mean_dim)(a, axis=axis,
+                                                                     keepdims=keepdims)
+
+
+@implements(np.prod)
+def _np_prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
+             keepdims: bool = False, **_: Any) -> Any:
+    axis = _norm_axis(axis)
+    return (prod_all if axis is None and not keepdims else prod_dim)(a, axis=axis,
+                                                                     keepdims=keepdims)
+
+
+@implements(np.amax, np.max)
+def _np_amax(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
+             **_: Any) -> Any:
+    return amax(a, axis=_norm_axis(axis), keepdims=keepdims)
+
+
+@implements(np.amin, np.min)
+def _np_amin(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
+             **_: Any) -> Any:
+    return amin(a, axis=_norm_axis(axis), keepdims=keepdims)
+
+
+@implements(np.cumsum)
+def _np_cumsum(a: Any, axis: Any = None, **_: Any) -> Any:
+    if axis is None:
+        from dualgrad.ops.shape import reshape
+
+        return cumsum(reshape(a, shape=(-1,)), axis=0)
+    return cumsum(a, axis=axis)
+
+
+@implements(np.cumprod)
+def _np_cumprod(a: Any, axis: Any = None, **_: Any) -> Any:
+    return cumprod(a, axis=axis)
+
+
+@implements(np.var)
+def _np_var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
+            keepdims: bool = False, **_: Any) -> Any:
+    return var(a, axis=_norm_axis(axis), correction=ddof, keepdims=keepdims)
+
+
+@implements(np.std)
+def _np_std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
+            keepdims: bool = False, **_: Any) -> Any:
+    return std(a, axis=_norm_axis(axis), correction=ddof, keepdims=keepdims)
+
+
+@implements(np.take_along_axis)
+def _np_take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
+    return take_along(arr, indices, axis=axis)

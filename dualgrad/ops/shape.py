@@ -1,0 +1,284 @@
+"""Shape ops: reshape, transpose/permute, squeeze/unsqueeze, expand, cat/stack, flip,
+repeat, indexing (basic, integer arrays, boolean masks) and index assignment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dualgrad._registry import NONDIFF, defop, implements
+
+
+def _reshape_forward(x: np.ndarray, *, shape: tuple) -> np.ndarray:
+    return np.reshape(x, shape)
+
+
+reshape = defop("view", _reshape_forward, view=True, save_inputs=True,
+                vjp=(lambda g, ans, x, *, shape: np.reshape(g, np.shape(x)),))
+
+
+def _permute_forward(x: np.ndarray, *, axes: tuple) -> np.ndarray:
+    return np.transpose(x, axes)
+
+
+def _permute_vjp(g: Any, ans: Any, x: Any, *, axes: tuple) -> Any:
+    return np.transpose(g, tuple(np.argsort(axes)))
+
+
+permute = defop("permute", _permute_forward, vjp=(_permute_vjp,), view=True,
+                save_inputs=False)
+
+
+def _swap_forward(x: np.ndarray, *, dim0: int, dim1: int) -> np.ndarray:
+    return np.swapaxes(x, dim0, dim1)
+
+
+def _swap_vjp(g: Any, ans: Any, x: Any, *, dim0: int, dim1: int) -> Any:
+    return np.swapaxes(g, dim0, dim1)
+
+
+transpose = defop("transpose", _swap_forward, vjp=(_swap_vjp,), view=True, save_inputs=False)
+t = defop("t", lambda x: x.T, vjp=(lambda g, ans, x: np.transpose(g),), view=True,
+          save_inputs=False, grad_fn_name="TBackward0")
+
+
+def _expand_forward(x: np.ndarray, *, shape: tuple) -> np.ndarray:
+    return np.broadcast_to(x, shape)
+
+
+# The engine's sum_to reduces the broadcast gradient: the rule is the identity.
+expand = defop("expand", _expand_forward, vjp=(lambda g, ans, x, *, shape: g,), view=True,
+               save_inputs=False)
+
+
+def _squeeze_forward(x: np.ndarray, *, axis: Any = None) -> np.ndarray:
+    return np.squeeze(x, axis=axis)
+
+
+squeeze = defop("squeeze", _squeeze_forward, view=True,
+                vjp=(lambda g, ans, x, *, axis=None: np.reshape(g, np.shape(x)),))
+
+
+def _unsqueeze_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
+    return np.expand_dims(x, axis)
+
+
+unsqueeze = defop("unsqueeze", _unsqueeze_forward, view=True, save_inputs=False,
+                  vjp=(lambda g, ans, x, *, axis: np.squeeze(g, axis=axis),))
+
+
+def _flip_forward(x: np.ndarray, *, axis: Any) -> np.ndarray:
+    return np.flip(x, axis=axis)
+
+
+flip = defop("flip", _flip_forward, save_inputs=False,
+             vjp=(lambda g, ans, x, *, axis: np.flip(g, axis=axis),))
+
+
+def _cat_vjp(index: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
+    start = sum(np.shape(x)[axis] for x in xs[:index])
+    key = (slice(None),) * (axis % np.ndim(g)) + (slice(start, start + np.shape(xs[index])[axis]),)
+    return g[key]
+
+
+def _cat_forward(*xs: np.ndarray, axis: int) -> np.ndarray:
+    return np.concatenate(xs, axis=axis)
+
+
+cat = defop("cat", _cat_forward, vjp=(_cat_vjp,), variadic=True)
+
+
+def _stack_vjp(index: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
+    key = (slice(None),) * (axis % np.ndim(g)) + (index,)
+    return g[key]
+
+
+def _stack_forward(*xs: np.ndarray, axis: int) -> np.ndarray:
+    return np.stack(xs, axis=axis)
+
+
+stack = defop("stack", _stack_forward, vjp=(_stack_vjp,), save_inputs=False, variadic=True)
+
+
+def _tile_forward(x: np.ndarray, *, reps: tuple) -> np.ndarray:
+    return np.tile(x, reps)
+
+
+def _tile_vjp(g: Any, ans: Any, x: Any, *, reps: tuple) -> Any:
+    # Split every axis into (repeat, size) and sum over the repeats.
+    shape = np.shape(x)
+    shape = (1,) * (len(reps) - len(shape)) + tuple(shape)
+    reps = (1,) * (len(shape) - len(reps)) + tuple(reps)
+    split = []
+    for r, s in zip(reps, shape):
+        split += [r, s]
+    summed = np.sum(np.reshape(g, tuple(split)), axis=tuple(range(0, 2 * len(shape), 2)))
+    return np.reshape(summed, np.shape(x))
+
+
+repeat = defop("repeat", _tile_forward, vjp=(_tile_vjp,))
+
+
+# --- indexing -------------------------------------------------------------------------------
+
+def _index_forward(x: np.ndarray, *, key: Any) -> np.ndarray:
+    return x[key]
+
+
+def _index_vjp(g: Any, ans: Any, x: Any, *, key: Any) -> Any:
+    return index_backward(g, key=key, shape=np.shape(x))
+
+
+def _is_basic(key: Any) -> bool:
+    items = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer))
+               for k in items)
+
+
+def _index_backward_forward(g: np.ndarray, *, key: Any, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(key):
+        out[key] = g
+    else:
+        # Repeated integer indices accumulate.
+        np.add.at(out, key, g)
+    return out
+
+
+index = defop("index", _index_forward, vjp=(_index_vjp,), grad_fn_name="IndexBackward0")
+index_view = defop("select", _index_forward, vjp=(_index_vjp,), view=True,
+                   grad_fn_name="SliceBackward0",
+                   doc="Basic indexing (ints and slices): a view, as in PyTorch.")
+index_backward = defop(
+    "index_backward", _index_backward_forward, save_inputs=False,
+    vjp=(lambda g, ans, gg, *, key, shape: index(g, key=key),),
+    grad_fn_name="IndexPutBackward0",
+    doc="Scatter-add ``g`` into zeros of ``shape`` at ``key``: the VJP of indexing.")
+
+
+def _index_put_forward(x: np.ndarray, value: np.ndarray, *, key: Any) -> np.ndarray:
+    out = x.copy()
+    out[key] = value
+    return out
+
+
+def _index_put_vjp_x(g: Any, ans: Any, x: Any, value: Any, *, key: Any) -> Any:
+    keep = np.ones(np.shape(x), dtype=bool)
+    keep[key] = False
+    return g * keep
+
+
+def _index_put_vjp_value(g: Any, ans: Any, x: Any, value: Any, *, key: Any) -> Any:
+    return index(g, key=key)
+
+
+index_put = defop("index_put", _index_put_forward, vjp=(_index_put_vjp_x, _index_put_vjp_value),
+                  grad_fn_name="CopySlices", save_inputs=True,
+                  doc="``x[key] = value`` recorded out of place (``setitem``).")
+
+
+# --- NumPy entry points ---------------------------------------------------------------------
+
+@implements(np.reshape)
+def _np_reshape(a: Any, shape: Any = None, order: str = "C", **kw: Any) -> Any:
+    if shape is None:
+        shape = kw.get("newshape")
+    if isinstance(shape, int):
+        shape = (shape,)
+    return reshape(a, shape=tuple(shape))
+
+
+@implements(np.transpose)
+def _np_transpose(a: Any, axes: Any = None) -> Any:
+    if axes is None:
+        axes = tuple(reversed(range(np.ndim(a))))
+    return permute(a, axes=tuple(axes))
+
+
+@implements(np.swapaxes)
+def _np_swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    return transpose(a, dim0=axis1, dim1=axis2)
+
+
+@implements(np.moveaxis)
+def _np_moveaxis(a: Any, source: Any, destination: Any) -> Any:
+    ndim = np.ndim(a)
+    src = [s % ndim for s in np.atleast_1d(source)]
+    dst = [d % ndim for d in np.atleast_1d(destination)]
+    order = [n for n in range(ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(a, axes=tuple(order))
+
+
+@implements(np.broadcast_to)
+def _np_broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
+    if isinstance(shape, int):
+        shape = (shape,)
+    return expand(array, shape=tuple(shape))
+
+
+@implements(np.expand_dims)
+def _np_expand_dims(a: Any, axis: Any) -> Any:
+    if isinstance(axis, int):
+        return unsqueeze(a, axis=axis)
+    out = a
+    for ax in sorted(axis):
+        out = unsqueeze(out, axis=ax)
+    return out
+
+
+@implements(np.squeeze)
+def _np_squeeze(a: Any, axis: Any = None) -> Any:
+    return squeeze(a, axis=axis)
+
+
+@implements(np.flip)
+def _np_flip(m: Any, axis: Any = None) -> Any:
+    if axis is None:
+        axis = tuple(range(np.ndim(m)))
+    return flip(m, axis=axis)
+
+
+@implements(np.concatenate)
+def _np_concatenate(arrays: Any, axis: int = 0, **_: Any) -> Any:
+    return cat(*arrays, axis=axis)
+
+
+@implements(np.stack)
+def _np_stack(arrays: Any, axis: int = 0, **_: Any) -> Any:
+    return stack(*arrays, axis=axis)
+
+
+@implements(np.tile)
+def _np_tile(A: Any, reps: Any) -> Any:
+    if isinstance(reps, int):
+        reps = (reps,)
+    return repeat(A, reps=tuple(reps))
+
+
+@implements(np.shape)
+def _np_shape(a: Any) -> tuple:
+    return a.shape
+
+
+@implements(np.ndim)
+def _np_ndim(a: Any) -> int:
+    return a.ndim
+
+
+@implements(np.size)
+def _np_size(a: Any, axis: Any = None) -> int:
+    return a.numel() if axis is None else a.shape[axis]
+
+
+@implements(np.atleast_1d)
+def _np_atleast_1d(*arys: Any) -> Any:
+    outs = [a if a.ndim >= 1 else reshape(a, shape=(1,)) for a in arys]
+    return outs[0] if len(outs) == 1 else outs
+
+
+__all__ = ["reshape", "permute", "transpose", "t", "expand", "squeeze", "unsqueeze", "flip",
+           "cat", "stack", "repeat", "index", "index_view", "index_backward", "index_put",
+           "NONDIFF"]
