@@ -57,16 +57,40 @@ from dualgrad._creation import (
 from dualgrad._functions import *  # noqa: F403
 from dualgrad._functions import __all__ as _function_names
 from dualgrad import autograd, nn  # noqa: E402
+from dualgrad import optim  # noqa: E402
+from dualgrad.serialization import load, save  # noqa: E402
+from dualgrad.tape import (  # noqa: E402
+    GradientTape,
+    UnconnectedGradients,
+    Variable,
+    constant,
+    stop_gradient,
+)
+from dualgrad._function import custom_gradient  # noqa: E402
+from dualgrad._registry import defop  # noqa: E402
+from dualgrad.diagnose import why_no_grad  # noqa: E402
+from dualgrad.functional import (  # noqa: E402
+    elementwise_grad,
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "Size", "device", "autograd", "nn",
+    "Tensor", "Size", "device", "autograd", "nn", "optim", "save", "load",
     "bool_", "complex64", "complex128", "float16", "float32", "float64", "int8", "int16",
     "int32", "int64", "uint8",
     "enable_grad", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
     "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
     "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
     "randn_like", "tensor", "zeros", "zeros_like",
+    "GradientTape", "UnconnectedGradients", "Variable", "constant", "stop_gradient",
+    "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "elementwise_grad",
+    "custom_gradient", "defop", "why_no_grad",
     *_function_names,
 ]

@@ -48,8 +48,8 @@ def _finish(arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Te
     return t
 
 
-def _infer(data: Any) -> np.ndarray:
-    """NumPy array for ``data`` with PyTorch's default dtypes."""
+def _infer(data: Any, dtype: Any = None) -> np.ndarray:
+    """NumPy array for ``data`` with PyTorch's default dtypes (or ``dtype`` when given)."""
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
@@ -58,6 +58,9 @@ def _infer(data: Any) -> np.ndarray:
         return np.array(data)
     if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
         data = _nested_values(data)
+    if dtype is not None:
+        # Straight to the asked dtype: a detour through float32 would round float64 data.
+        return np.array(data, dtype=_dtypes.as_dtype(dtype))
     arr = np.array(data)
     if arr.dtype == np.float64:
         arr = arr.astype(_dtypes.default_float)
@@ -110,7 +113,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     tensor([[1., 2., 3.],
             [3., 2., 1.]], requires_grad=True)
     """
-    return _finish(_infer(data), dtype, device, requires_grad)
+    return _finish(_infer(data, dtype), dtype, device, requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:

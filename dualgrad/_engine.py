@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import sys
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -85,6 +86,13 @@ class Node:
         One entry per positional input: the producing ``Node``, the leaf ``Tensor``, or None.
     saved:
         The inputs the rules read (Tensors or Python values), freed after backward.
+    saved_data:
+        The same inputs as the forward saw them (arrays for Tensors): what first-order rules
+        are called with.
+    out_shape, out_dtype:
+        Shape and dtype of the output. The gradient reaching an input is reduced and cast to
+        that input's metadata, read from its edge: ``out_shape``/``out_dtype`` of the
+        producing node, or the leaf's own array; so nothing per input is stored here.
     """
 
     __slots__ = (
@@ -92,11 +100,12 @@ class Node:
         "params",
         "edges",
         "saved",
+        "saved_data",
         "versions",
         "ans",
         "ans_version",
-        "shapes",
-        "dtypes",
+        "out_shape",
+        "out_dtype",
         "freed",
         "pre_hooks",
         "retained",
@@ -105,16 +114,18 @@ class Node:
     )
 
     def __init__(self, op: Op, params: dict, edges: tuple, saved: tuple | None,
-                 shapes: tuple, dtypes: tuple) -> None:
+                 out_shape: tuple, out_dtype: np.dtype, versions: tuple | None = None,
+                 saved_data: tuple | None = None) -> None:
         self.op = op
         self.params = params
         self.edges = edges
         self.saved = saved
-        self.versions = None
+        self.saved_data = saved_data
+        self.versions = versions
         self.ans = None
         self.ans_version = None
-        self.shapes = shapes
-        self.dtypes = dtypes
+        self.out_shape = out_shape
+        self.out_dtype = out_dtype
         self.freed = False
         self.pre_hooks = None
         self.retained = None
@@ -143,6 +154,10 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.op.grad_fn_name} object at {id(self):#x}>"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # IPython shows PyTorch's nodes (default object repr) without "object": match it.
+        p.text(f"<{self.op.grad_fn_name} at {id(self):#x}>")
 
 
 class AccumulateGrad:
@@ -265,6 +280,8 @@ class set_grad_enabled(_GradModeContext):
 
     def __call__(self, fn: Callable) -> Callable:
         enabled = self._enabled
+        # Used as a decorator, the constructor's switch must not outlive the decoration.
+        _STATE.set((self._previous[0], _STATE.get()[1]))
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -304,7 +321,7 @@ def active_recorders() -> tuple:
 # Recording
 
 
-def record(op: Op, args: tuple, params: dict, out: Tensor) -> None:
+def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None = None) -> None:
     """Attach a ``Node`` to ``out`` if any input needs a gradient.
 
     The single decision point for both front ends: a node is made when grad mode is on and an
@@ -314,6 +331,44 @@ def record(op: Op, args: tuple, params: dict, out: Tensor) -> None:
     enabled, recorders = _STATE.get()
     if not enabled:
         return
+    if recorders:
+        _record_with_recorders(op, args, params, out, recorders, arrays)
+        return
+    # The common case, no tape active: one pass over the inputs, and at most one Node.
+    edges = []
+    any_edge = False
+    for a in args:
+        if isinstance(a, Tensor):
+            e = a._node
+            if e is None and a._requires_grad:
+                e = a
+            if e is not None:
+                any_edge = True
+            edges.append(e)
+        else:
+            edges.append(None)
+    if not any_edge or not op.differentiable_output:
+        return
+    data = out._data
+    if op.save_inputs:
+        versions = [(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]
+        if arrays is None:
+            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+        node = Node(op, params, tuple(edges), args, data.shape, data.dtype,
+                    tuple(versions) if versions else None, arrays)
+    else:
+        node = Node(op, params, tuple(edges), None, data.shape, data.dtype)
+    if op.save_ans:
+        node.ans = data
+        node.ans_version = (out._vc, out._vc[0])
+    out._node = node
+    if _ANOMALY.get():
+        _capture_trace(node)
+
+
+def _record_with_recorders(op: Op, args: tuple, params: dict, out: Tensor,
+                           recorders: tuple, arrays: tuple | None = None) -> None:
+    """``record`` while tapes are active: they may claim the op and watch its inputs."""
     edges = []
     any_edge = False
     for a in args:
@@ -329,35 +384,49 @@ def record(op: Op, args: tuple, params: dict, out: Tensor) -> None:
                 edges.append(None)
         else:
             edges.append(None)
-    claiming = None
-    if recorders:
-        claiming = [r for r in recorders if r._claims(args)]
-        if claiming:
-            for i, a in enumerate(args):
-                if edges[i] is None and isinstance(a, Tensor) and any(
-                    r._is_watched(a) for r in claiming
-                ):
-                    edges[i] = a
-                    any_edge = True
+    claiming = [r for r in recorders if r._claims(args)]
+    if claiming:
+        for i, a in enumerate(args):
+            if edges[i] is None and isinstance(a, Tensor) and any(
+                r._is_watched(a) for r in claiming
+            ):
+                edges[i] = a
+                any_edge = True
     if not any_edge or not op.differentiable_output:
         return
-    tensor_args = [a for a in args if isinstance(a, Tensor)]
-    shapes = tuple(a._data.shape if isinstance(a, Tensor) else None for a in args)
-    dtypes = tuple(a._data.dtype if isinstance(a, Tensor) else None for a in args)
-    node = Node(op, params, tuple(edges), args if op.save_inputs else None, shapes, dtypes)
-    if op.save_inputs and tensor_args:
-        node.versions = tuple((a._vc, a._vc[0]) for a in tensor_args)
+    node = _make_node(op, args, params, out, tuple(edges), arrays)
+    for r in claiming:
+        r._nodes.add(node)
+
+
+def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
+               arrays: tuple | None) -> Node:
+    data = out._data
+    versions = None
+    if op.save_inputs:
+        versions = tuple((a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)) or None
+        if arrays is None:
+            arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+    else:
+        arrays = None
+    node = Node(op, params, edges, args if op.save_inputs else None, data.shape, data.dtype,
+                versions, arrays)
     if op.save_ans:
-        node.ans = out._data
+        node.ans = data
         node.ans_version = (out._vc, out._vc[0])
     out._node = node
-    if claiming:
-        for r in claiming:
-            r._nodes.add(node)
     if _ANOMALY.get():
-        import traceback
+        _capture_trace(node)
+    return node
 
-        node.trace = traceback.format_stack()[:-3]
+
+def _capture_trace(node: Node) -> None:
+    import os
+    import traceback
+
+    # Drop dualgrad's own frames (record, apply, ...) so the last one is the user's call.
+    package = f'"{os.path.dirname(os.path.abspath(__file__))}{os.sep}'
+    node.trace = [line for line in traceback.format_stack() if package not in line]
 
 
 _ANOMALY: contextvars.ContextVar[bool] = contextvars.ContextVar("dualgrad_anomaly", default=False)
@@ -418,8 +487,21 @@ def _version_error(node: Node, vc_and_version: tuple, value: Any) -> RuntimeErro
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [torch.{kind} {_shape_text(arr.shape)}]{producer} is at version "
-        f"{vc[0]}; expected version {expected} instead. {_INPLACE_HINT}"
+        f"{vc[0]}; expected version {expected} instead. {_inplace_hint(node)}"
     )
+
+
+def _inplace_hint(node: Node | None) -> str:
+    """PyTorch's hint; in anomaly mode its other text, plus where ``node`` was created."""
+    if not _ANOMALY.get():
+        return _INPLACE_HINT
+    hint = ("Hint: the backtrace further above shows the operation that failed to compute its "
+            "gradient. The variable in question was changed in there or anywhere later. Good "
+            "luck!")
+    if node is not None and node.trace:
+        hint += f"\nThe forward call that created {node.op.grad_fn_name} was:\n" + "".join(
+            node.trace[-2:])
+    return hint
 
 
 def _check_versions(node: Node) -> None:
@@ -439,6 +521,14 @@ def _wrap(value: Any, node: Node | None = None) -> Any:
     t = Tensor.__new__(Tensor)
     t._init(np.asarray(value), node)
     return t
+
+
+def _input_meta(edge: Any) -> tuple[tuple, np.dtype]:
+    """Shape and dtype of the input behind ``edge``, which its gradient must have."""
+    if edge.__class__ is Node:
+        return edge.out_shape, edge.out_dtype
+    data = edge._data
+    return data.shape, data.dtype
 
 
 def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -> list:
@@ -474,7 +564,8 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
         if gi is not None:
             if not hasattr(gi, "shape"):
                 gi = np.asarray(gi)
-            gi = sum_to(gi, node.shapes[i], node.dtypes[i], node, i)
+            shape, dtype = _input_meta(edge)
+            gi = sum_to(gi, shape, dtype, node, i)
             if not create_graph and gi is not None and type(gi) is not np.ndarray:
                 gi = np.asarray(gi)
         results.append(gi)
@@ -503,6 +594,7 @@ def _add(a: Any, b: Any) -> Any:
 def _free(node: Node) -> None:
     if node.saved is not None or node.ans is not None:
         node.saved = None
+        node.saved_data = None
         node.ans = None
         node.versions = None
         node.ans_version = None
@@ -625,13 +717,24 @@ def backward(
 
     enabled, recorders = _STATE.get()
     token = _STATE.set((create_graph, recorders if create_graph else ()))
+    # Every input edge of every node is wanted: the rules can run on the fast path.
+    fast = not prune and restrict_to is None and not create_graph and not _ANOMALY.get()
+    # ids of gradient buffers that the engine allocated itself (sums of two arrivals) and
+    # that nothing else references: later arrivals are added into them in place.
+    owned: set[int] = set()
     try:
         ready = [n for n in root_nodes if deps[n] == 0]
+        if fast:
+            _walk_fast(ready, grads, deps, leaf_grads, owned, retain_graph)
         while ready:
             node = ready.pop()
             g = grads.pop(node, None)
             if g is not None:
-                g = _node_arrival(node, g, node_index, collected, accumulate, sources)
+                if owned:
+                    # From here on g is handed to rules and hooks, which may keep it.
+                    owned.discard(id(g))
+                if node.pre_hooks or node.retained is not None or node_index:
+                    g = _node_arrival(node, g, node_index, collected, accumulate, sources)
             edges = node.edges
             if g is not None and (needed_set is None or node in needed_set):
                 needed = [
@@ -655,20 +758,28 @@ def backward(
                     if restrict_to is not None and e not in restrict_to:
                         continue
                     if gi is not None:
-                        grads[e] = _add(grads[e], gi) if e in grads else gi
-                    deps[e] -= 1
-                    if deps[e] == 0:
+                        prev = grads.get(e)
+                        grads[e] = gi if prev is None else _sum_grads(prev, gi, owned)
+                    d = deps[e] - 1
+                    deps[e] = d
+                    if d == 0:
                         ready.append(e)
                 elif gi is not None:
-                    _sink_leaf(leaf_grads, e, gi)
+                    _sink_leaf(leaf_grads, e, gi, owned)
             if not retain_graph:
                 _free(node)
         for t, g in leaf_grads.values():
+            is_owned = id(g) in owned
             if t._hooks:
-                g = _run_tensor_hooks(t._hooks, g)
+                g = _run_tensor_hooks(t._hooks.values(), g)
+                is_owned = False
             if accumulate:
                 if sources is None or id(t) in leaf_index:
-                    _accumulate(t, g, create_graph)
+                    _accumulate(t, g, create_graph, is_owned)
+                    post = getattr(t, "_post_hooks", None)
+                    if post:
+                        for hook in list(post.values()):
+                            hook(t)
             elif id(t) in leaf_index:
                 collected[leaf_index[id(t)]] = g
     finally:
@@ -685,13 +796,152 @@ def backward(
     return collected
 
 
-def _sink_leaf(leaf_grads: dict, leaf: Tensor, g: Any) -> None:
+def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: set[int],
+               retain_graph: bool) -> None:
+    """The backward walk in the common case: first order on arrays, every edge wanted, no
+    sources to collect, no tape restriction, no anomaly mode.
+
+    It does what the general loop in :func:`backward` does with ``_run_rules`` inlined, and
+    skips ``sum_to`` for a gradient already shaped and typed like its input.
+    """
+    pop = ready.pop
+    push = ready.append
+    take = grads.pop
+    get = grads.get
+    ndarray = np.ndarray
+    generic = np.generic
+    while ready:
+        node = pop()
+        g = take(node, None)
+        edges = node.edges
+        if g is None:
+            for e in edges:
+                if e.__class__ is Node:
+                    d = deps[e] - 1
+                    deps[e] = d
+                    if d == 0:
+                        push(e)
+        else:
+            if owned:
+                # From here on g is handed to rules and hooks, which may keep it.
+                owned.discard(id(g))
+            if node.pre_hooks or node.retained is not None:
+                g = _node_arrival(node, g, {}, [], True, None)
+            op = node.op
+            args = None
+            for i, e in enumerate(edges):
+                if e is None:
+                    continue
+                is_node = e.__class__ is Node
+                if not is_node and not e._requires_grad:
+                    continue
+                if args is None:
+                    if node.freed:
+                        raise RuntimeError(ERR_BACKWARD_TWICE)
+                    versions = node.versions
+                    if versions is not None:
+                        for vc, version in versions:
+                            if vc[0] != version:
+                                _check_versions(node)  # raises the version error
+                    if node.ans_version is not None:
+                        _check_versions(node)
+                    args = node.saved_data
+                    if args is None:
+                        args = (None,) * len(edges)
+                if op.variadic:
+                    gi = op.vjp[0](i, g, node.ans, *args, **node.params)
+                else:
+                    rule = op.vjp[i]
+                    if rule is NONDIFF:
+                        raise RuntimeError(
+                            f"the derivative for input {i} of '{op.name}' is not implemented: "
+                            "that input (an index or a mask) cannot carry a gradient"
+                        )
+                    gi = rule(g, node.ans, *args, **node.params)
+                fresh = False
+                if gi is not None:
+                    # NumPy scalars (from 0-d arithmetic) stay as they are: they behave as
+                    # 0-d arrays in the rules, and leaves get a real array in _accumulate.
+                    if type(gi) is not ndarray and not isinstance(gi, generic):
+                        gi = np.asarray(gi)
+                    if is_node:
+                        shape = e.out_shape
+                        dtype = e.out_dtype
+                    else:
+                        data = e._data
+                        shape = data.shape
+                        dtype = data.dtype
+                    if gi.shape != shape or (gi.dtype is not dtype and gi.dtype != dtype):
+                        gi = sum_to(gi, shape, dtype, node, i)
+                        if gi is not None and type(gi) is not ndarray:
+                            gi = np.asarray(gi)
+                    # A large fresh array that only this frame references (not ``g``, not
+                    # a saved input, not a view): later arrivals can be added into it.
+                    fresh = (gi is not None and type(gi) is ndarray
+                             and gi.size >= _INPLACE_MIN_SIZE and gi.base is None
+                             and _refcount(gi) == 2)
+                if is_node:
+                    if gi is not None:
+                        prev = get(e)
+                        if prev is None:
+                            grads[e] = gi
+                            if fresh:
+                                owned.add(id(gi))
+                        else:
+                            grads[e] = _sum_grads(prev, gi, owned)
+                    d = deps[e] - 1
+                    deps[e] = d
+                    if d == 0:
+                        push(e)
+                elif gi is not None:
+                    entry = leaf_grads.get(id(e))
+                    if entry is None:
+                        leaf_grads[id(e)] = [e, gi]
+                        if fresh:
+                            owned.add(id(gi))
+                    else:
+                        entry[1] = _sum_grads(entry[1], gi, owned)
+        if not retain_graph and (node.saved is not None or node.ans is not None):
+            node.saved = None
+            node.saved_data = None
+            node.ans = None
+            node.versions = None
+            node.ans_version = None
+            node.freed = True
+
+
+def _sink_leaf(leaf_grads: dict, leaf: Tensor, g: Any, owned: set[int] | None = None) -> None:
     key = id(leaf)
-    if key in leaf_grads:
-        entry = leaf_grads[key]
+    entry = leaf_grads.get(key)
+    if entry is None:
+        leaf_grads[key] = [leaf, g]
+    elif owned is None:
         entry[1] = _add(entry[1], g)
     else:
-        leaf_grads[key] = [leaf, g]
+        entry[1] = _sum_grads(entry[1], g, owned)
+
+
+# Below this many elements a fresh ``a + b`` is cheaper than tracking buffers to add in place.
+_INPLACE_MIN_SIZE = 4096
+# CPython's reference count: 2 (the caller's variable and the argument) means no one else
+# holds the array. Elsewhere, never treat a rule's result as exclusively owned.
+_refcount = sys.getrefcount if sys.implementation.name == "cpython" else lambda _: 0
+
+
+def _sum_grads(prev: Any, g: Any, owned: set[int]) -> Any:
+    """``prev + g`` for two arrivals at one node or leaf, in place into ``prev`` when the
+    engine owns it (copy on the second arrival, add in place from the third on)."""
+    key = id(prev)
+    if key in owned:
+        if type(g) is np.ndarray and g.shape == prev.shape and g.dtype == prev.dtype:
+            np.add(prev, g, out=prev)
+            return prev
+        owned.discard(key)
+    total = prev + g
+    if type(total) is np.ndarray and total.size >= _INPLACE_MIN_SIZE:
+        # A fresh result of ``+`` that no one else has seen: ours to add into.
+        owned.add(id(total))
+    return total
 
 
 def _run_tensor_hooks(hooks: Iterable[Callable], g: Any) -> Any:
@@ -721,8 +971,12 @@ def _node_arrival(node: Node, g: Any, node_index: dict, collected: list, accumul
     return g
 
 
-def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
-    """``t.grad += g`` as PyTorch's AccumulateGrad does it."""
+def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """``t.grad += g`` as PyTorch's AccumulateGrad does it.
+
+    ``owned``: ``g`` is a buffer the engine allocated and no one else references, so it can
+    become ``t.grad`` without a copy.
+    """
     data = t._data
     if isinstance(g, Tensor):
         if g._data.shape != data.shape:
@@ -733,7 +987,11 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
             t._grad = t._grad + g
         return
     if t._grad is None:
-        t._grad = _wrap(np.array(np.broadcast_to(g, data.shape), dtype=data.dtype))
+        if g.shape == data.shape and g.dtype == data.dtype:
+            # ``g`` may be a NumPy scalar (0-d arithmetic): np.array makes it an array.
+            t._grad = Tensor._make(g if owned and type(g) is np.ndarray else np.array(g))
+        else:
+            t._grad = _wrap(np.array(np.broadcast_to(g, data.shape), dtype=data.dtype))
     elif t._grad._node is None:
         buf = t._grad._data
         np.add(buf, g, out=buf, casting="unsafe")
@@ -760,3 +1018,21 @@ def anomaly_enabled() -> bool:
 def reset_anomaly(token: contextvars.Token) -> None:
     """Undo :func:`set_anomaly`."""
     _ANOMALY.reset(token)
+
+
+def walk(root: Node, restrict_to: set | None = None) -> Iterator[Node]:
+    """Yield every node reachable from ``root`` once (iteratively, never recursively).
+
+    For tools that read a graph without differentiating (``why_no_grad``, ``viz``); it keeps
+    graph traversal in this module. ``restrict_to`` limits the walk to a tape's nodes.
+    """
+    seen = {root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for e in reversed(node.edges):
+            if e.__class__ is Node and e not in seen and (restrict_to is None
+                                                          or e in restrict_to):
+                seen.add(e)
+                stack.append(e)

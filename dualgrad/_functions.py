@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-
 from dualgrad._tensor import Tensor, apply
 from dualgrad.ops import linalg as L
-from dualgrad.ops import nn as N
 from dualgrad.ops import shape as S
 
 __all__ = [

@@ -102,8 +102,12 @@ _apply: Callable[[Op, tuple, dict], Any] = None  # type: ignore[assignment]
 
 
 def grad_fn_name_for(name: str) -> str:
-    """PyTorch's node name for an op name: ``"log_softmax"`` -> ``"LogSoftmaxBackward0"``."""
-    camel = "".join(part[:1].upper() + part[1:] for part in re.split(r"_+", name) if part)
+    """PyTorch's node name for an op name: ``"log_softmax"`` -> ``"LogSoftmaxBackward0"``.
+
+    Each ``_``-separated part is ``str.title()``-cased, as PyTorch's ``load_derivatives.py``
+    does it, so a letter after a digit is capitalised too: ``"log1p"`` -> ``"Log1PBackward0"``.
+    """
+    camel = "".join(part.title() for part in re.split(r"_+", name) if part)
     return f"{camel}Backward0"
 
 

@@ -29,26 +29,41 @@ _NONLEAF_GRAD_WARNING = (
 )
 _ERR_INT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
 _ERR_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_ERR_VIEW_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
+                          "in-place operation.")
 _ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
 
 
 def apply(op: Op, args: tuple, params: dict) -> Tensor:
     """Run ``op`` on tensors, arrays or numbers and record it when a gradient is needed."""
-    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-    out = op.forward(*arrays, **params)
+    # Unrolled for one and two inputs: this runs once per operation.
+    n = len(args)
+    if n == 2:
+        a, b = args
+        arrays = (a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b)
+        out = op.forward(arrays[0], arrays[1], **params)
+    elif n == 1:
+        a = args[0]
+        arrays = (a._data if isinstance(a, Tensor) else a,)
+        out = op.forward(arrays[0], **params)
+    else:
+        arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+        out = op.forward(*arrays, **params)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    result = Tensor.__new__(Tensor)
+    result = _new(Tensor)
     result._data = out
     result._node = None
     result._requires_grad = False
     result._grad = None
     result._hooks = None
     result._vc = args[0]._vc if op.view and isinstance(args[0], Tensor) else [0]
-    _engine.record(op, args, params, result)
+    _record(op, args, params, result, arrays)
     return result
 
 
+_new = object.__new__
+_record = _engine.record
 _registry._apply = apply
 
 
@@ -58,15 +73,40 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
             x, y = _promote_pair(x, y)
     elif isinstance(y, float):
+        if type(y) is not float:  # np.float64 is a float: a scalar never upcasts a tensor
+            y = float(y)
         if x._data.dtype.kind in "biu":
             x = x.to(_dtypes.default_float)
     elif isinstance(y, np.ndarray):
         y = Tensor(y)
         if x._data.dtype != y._data.dtype:
             x, y = _promote_pair(x, y)
-    elif not isinstance(y, (int, complex, np.generic)):
+    elif isinstance(y, np.generic):
+        # NumPy scalars promote as the Python scalars they hold, as in PyTorch.
+        return _binary(op, x, y.item())
+    elif not isinstance(y, (int, complex)):
         return NotImplemented
-    return apply(op, (x, y), {})
+    try:
+        return apply(op, (x, y), {})
+    except ValueError:
+        if isinstance(y, Tensor):
+            err = _broadcast_error(x._data.shape, y._data.shape)
+            if err is not None:
+                raise err from None
+        raise
+
+
+def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
+    """PyTorch's error for shapes that do not broadcast (None if they do)."""
+    ndim = max(len(a), len(b))
+    for i in range(ndim - 1, -1, -1):  # PyTorch reports the last mismatching dimension
+        off = ndim - 1 - i
+        sa = a[len(a) - 1 - off] if off < len(a) else 1
+        sb = b[len(b) - 1 - off] if off < len(b) else 1
+        if sa != sb and sa != 1 and sb != 1:
+            return RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                                f"({sb}) at non-singleton dimension {i}")
+    return None
 
 
 def _promote_pair(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
@@ -113,7 +153,9 @@ class Tensor:
     tensor(93.)
     """
 
-    __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_hooks", "_vc", "__weakref__")
+    # ``_post_hooks`` is set only by register_post_accumulate_grad_hook (read with getattr).
+    __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_hooks", "_vc", "_post_hooks",
+                 "__weakref__")
     __array_priority__ = 1000
     # Tensors hash by identity (== is elementwise), as PyTorch's do.
     __hash__ = object.__hash__
@@ -230,6 +272,27 @@ class Tensor:
                 self._hooks = {}
             hooks = self._hooks
         return _HookHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
+        """Call ``hook(tensor)`` after ``backward()`` has added into this leaf's ``.grad``.
+
+        The hook reads (or changes) ``tensor.grad``; its return value is ignored. It runs for
+        accumulating backward passes only (not ``autograd.grad`` or tapes). Returns a handle
+        whose ``remove()`` unregisters it.
+
+        Raises
+        ------
+        RuntimeError
+            PyTorch's texts, for a tensor that does not require grad and for a non-leaf.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._node is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if getattr(self, "_post_hooks", None) is None:
+            self._post_hooks = {}
+        return _HookHandle(self._post_hooks, hook)
 
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Sequence[Tensor] | Tensor | None = None
@@ -454,7 +517,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -499,13 +562,17 @@ class Tensor:
                 "registered dualgrad op, so it cannot run on a Tensor and stay differentiable. "
                 "Use a dualgrad function, or call it on tensor.detach().numpy().")
         kwargs.pop("out", None)
+        # ``np.float64(2) * t``: a NumPy scalar promotes as a Python scalar, as in PyTorch.
+        inputs = tuple(i.item() if isinstance(i, np.generic) else i for i in inputs)
         return impl(*inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         impl = NUMPY_IMPLS.get(func)
         if impl is None:
+            # ``numpy.linalg.norm``, not ``numpy.norm``: name the function as users call it.
+            module = getattr(func, "__module__", None) or "numpy"
             raise TypeError(
-                f"numpy.{getattr(func, '__name__', func)} has no registered dualgrad op, so it "
+                f"{module}.{getattr(func, '__name__', func)} has no registered dualgrad op, so it "
                 "cannot run on a Tensor and stay differentiable. Use a dualgrad function, or "
                 "call it on tensor.detach().numpy().")
         return impl(*args, **kwargs)
@@ -918,8 +985,9 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
-            np.empty(0)[...] if False else np.broadcast_shapes  # keeps import use explicit
-            target = np.empty(self._data.shape, dtype=bool).reshape(shape).shape
+            # Resolve -1 and validate against a zero-strided array: no data is touched.
+            target = np.broadcast_to(np.empty((), dtype=bool), self._data.shape).reshape(
+                shape).shape
         except ValueError:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size "
                                f"{self._data.size}") from None
@@ -1048,26 +1116,40 @@ class Tensor:
     def _inplace(self, op: Op, *args: Any, **params: Any) -> Tensor:
         """Run ``op`` and write the result into this tensor, keeping the graph right.
 
-        A leaf that requires grad refuses (PyTorch's error). Otherwise the op is recorded out
+        A leaf that requires grad refuses (PyTorch's error), and so does a recorded view (of a
+        leaf: PyTorch's error; of a non-leaf: dualgrad does not rebase the view's base, so it
+        refuses rather than leave the base's graph stale). Otherwise the op is recorded out
         of place on a copy of the old value, this tensor takes the new node, and its version
         counter moves on, so that any node that saved the old value raises at backward.
         """
         if _engine.is_grad_enabled():
             if self._node is None and self._requires_grad:
                 raise RuntimeError(_ERR_LEAF_INPLACE)
+            if self._node is not None and self._node.op.view:
+                raise _view_inplace_error(self._node)
             tracked = self._node is not None or any(
                 isinstance(a, Tensor) and a.requires_grad for a in args
             ) or bool(_engine.active_recorders())
         else:
             tracked = False
-        if tracked:
-            old = Tensor.__new__(Tensor)
-            old._init(self._data.copy(), self._node)
-            result = apply(op, (old, *args), params)
-            new_data, node = result._data, result._node
-        else:
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-            new_data, node = op.forward(self._data, *arrays, **params), None
+        try:
+            if tracked:
+                old = Tensor.__new__(Tensor)
+                old._init(self._data.copy(), self._node)
+                result = apply(op, (old, *args), params)
+                new_data, node = result._data, result._node
+            else:
+                arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+                new_data, node = op.forward(self._data, *arrays, **params), None
+        except ValueError:
+            other = args[0] if args and isinstance(args[0], Tensor) else None
+            err = None if other is None else _broadcast_error(self._data.shape, other._data.shape)
+            if err is not None:
+                raise err from None
+            raise
+        if np.shape(new_data) != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(np.shape(new_data))}")
         if np.result_type(new_data) != self._data.dtype and not np.can_cast(
                 np.result_type(new_data), self._data.dtype, casting="same_kind"):
             raise RuntimeError(
@@ -1076,7 +1158,10 @@ class Tensor:
         np.copyto(self._data, new_data, casting="unsafe")
         self._vc[0] += 1
         if tracked:
-            self._node = node
+            previous, self._node = self._node, node
+            if previous is not None and previous.retained is not None and node is not None:
+                # As in PyTorch, ``.grad`` of a retaining tensor is taken at its newest version.
+                node.retained, previous.retained = previous.retained, None
         return self
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -1150,6 +1235,20 @@ class Tensor:
     __itruediv__ = div_
 
 
+def _view_inplace_error(node: Any) -> RuntimeError:
+    """In-place on a recorded view would leave its base's graph stale: refuse, never be wrong."""
+    base = node
+    while base.__class__ is _engine.Node and base.op.view:
+        base = base.edges[0]
+    if base is not None and base.__class__ is not _engine.Node:
+        return RuntimeError(_ERR_VIEW_LEAF_INPLACE)
+    return RuntimeError(
+        f"an in-place operation on a view ({node.op.grad_fn_name}) of a tensor that requires "
+        "grad is not supported by dualgrad: the base tensor's graph would be left out of date. "
+        "Use the out-of-place operation (v = v * 2), or assign into the base by indexing "
+        "(base[idx] = value).")
+
+
 def _torch_dtype_name(dtype: np.dtype) -> str:
     return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
             "bool": "Bool", "float16": "Half"}.get(str(dtype), str(dtype))
@@ -1180,6 +1279,13 @@ def _index_key(key: Any) -> Any:
 
 
 def _nograd_elementwise(fn: Callable, x: Tensor, other: Any) -> Tensor:
+    if isinstance(other, np.generic):
+        other = other.item()
+    if isinstance(other, (int, float)):
+        # A Python scalar never upcasts (NumPy would make ``float32 // 1`` float64 otherwise).
+        if isinstance(other, float) and x._data.dtype.kind in "biu":
+            x = x.float()
+        return Tensor._make(np.asarray(fn(x._data, other)))
     return Tensor._make(np.asarray(fn(x._data, _raw(other))))
 
 
@@ -1220,9 +1326,9 @@ _MIN_DIM = _registry.defop("min_dim", _max_dim_forward, vjp=(_max_dim_vjp, _regi
 _CLONE = _registry.defop("clone", np.copy, vjp=(lambda g, ans, x: g,), save_inputs=False)
 _FILL = _registry.defop("fill", lambda x, value: np.full_like(x, value),
                         vjp=(lambda g, ans, x, value: None, lambda g, ans, x, value: np.sum(g)),
-                        save_inputs=False, grad_fn_name="FillBackward1")
+                        save_inputs=False, grad_fn_name="FillBackward2")
 _COPY = _registry.defop("copy", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
                         vjp=(lambda g, ans, x, src: None, lambda g, ans, x, src: g),
-                        save_inputs=False)
+                        save_inputs=False, grad_fn_name="CopyBackwards")
 
 _engine.Tensor = Tensor

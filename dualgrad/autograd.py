@@ -9,9 +9,15 @@ import numpy as np
 
 from dualgrad import _engine
 from dualgrad._engine import enable_grad, no_grad, set_grad_enabled
+from dualgrad._function import Function, FunctionCtx, once_differentiable
+from dualgrad._gradcheck import GradcheckError, gradcheck, gradgradcheck
 from dualgrad._tensor import Tensor
+from dualgrad.diagnose import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled"]
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
+           "Function", "FunctionCtx", "once_differentiable",
+           "gradcheck", "gradgradcheck", "GradcheckError",
+           "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
 _ERR_UNUSED = ("One of the differentiated Tensors appears to not have been used in the graph. "
                "Set allow_unused=True if this is the desired behavior.")

@@ -8,7 +8,7 @@ from dualgrad._tensor import Tensor, apply
 from dualgrad.ops import nn as N
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
+    "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
 ]
 
@@ -32,6 +32,23 @@ def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``: the affine map of :class:`dualgrad.nn.Linear`.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> w = dg.tensor([[1.0, 2.0]])
+    >>> dg.nn.functional.linear(dg.tensor([[3.0, 4.0]]), w, dg.tensor([0.5]))
+    tensor([[11.5000]])
+    """
+    input = _t(input)
+    if bias is None or input.ndim < 2:
+        out = input @ weight.t()
+        return out if bias is None else out + bias
+    return apply(N.linear, (input, weight, bias), {})
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -130,7 +147,46 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
-                  ignore_index: int = -100) -> Tensor:
-    """Softmax cross-entropy with class indices: ``nll_loss(log_softmax(input, 1), target)``."""
-    return nll_loss(_t(input).log_softmax(1), target, reduction=reduction,
-                    ignore_index=ignore_index)
+                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of scores ``input`` (N, C) or (C,) against ``target``.
+
+    ``target`` holds class indices (N,) (``nll_loss(log_softmax(input, 1), target)``) or class
+    probabilities shaped like ``input``. ``label_smoothing`` mixes the target with the uniform
+    distribution over the C classes, as PyTorch does.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> scores = dg.tensor([[2.0, 0.0], [0.0, 2.0]], requires_grad=True)
+    >>> dg.nn.functional.cross_entropy(scores, dg.tensor([0, 1]))
+    tensor(0.1269, grad_fn=<NllLossBackward0>)
+    """
+    _check_reduction(reduction)
+    input, target = _t(input), _t(target)
+    if input.ndim == 1:  # one unbatched sample: a batch of one, reduced the same way
+        loss = cross_entropy(input.unsqueeze(0), target.unsqueeze(0), reduction, ignore_index,
+                             label_smoothing)
+        return loss[0] if reduction == "none" else loss
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    logp = input.log_softmax(1)
+    n_classes = input.shape[1]
+    if target._data.dtype.kind == "f":  # class probabilities
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        per_sample = -(logp * target).sum(1)
+        if reduction == "none":
+            return per_sample
+        return per_sample.sum() if reduction == "sum" else per_sample.mean()
+    nll = nll_loss(logp, target, reduction=reduction, ignore_index=ignore_index)
+    if not label_smoothing:
+        return nll
+    # PyTorch: (1 - eps) * nll + eps / C * (-sum over classes of log p), ignored rows left out.
+    keep = Tensor((target._data != ignore_index).astype(logp.dtype))
+    smooth = -logp.sum(1) * keep
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":
+        smooth = smooth.sum() / keep.sum()
+    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)

@@ -139,11 +139,12 @@ def _clamp_forward(x: np.ndarray, *, min: Any = None, max: Any = None) -> np.nda
 
 def _clamp_vjp(g: Any, ans: Any, x: Any, *, min: Any = None, max: Any = None) -> Any:
     # PyTorch passes the gradient where min <= x <= max (boundaries included).
+    # np.logical_and, not ``&``: the rule must also run on Tensors (create_graph).
     mask = np.ones(np.shape(x), dtype=bool)
     if min is not None:
-        mask = mask & (x >= min)
+        mask = np.logical_and(mask, x >= min)
     if max is not None:
-        mask = mask & (x <= max)
+        mask = np.logical_and(mask, x <= max)
     return g * mask
 
 

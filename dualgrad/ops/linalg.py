@@ -157,9 +157,16 @@ inv = defop("inv", np.linalg.inv, vjp=(_inv_vjp,), save_inputs=False, save_ans=T
             grad_fn_name="LinalgInvExBackward0", numpy=(np.linalg.inv,))
 
 
+def _vector_rhs(a: Any, b: Any) -> bool:
+    # PyTorch's rule (linalg_solve_is_vector_rhs): b is a (batch of) vector(s) when it is 1-D
+    # or has exactly the shape of a without its last axis.
+    return np.ndim(b) == 1 or (np.ndim(b) == np.ndim(a) - 1
+                               and tuple(np.shape(b)) == tuple(np.shape(a))[:-1])
+
+
 def _solve_forward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if np.ndim(b) == 1:
-        return np.linalg.solve(a, b[:, None])[:, 0]
+    if _vector_rhs(a, b):
+        return np.linalg.solve(a, b[..., None])[..., 0]
     return np.linalg.solve(a, b)
 
 
@@ -169,7 +176,7 @@ def _solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
 
 def _solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     gb = solve(_mT(a), g)
-    if np.ndim(ans) == 1:
+    if _vector_rhs(a, b):
         return -np.expand_dims(gb, -1) * np.expand_dims(ans, -2)
     return -np.matmul(gb, _mT(ans))
 
@@ -183,8 +190,30 @@ def _np_solve(a: Any, b: Any) -> Any:
     return solve(a, b)
 
 
+def _cofactors(x: Any) -> Any:
+    """The cofactor matrix (the transposed adjugate) from the minors' determinants.
+
+    O(n^5), so only used where the inverse does not exist: for a singular matrix the
+    gradient of det is still the cofactor matrix, as PyTorch computes it.
+    """
+    n = np.shape(x)[-1]
+    if n == 1:
+        return np.ones(np.shape(x))
+    keep = [np.array([k for k in range(n) if k != i]) for i in range(n)]
+    rows = []
+    for i in range(n):
+        below = x[..., keep[i], :]
+        rows.append(np.stack([np.linalg.det(below[..., :, keep[j]]) * (-1.0) ** (i + j)
+                              for j in range(n)], axis=-1))
+    return np.stack(rows, axis=-2)
+
+
 def _det_vjp(g: Any, ans: Any, x: Any) -> Any:
-    return np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(x))
+    try:
+        cof = np.expand_dims(np.expand_dims(ans, -1), -1) * _mT(np.linalg.inv(x))
+    except np.linalg.LinAlgError:
+        cof = _cofactors(x)
+    return np.expand_dims(np.expand_dims(g, -1), -1) * cof
 
 
 det = defop("det", np.linalg.det, vjp=(_det_vjp,), save_ans=True,

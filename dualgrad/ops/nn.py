@@ -174,3 +174,19 @@ def _nll_vjp(g: Any, ans: Any, logp: Any, target: Any, *, reduction: str = "mean
 
 
 nll_loss = defop("nll_loss", _nll_forward, vjp=(_nll_vjp, NONDIFF))
+
+
+def _linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.matmul(x, w.T)
+    out += b  # the matmul result is fresh: add the bias in place, no second array
+    return out
+
+
+# ``nn.Linear`` as one op: one node instead of t + mm + add, and the weight gradient comes out
+# as ``g.T @ x`` in the weight's own (row-major) layout, with no transposed copy. Batched
+# inputs give a batched weight gradient that the engine's sum_to reduces.
+linear = defop("linear", _linear_forward, vjp=(
+    lambda g, ans, x, w, b: np.matmul(g, w),
+    lambda g, ans, x, w, b: np.matmul(np.swapaxes(g, -1, -2), x),
+    lambda g, ans, x, w, b: g,
+), grad_fn_name="AddmmBackward0", doc="``x @ w.T + b`` (``nn.functional.linear``).")

@@ -81,7 +81,8 @@ def _prod_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = Fa
     moved = np.moveaxis(x, axes, tuple(range(ndim - len(axes), ndim)))
     flat_shape = np.shape(moved)[: ndim - len(axes)] + (-1,)
     flat = np.reshape(moved, flat_shape)
-    ones = np.ones(np.shape(flat)[:-1] + (1,), dtype=np.asarray(ans).dtype)
+    # ``ans.dtype``, not ``np.asarray(ans)``: under create_graph ``ans`` is a Tensor.
+    ones = np.ones(np.shape(flat)[:-1] + (1,), dtype=ans.dtype)
     left = np.concatenate([ones, np.cumprod(flat, axis=-1)[..., :-1]], axis=-1)
     right = np.flip(np.concatenate(
         [ones, np.cumprod(np.flip(flat, axis=-1), axis=-1)[..., :-1]], axis=-1), axis=-1)
@@ -100,9 +101,21 @@ def _cumprod_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
 
 
 def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
-    # Valid for nonzero x; cumprod is only used inside prod's rule on exact data paths.
-    rev = np.flip(np.cumsum(np.flip(g * ans, axis=axis), axis=axis), axis=axis)
-    return rev / x
+    if isinstance(x, np.ndarray) and np.all(x != 0):
+        # Fast path (first order, no zeros): sum_{j>=k} g_j y_j / x_k.
+        rev = np.flip(np.cumsum(np.flip(g * ans, axis=axis), axis=axis), axis=axis)
+        return rev / x
+    # Zero-safe: d y_j / d x_k = prod_{i<=j, i!=k} x_i for j >= k. Row k of ``others`` is x
+    # with x_k replaced by 1; its cumprod gives those products for every j. This is what
+    # prod's rule differentiates under create_graph, where x may hold zeros.
+    n = np.shape(x)[axis]
+    xm = np.moveaxis(x, axis, -1)
+    gm = np.moveaxis(g, axis, -1)
+    diag = np.eye(n, dtype=bool)
+    others = np.where(diag, 1.0, np.expand_dims(xm, -2))
+    upper = np.arange(n)[:, None] <= np.arange(n)[None, :]
+    terms = np.cumprod(others, axis=-1) * np.expand_dims(gm, -2) * upper
+    return np.moveaxis(np.sum(terms, axis=-1), -1, axis)
 
 
 cumprod = defop("cumprod", _cumprod_forward, vjp=(_cumprod_vjp,), save_ans=True,
@@ -143,8 +156,17 @@ def _take_along_vjp(g: Any, ans: Any, x: Any, index: Any, *, axis: int) -> Any:
 
 def _put_along_forward(g: np.ndarray, index: np.ndarray, *, axis: int,
                        shape: tuple) -> np.ndarray:
+    # np.put_along_axis assigns, so a repeated index would keep only its last value; the
+    # gradient of a gather must add them up, hence np.add.at on the full index tuple.
     out = np.zeros(shape, dtype=g.dtype)
-    np.put_along_axis(out, index, g, axis=axis)
+    g = np.asarray(g)
+    ndim = g.ndim
+    axis %= max(ndim, 1)
+    index = np.broadcast_to(index, g.shape)
+    key = tuple(index if d == axis else
+                np.arange(g.shape[d]).reshape((1,) * d + (-1,) + (1,) * (ndim - d - 1))
+                for d in range(ndim))
+    np.add.at(out, key, g)
     return out
 
 
@@ -181,7 +203,9 @@ def _std_forward(x: np.ndarray, *, axis: Any = None, correction: int = 1,
 def _std_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, correction: int = 1,
              keepdims: bool = False) -> Any:
     ndim = np.ndim(x)
-    g_var = g / (2 * ans)
+    # Where std is 0 (all values equal) the gradient is taken as 0, as PyTorch does.
+    zero = ans == 0
+    g_var = np.where(zero, 0.0, g / (2 * np.where(zero, 1.0, ans)))
     return _var_vjp(g_var, None, x, axis=axis, correction=correction, keepdims=keepdims) \
         if keepdims else _var_vjp(restore_reduced(g_var, ndim, axis, False), None, x,
                                   axis=axis, correction=correction, keepdims=True)

@@ -1,0 +1,197 @@
+"""Learning-rate schedulers with PyTorch's semantics (``torch/optim/lr_scheduler.py``).
+
+A scheduler rewrites ``group["lr"]`` of every parameter group of its optimizer each time its
+``step()`` is called (once per epoch, after ``optimizer.step()``). The recursive forms are the
+ones PyTorch uses, so a schedule follows PyTorch's numbers step for step, and a user who
+changes ``group["lr"]`` by hand keeps the change.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from dualgrad.optim.optimizer import Optimizer
+
+__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
+
+
+class LRScheduler:
+    """Base class of the schedulers.
+
+    Parameters
+    ----------
+    optimizer:
+        The optimizer whose learning rates are scheduled.
+    last_epoch:
+        The index of the last epoch, to resume a schedule (``-1`` starts afresh and records
+        each group's ``initial_lr``).
+
+    Raises
+    ------
+    TypeError
+        If ``optimizer`` is not an :class:`~dualgrad.optim.Optimizer`.
+    KeyError
+        When resuming (``last_epoch >= 0``) with groups that have no ``initial_lr``.
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
+                                   "when resuming scheduler with last_epoch >= 0.")
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._step_count = 0
+        self._is_initial = True
+        self.step()
+        self._is_initial = False
+
+    def get_lr(self) -> list[float]:
+        """The learning rates for the current ``last_epoch`` (subclasses define it)."""
+        raise NotImplementedError
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates the last ``step()`` set, one per parameter group."""
+        return self._last_lr
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance the schedule by one epoch (or jump to ``epoch``) and set the rates."""
+        self._step_count += 1
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            values = self._get_closed_form_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return self.get_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer, as PyTorch saves it."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state saved by :meth:`state_dict`."""
+        self.__dict__.update(state_dict)
+
+    def _lrs(self) -> list[float]:
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> w = dg.zeros(1, requires_grad=True)
+    >>> opt = dg.optim.SGD([w], lr=1.0)
+    >>> sched = dg.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current rates, times ``gamma`` on a multiple of ``step_size``."""
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
+            return self._lrs()
+        return [lr * self.gamma for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every epoch.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = dg.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    >>> sched.step(); sched.step()
+    >>> sched.get_last_lr()
+    [0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current rates times ``gamma`` (unchanged at construction)."""
+        if self._is_initial:
+            return self._lrs()
+        return [lr * self.gamma for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+
+
+class CosineAnnealingLR(LRScheduler):
+    """Anneal the learning rate from its initial value to ``eta_min`` along a half cosine.
+
+    ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2``, computed in
+    PyTorch's recursive form.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = dg.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    ...     sched.step()
+    >>> lrs
+    [1.0, 0.8536, 0.5, 0.1464, 0.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The next rates, from the current ones (PyTorch's recursion)."""
+        t, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return self._lrs()
+        if self._step_count == 1 and t > 0:
+            return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / t_max)) / 2
+                    for base in self.base_lrs]
+        if (t - 1 - t_max) % (2 * t_max) == 0:
+            return [lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+                    for base, lr in zip(self.base_lrs, self._lrs())]
+        return [(1 + math.cos(math.pi * t / t_max)) / (1 + math.cos(math.pi * (t - 1) / t_max))
+                * (lr - eta_min) + eta_min for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]

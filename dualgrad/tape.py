@@ -1,0 +1,870 @@
+"""TensorFlow-style front end: ``GradientTape``, ``Variable``, ``constant``.
+
+The tape is a second front end over the *same* nodes and the *same* backward pass as
+``Tensor.backward``; it adds no derivative rules and walks no graph itself. It is a
+*recorder* (see :mod:`dualgrad._engine`):
+
+* entering the ``with`` block pushes the tape on the engine's recorder stack;
+* for every operation, the engine asks each active tape whether it ``_claims`` the inputs: a
+  tape claims an operation when one of its inputs is watched by it, or was produced by a node
+  the tape recorded. A trainable ``Variable`` read inside the block is watched on the spot
+  (unless ``watch_accessed_variables=False``);
+* the nodes the engine creates for claimed operations are added to the tape's ``_nodes`` set.
+  That set *is* the tape: ``gradient`` runs the engine's backward pass restricted to it,
+  collecting fresh gradients for the sources, never touching ``.grad``.
+
+Nested tapes give higher derivatives: when a tape computes a gradient while another tape is
+recording, the backward pass runs with ``create_graph=True``, so the gradient computation is
+itself recorded by the outer tape.
+
+How the two front ends meet (both use the same nodes):
+
+* a tensor with ``requires_grad=True`` can also be watched by a tape; ``tape.gradient`` returns
+  its gradient and leaves its ``.grad`` untouched;
+* ``.backward()`` called inside a tape block accumulates into ``.grad`` exactly as it would
+  outside one; a tape never gives a gradient for a source it does not watch, even when that
+  source requires grad;
+* a ``Variable`` does not require grad and has no ``.grad``: it gets gradients from tapes only;
+* a non-persistent tape frees the saved values of its records after its one ``gradient`` call,
+  unless another tape or a PyTorch-style graph shares them (then they are kept for the other
+  user, and freed with the tensors that hold them);
+* changing a saved value in place (``Variable.assign*`` included) before ``gradient`` raises
+  PyTorch's in-place error instead of returning a silently wrong gradient: TensorFlow would
+  differentiate at the old value, which dualgrad no longer has. Read ``v.read_value()`` inside
+  the tape to keep a snapshot.
+
+Examples
+--------
+>>> import dualgrad as dg
+>>> x = dg.Variable(3.0)
+>>> with dg.GradientTape(persistent=True) as tape:
+...     y = x ** 2
+...     z = dg.sin(y)
+>>> tape.gradient(z, y)
+tensor(-0.9111)
+>>> tape.gradient(z, x)
+tensor(-5.4668)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from dualgrad import _dtypes, _engine
+from dualgrad._tensor import Tensor
+
+__all__ = ["GradientTape", "Variable", "constant", "UnconnectedGradients", "stop_gradient"]
+
+_LOG = logging.getLogger("dualgrad")
+
+ERR_NON_PERSISTENT = (
+    "A non-persistent GradientTape can only be used to compute one set of gradients "
+    "(or jacobians)"
+)
+ERR_REENTER = (
+    "Tape is still recording, This can happen if you try to re-enter an already-active tape."
+)
+ERR_STOP_RECORDING = "Trying to stop recording a tape which is not recording."
+ERR_JACOBIAN_NO_PFOR = (
+    "GradientTape must be created with persistent=True to compute the jacobian with eager "
+    "execution enabled and  with experimental_use_pfor set to False."
+)
+WARN_INT_WATCH = "The dtype of the watched tensor must be floating (e.g. tf.float32), got {dtype}"
+WARN_INSIDE_CONTEXT = (
+    "Calling GradientTape.gradient on a persistent tape inside its context is significantly "
+    "less efficient than calling it outside the context (it causes the gradient ops to be "
+    "recorded on the tape, leading to increased CPU and memory usage). Only call "
+    "GradientTape.gradient inside the context if you actually want to trace the gradient in "
+    "order to compute higher order derivatives."
+)
+
+
+class UnconnectedGradients(enum.Enum):
+    """What ``gradient`` returns for a source the target does not depend on.
+
+    ``NONE`` (the default) gives ``None``; ``ZERO`` gives zeros shaped like the source.
+    """
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+def _tf_array(value: Any, dtype: Any) -> np.ndarray:
+    """``value`` as an array with TensorFlow's dtype inference.
+
+    Python floats become float32 and Python ints int32; NumPy arrays, NumPy scalars and
+    tensors keep their dtype.
+    """
+    if isinstance(value, Tensor):
+        arr = value._data
+        return arr if dtype is None else arr.astype(_dtypes.as_dtype(dtype))
+    if dtype is not None:
+        return np.asarray(value, dtype=_dtypes.as_dtype(dtype))
+    arr = np.asarray(value)
+    if not isinstance(value, (np.ndarray, np.generic)):
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif arr.dtype == np.int64:
+            arr = arr.astype(np.int32)
+    return arr
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
+    """A new tensor holding ``value``, with TensorFlow's dtypes.
+
+    A constant is an ordinary tensor: a ``GradientTape`` records operations on it only after
+    ``tape.watch`` is called on it.
+
+    Parameters
+    ----------
+    value:
+        A number, a (nested) list, a NumPy array or a tensor.
+    dtype:
+        The dtype; by default Python floats give float32 and Python ints int32, NumPy arrays
+        and tensors keep theirs.
+    shape:
+        If given, a scalar ``value`` is broadcast to this shape, otherwise ``value`` is
+        reshaped to it.
+    name:
+        Accepted for compatibility; unused.
+
+    Returns
+    -------
+    Tensor
+        A leaf tensor that does not require grad.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.constant(3.0).dtype
+    dtype('float32')
+    >>> dg.constant([1, 2]).dtype
+    dtype('int32')
+    """
+    arr = _tf_array(value, dtype)
+    if isinstance(value, Tensor) or arr is value:
+        arr = arr.copy()
+    if shape is not None:
+        shape = tuple(shape)
+        arr = np.full(shape, arr, dtype=arr.dtype) if arr.size == 1 else arr.reshape(shape)
+    return Tensor._make(arr)
+
+
+def stop_gradient(input: Any, name: str | None = None) -> Tensor:
+    """``input``'s values, cut from every tape and graph: no gradient flows through it.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> x = dg.Variable(2.0)
+    >>> with dg.GradientTape() as tape:
+    ...     y = x * dg.stop_gradient(x)
+    >>> tape.gradient(y, x)
+    tensor(2.)
+    """
+    if not isinstance(input, Tensor):
+        return constant(input)
+    return Tensor.detach(input)
+
+
+class Variable(Tensor):
+    """A mutable tensor, as TensorFlow's ``tf.Variable``: the value a model trains.
+
+    A trainable variable read inside a ``GradientTape`` block is watched by the tape
+    automatically. Variables do not ``require_grad`` in the PyTorch sense and have no
+    ``.grad``: their gradients come from ``tape.gradient``, and optimizers change them with
+    ``assign_sub``. ``assign``, ``assign_add`` and ``assign_sub`` work in place and are not
+    recorded (as in TensorFlow).
+
+    Parameters
+    ----------
+    initial_value:
+        A number, list, array, tensor, or a callable returning one. The value is copied.
+    trainable:
+        Whether tapes watch the variable automatically (default True).
+    name:
+        The variable's name; ``name`` reports it with TensorFlow's ``":0"`` suffix.
+    dtype:
+        The dtype; by default Python floats give float32 and ints int32.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> w = dg.Variable(3.0)
+    >>> w
+    <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>
+    >>> with dg.GradientTape() as tape:
+    ...     loss = w * w
+    >>> g = tape.gradient(loss, w)
+    >>> w.assign_sub(0.25 * g)
+    <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=1.5>
+    """
+
+    __slots__ = ("_trainable", "_name")
+
+    def __init__(self, initial_value: Any = None, trainable: bool | None = True,
+                 name: str | None = None, dtype: Any = None, shape: Any = None) -> None:
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        if callable(initial_value):
+            initial_value = initial_value()
+        arr = np.array(_tf_array(initial_value, dtype), copy=True)
+        if shape is not None and tuple(shape) != arr.shape:
+            raise ValueError(f"Shape of initial_value {arr.shape} is not compatible with "
+                             f"shape {tuple(shape)}")
+        self._init(arr, None)
+        self._trainable = True if trainable is None else bool(trainable)
+        self._name = "Variable:0" if name is None else f"{name}:0"
+
+    @property
+    def trainable(self) -> bool:
+        """Whether tapes watch this variable automatically."""
+        return self._trainable
+
+    @property
+    def name(self) -> str:
+        """The name, with TensorFlow's output suffix: ``'Variable:0'``."""
+        return self._name
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """A copy of the current value (a later ``assign`` does not change it)."""
+        return self._data.copy()
+
+    def read_value(self) -> Tensor:
+        """The current value as a new tensor; recorded, so gradients flow to the variable."""
+        return self.clone()
+
+    value = read_value
+
+    def _check_assign(self, value: Any) -> np.ndarray:
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if arr.shape != self._data.shape and arr.size != 1:
+            raise ValueError(
+                f"Cannot assign value to variable ' {self._name}': Shape mismatch.The variable "
+                f"shape {_engine_shape(self._data.shape)}, and the assigned value shape "
+                f"{_engine_shape(arr.shape)} are incompatible.")
+        return arr
+
+    def assign(self, value: Any, use_locking: bool | None = None, name: str | None = None,
+               read_value: bool = True) -> Variable | None:
+        """Set the value in place (not recorded); returns the variable."""
+        np.copyto(self._data, self._check_assign(value), casting="unsafe")
+        self._vc[0] += 1
+        return self if read_value else None
+
+    def assign_add(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
+                   read_value: bool = True) -> Variable | None:
+        """Add ``delta`` in place (not recorded); returns the variable."""
+        np.add(self._data, self._check_assign(delta), out=self._data, casting="unsafe")
+        self._vc[0] += 1
+        return self if read_value else None
+
+    def assign_sub(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
+                   read_value: bool = True) -> Variable | None:
+        """Subtract ``delta`` in place (not recorded); returns the variable."""
+        np.subtract(self._data, self._check_assign(delta), out=self._data, casting="unsafe")
+        self._vc[0] += 1
+        return self if read_value else None
+
+    def _inplace(self, op: Any, *args: Any, **params: Any) -> Tensor:
+        # A TensorFlow variable changes by assignment, which no tape records: run the in-place
+        # tensor methods (add_, mul_, ...) the same way.
+        with _engine.no_grad():
+            return Tensor._inplace(self, op, *args, **params)
+
+    # ``v += 1`` on a tf.Variable makes a new tensor and rebinds the name (TensorFlow's
+    # behaviour); only ``assign_add`` changes the variable.
+    def __iadd__(self, other: Any) -> Tensor:
+        return self + other
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self - other
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self * other
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self / other
+
+    def __repr__(self) -> str:
+        from dualgrad._printing import format_tf_variable
+
+        return format_tf_variable(self._data, self._name)
+
+    __str__ = __repr__
+
+
+def _engine_shape(shape: tuple) -> str:
+    if len(shape) == 1:
+        return f"({shape[0]},)"
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+# --------------------------------------------------------------------------------------------
+# Nested structures (tf.nest, for the shapes gradient accepts: tensors, lists, tuples, dicts)
+
+
+def _flatten(structure: Any, out: list) -> list:
+    if isinstance(structure, dict):
+        for key in sorted(structure):
+            _flatten(structure[key], out)
+    elif isinstance(structure, (list, tuple)):
+        for item in structure:
+            _flatten(item, out)
+    else:
+        out.append(structure)
+    return out
+
+
+def _pack(structure: Any, flat: Iterator) -> Any:
+    if isinstance(structure, dict):
+        packed = {key: _pack(structure[key], flat) for key in sorted(structure)}
+        return {key: packed[key] for key in structure}
+    if isinstance(structure, (list, tuple)):
+        items = [_pack(item, flat) for item in structure]
+        if isinstance(structure, list):
+            return items
+        if hasattr(structure, "_fields"):
+            return type(structure)(*items)
+        return type(structure)(items)
+    return next(flat)
+
+
+def _check_source(s: Any) -> Tensor:
+    if not isinstance(s, Tensor):
+        raise ValueError(
+            f"Passed in object {s!r} of type {type(s).__name__!r}, not tf.Tensor or tf.Variable "
+            "or ExtensionType.")
+    return s
+
+
+# --------------------------------------------------------------------------------------------
+# The tape
+
+
+class GradientTape:
+    """Record operations for automatic differentiation, as TensorFlow's ``tf.GradientTape``.
+
+    Operations run inside the ``with`` block are recorded when one of their inputs is watched
+    by the tape: tensors passed to :meth:`watch`, and trainable :class:`Variable`\\ s read in
+    the block (unless ``watch_accessed_variables=False``). :meth:`gradient` then returns fresh
+    gradients; nothing is accumulated into ``.grad``.
+
+    Parameters
+    ----------
+    persistent:
+        False (default): one ``gradient`` (or ``jacobian``) call, after which the tape frees
+        its records and any further call raises ``RuntimeError``. True: any number of calls;
+        the records are freed when the tape is deleted or :meth:`reset`.
+    watch_accessed_variables:
+        Watch trainable variables read inside the block automatically (default True).
+
+    Examples
+    --------
+    Gradients with respect to a constant, after watching it:
+
+    >>> import dualgrad as dg
+    >>> x = dg.constant(3.0)
+    >>> with dg.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x
+    >>> tape.gradient(y, x)
+    tensor(6.)
+
+    Nested tapes give higher derivatives:
+
+    >>> with dg.GradientTape() as outer:
+    ...     outer.watch(x)
+    ...     with dg.GradientTape() as inner:
+    ...         inner.watch(x)
+    ...         y = x ** 3
+    ...     dy_dx = inner.gradient(y, x)
+    >>> dy_dx, outer.gradient(dy_dx, x)
+    (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self._persistent = bool(persistent)
+        self._watch_accessed = bool(watch_accessed_variables)
+        self._nodes: set = set()
+        # id -> tensor; the tensor is kept alive so its id cannot be reused while watched.
+        self._watched: dict[int, Tensor] = {}
+        self._token: Any = None
+        self._recording = False
+        # False before the first ``with`` and after a non-persistent tape's one gradient: there
+        # are no records to differentiate (TensorFlow's ``self._tape is None``).
+        self._has_tape = False
+        # Records that another tape or a PyTorch-style graph may share: keep their saved
+        # values after a non-persistent gradient, since the other user may still need them.
+        self._shared = False
+
+    # --- recording -------------------------------------------------------------------------
+
+    def __enter__(self) -> GradientTape:
+        if self._recording:
+            raise ValueError(ERR_REENTER)
+        active = _engine.active_recorders()
+        if active:
+            self._shared = True
+            for r in active:
+                r._shared = True
+        self._has_tape = True
+        self._token = _engine.push_recorder(self)
+        self._recording = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._recording:
+            _engine.pop_recorder(self._token)
+            self._token = None
+            self._recording = False
+
+    def _claims(self, args: tuple) -> bool:
+        """Engine hook: does this tape record an operation on ``args``?"""
+        if not self._has_tape:
+            return False
+        nodes = self._nodes
+        watched = self._watched
+        claimed = False
+        outside = False
+        for a in args:
+            if isinstance(a, Tensor):
+                n = a._node
+                if n is not None:
+                    if n in nodes:
+                        claimed = True
+                        continue
+                    outside = True
+                if id(a) in watched:
+                    claimed = True
+                elif (self._watch_accessed and isinstance(a, Variable) and a._trainable
+                      and a._data.dtype.kind in "fc"):
+                    watched[id(a)] = a
+                    claimed = True
+                elif a._requires_grad:
+                    outside = True
+        if claimed and outside:
+            self._shared = True
+        return claimed
+
+    def _is_watched(self, tensor: Tensor) -> bool:
+        """Engine hook: is ``tensor`` watched by this tape?"""
+        return id(tensor) in self._watched
+
+    def watch(self, tensor: Any) -> None:
+        """Watch a tensor (or a nested list/tuple/dict of them) so operations on it record.
+
+        Integer tensors cannot be watched: TensorFlow's warning is logged (logger
+        ``"dualgrad"``) and their gradient is None.
+
+        Raises
+        ------
+        ValueError
+            For an object that is not a tensor.
+        """
+        for t in _flatten(tensor, []):
+            t = _check_source(t)
+            if t._data.dtype.kind not in "fc":
+                _LOG.warning(WARN_INT_WATCH.format(dtype=_tf_dtype_name(t._data.dtype)))
+                continue
+            if t._requires_grad:
+                self._shared = True
+            self._watched[id(t)] = t
+
+    @contextlib.contextmanager
+    def stop_recording(self) -> Iterator[None]:
+        """Context manager inside which this tape records nothing (to save memory and time).
+
+        Raises
+        ------
+        RuntimeError
+            When the tape is not recording.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.Variable(3.0)
+        >>> with dg.GradientTape() as tape:
+        ...     with tape.stop_recording():
+        ...         y = x ** 2
+        >>> print(tape.gradient(y, x))
+        None
+        """
+        if not self._recording:
+            raise RuntimeError(ERR_STOP_RECORDING)
+        token = _engine.without_recorder(self)
+        self._recording = False
+        try:
+            yield
+        finally:
+            _engine.pop_recorder(token)
+            self._recording = True
+
+    def reset(self) -> None:
+        """Forget everything recorded and watched so far; recording goes on if it was on.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.Variable(2.0)
+        >>> with dg.GradientTape() as tape:
+        ...     loss = x ** 2
+        ...     tape.reset()
+        ...     loss = loss + x
+        >>> tape.gradient(loss, x)
+        tensor(1.)
+        """
+        self._nodes = set()
+        self._watched = {}
+        self._has_tape = self._has_tape or self._recording
+
+    def watched_variables(self) -> tuple[Variable, ...]:
+        """The variables this tape watches, in the order they were first watched."""
+        return tuple(t for t in self._watched.values() if isinstance(t, Variable))
+
+    def _release(self) -> None:
+        self._nodes = set()
+        self._watched = {}
+        self._has_tape = False
+
+    # --- gradients -------------------------------------------------------------------------
+
+    def _start(self) -> bool:
+        """Common checks of gradient/jacobian; returns create_graph."""
+        if not self._has_tape:
+            raise RuntimeError(ERR_NON_PERSISTENT)
+        if self._recording and self._persistent:
+            global _warned_inside
+            if not _warned_inside:
+                _warned_inside = True
+                _LOG.warning(WARN_INSIDE_CONTEXT)
+        # Another tape (or this persistent one) still recording records the gradient
+        # computation too: that is how nested tapes give higher derivatives.
+        for r in _engine.active_recorders():
+            if r._has_tape and (r is not self or self._persistent):
+                return True
+        return False
+
+    def _engine_sources(self, flat_sources: list) -> tuple[list, list, set]:
+        """The sources the engine can reach: watched, or produced on this tape."""
+        nodes = self._nodes
+        restrict = nodes
+        picked, positions = [], []
+        for i, s in enumerate(flat_sources):
+            s = _check_source(s)
+            n = s._node
+            if n is not None and n in nodes:
+                pass
+            elif id(s) in self._watched:
+                if n is not None:
+                    # A watched tensor computed before the tape: differentiate up to it.
+                    restrict = restrict | {n}
+            else:
+                continue
+            picked.append(s)
+            positions.append(i)
+        return picked, positions, restrict
+
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE
+                 ) -> Any:
+        """The gradient of ``target`` with respect to ``sources``, from this tape's records.
+
+        Parameters
+        ----------
+        target:
+            A tensor, or a (nested) list/dict of tensors whose gradients add up. A non-scalar
+            target gives the gradient of the sum of its elements.
+        sources:
+            A tensor or variable, or a nested list/tuple/dict of them.
+        output_gradients:
+            Optional upstream gradients, one per target tensor (same structure as
+            ``target``); ``None`` entries mean ones.
+        unconnected_gradients:
+            ``UnconnectedGradients.NONE`` (default) returns None for sources the target does
+            not depend on; ``ZERO`` returns zeros.
+
+        Returns
+        -------
+        The gradients, in the structure of ``sources``. Sources that are not watched, not
+        computed on this tape, or of integer dtype get None (or zeros).
+
+        Raises
+        ------
+        RuntimeError
+            On a second call to a non-persistent tape (TensorFlow's text).
+        ValueError
+            For an unknown ``unconnected_gradients`` value or a source that is not a tensor.
+        """
+        unconnected = _unconnected(unconnected_gradients)
+        create_graph = self._start()
+        if (output_gradients is None and target.__class__ is not list
+                and isinstance(target, Tensor) and isinstance(sources, Tensor)):
+            # The common case (one target, one source) without the structure handling.
+            g = self._gradient_one(target, sources, create_graph)
+            if g is None and unconnected is UnconnectedGradients.ZERO:
+                g = self._wrap_result(Tensor._make(np.zeros_like(sources._data)))
+            if not self._persistent:
+                self._release()
+            return g
+        flat_targets = [target] if isinstance(target, Tensor) else _flatten(target, [])
+        single = isinstance(sources, Tensor)
+        flat_sources = [sources] if single else _flatten(sources, [])
+        if output_gradients is None:
+            flat_og = [None] * len(flat_targets)
+        else:
+            flat_og = ([output_gradients] if not isinstance(output_gradients, (list, tuple, dict))
+                       else _flatten(output_gradients, []))
+            if len(flat_og) != len(flat_targets):
+                raise ValueError(f"output_gradients has {len(flat_og)} entries for "
+                                 f"{len(flat_targets)} targets")
+        picked, positions, restrict = self._engine_sources(flat_sources)
+        roots, seeds = [], []
+        for t, og in zip(flat_targets, flat_og):
+            if not isinstance(t, Tensor):
+                t = constant(t)
+            data = t._data
+            # A target computed outside this tape (or of integer dtype) has no gradient here.
+            if data.dtype.kind not in "fc" or (t._node is not None and t._node not in restrict):
+                continue
+            if og is None:
+                seed = np.ones(data.shape, dtype=data.dtype)
+            elif isinstance(og, Tensor):
+                seed = og if create_graph else og._data
+            else:
+                seed = np.asarray(og, dtype=data.dtype)
+            roots.append(t)
+            seeds.append(seed)
+        results: list = [None] * len(flat_sources)
+        if picked and roots:
+            retain = self._persistent or create_graph or self._shared
+            grads = _engine.backward(roots, seeds, sources=picked, retain_graph=retain,
+                                     create_graph=create_graph,
+                                     restrict_to=self._restriction(restrict),
+                                     accumulate=False)
+            for i, s, g in zip(positions, picked, grads):
+                results[i] = self._as_result(g, s)
+        if unconnected is UnconnectedGradients.ZERO:
+            for i, s in enumerate(flat_sources):
+                if results[i] is None:
+                    results[i] = self._wrap_result(Tensor._make(np.zeros_like(s._data)))
+        if not self._persistent:
+            self._release()
+        if single:
+            return results[0]
+        return _pack(sources, iter(results))
+
+    def _gradient_one(self, target: Tensor, source: Tensor, create_graph: bool
+                      ) -> Tensor | None:
+        nodes = self._nodes
+        restrict = nodes
+        n = source._node
+        if n is None or n not in nodes:
+            if id(source) not in self._watched:
+                return None
+            if n is not None:
+                restrict = nodes | {n}
+        data = target._data
+        tn = target._node
+        if data.dtype.kind not in "fc" or (tn is not None and tn not in restrict):
+            return None
+        (g,) = _engine.backward(
+            (target,), (np.ones(data.shape, dtype=data.dtype),), sources=(source,),
+            retain_graph=self._persistent or create_graph or self._shared,
+            create_graph=create_graph, restrict_to=self._restriction(restrict),
+            accumulate=False)
+        return self._as_result(g, source)
+
+    def _restriction(self, restrict: set) -> set | None:
+        """The node set the engine must stay in, or None when it cannot leave the tape anyway.
+
+        When no recorded operation took an input from outside this tape (another tape, a
+        PyTorch-style graph, a watched tensor computed before the block), every node reachable
+        from a tape-recorded target is the tape's own: the engine can skip the membership
+        checks.
+        """
+        return restrict if self._shared or restrict is not self._nodes else None
+
+    def _as_result(self, g: Any, source: Tensor) -> Tensor | None:
+        if g is None:
+            return None
+        if not isinstance(g, Tensor):
+            dtype = source._data.dtype
+            g = Tensor._make(g if g.dtype == dtype else g.astype(dtype))
+        return self._wrap_result(g)
+
+    def _wrap_result(self, t: Tensor) -> Tensor:
+        """Hook for namespaces that return their own tensor class (``dualgrad.tf``)."""
+        return t
+
+    def jacobian(self, target: Tensor, sources: Any,
+                 unconnected_gradients: UnconnectedGradients | str = UnconnectedGradients.NONE,
+                 parallel_iterations: int | None = None, experimental_use_pfor: bool = True
+                 ) -> Any:
+        """The full Jacobian of ``target`` with respect to each source.
+
+        For a source of shape ``S`` the result has shape ``target.shape + S``: entry
+        ``[i..., j...]`` is ``d target[i...] / d source[j...]``. Computed one target element
+        at a time with the same backward pass as :meth:`gradient`.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.constant([1.0, 2.0])
+        >>> with dg.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x * x
+        >>> tape.jacobian(y, x)
+        tensor([[2., 0.],
+                [0., 4.]])
+        """
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(ERR_JACOBIAN_NO_PFOR)
+        unconnected = _unconnected(unconnected_gradients)
+        create_graph = self._start()
+        target = _check_source(target)
+        single = isinstance(sources, Tensor)
+        flat_sources = [sources] if single else _flatten(sources, [])
+        picked, positions, restrict = self._engine_sources(flat_sources)
+        shape = target._data.shape
+        rows: list[list] = [[] for _ in picked]
+        if picked and _differentiable(target, restrict):
+            for k in range(target._data.size):
+                seed = np.zeros(shape, dtype=target._data.dtype)
+                seed.flat[k] = 1
+                grads = _engine.backward([target], [seed], sources=picked, retain_graph=True,
+                                         create_graph=create_graph,
+                                         restrict_to=self._restriction(restrict),
+                                         accumulate=False)
+                for row, g in zip(rows, grads):
+                    row.append(g)
+        results: list = [None] * len(flat_sources)
+        for i, s, row in zip(positions, picked, rows):
+            results[i] = self._stack(row, s, shape, shape + s._data.shape)
+        self._finish_jacobian(results, unconnected,
+                              [shape + s._data.shape for s in flat_sources],
+                              [s._data.dtype for s in flat_sources])
+        if single:
+            return results[0]
+        return _pack(sources, iter(results))
+
+    def batch_jacobian(self, target: Tensor, source: Tensor,
+                       unconnected_gradients: UnconnectedGradients | str
+                       = UnconnectedGradients.NONE,
+                       parallel_iterations: int | None = None,
+                       experimental_use_pfor: bool = True) -> Tensor | None:
+        """Per-example Jacobians: ``target[b]`` with respect to ``source[b]`` for each ``b``.
+
+        ``target`` has shape ``(B, ...)`` and ``source`` shape ``(B, ...)``; the result has
+        shape ``(B,) + target.shape[1:] + source.shape[1:]``. Examples must not interact:
+        ``target[b]`` may depend on ``source[b]`` only.
+
+        Raises
+        ------
+        ValueError
+            When the first dimensions of ``target`` and ``source`` differ.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.constant([[1.0, 2.0], [3.0, 4.0]])
+        >>> with dg.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = x ** 2
+        >>> tape.batch_jacobian(y, x)
+        tensor([[[2., 0.],
+                 [0., 4.]],
+        <BLANKLINE>
+                [[6., 0.],
+                 [0., 8.]]])
+        """
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(ERR_JACOBIAN_NO_PFOR)
+        unconnected = _unconnected(unconnected_gradients)
+        create_graph = self._start()
+        target, source = _check_source(target), _check_source(source)
+        tshape, sshape = target._data.shape, source._data.shape
+        if not tshape or not sshape or tshape[0] != sshape[0]:
+            raise ValueError(f"Need first dimension of target shape ({_engine_shape(tshape)}) "
+                             f"and source shape ({_engine_shape(sshape)}) to match.")
+        batch = tshape[0]
+        inner = int(np.prod(tshape[1:], dtype=np.int64))
+        picked, _, restrict = self._engine_sources([source])
+        row: list = []
+        if picked and _differentiable(target, restrict):
+            for j in range(inner):
+                seed = np.zeros((batch, inner), dtype=target._data.dtype)
+                seed[:, j] = 1
+                (g,) = _engine.backward([target], [seed.reshape(tshape)], sources=picked,
+                                        retain_graph=True, create_graph=create_graph,
+                                        restrict_to=self._restriction(restrict),
+                                        accumulate=False)
+                row.append(g)
+        results = [None]
+        if picked:
+            # Rows are indexed by the target element j; batch goes first in the result.
+            stacked = self._stack(row, source, (inner,), (inner,) + sshape)
+            if stacked is not None:
+                perm = (1, 0) + tuple(range(2, stacked.ndim))
+                out = stacked.permute(*perm).reshape((batch,) + tshape[1:] + sshape[1:])
+                results[0] = self._wrap_result(out)
+        self._finish_jacobian(results, unconnected, [tshape + sshape[1:]], [source._data.dtype])
+        return results[0]
+
+    def _stack(self, row: list, source: Tensor, lead: tuple, shape: tuple) -> Tensor | None:
+        """Stack one gradient per target element into a Jacobian (None if all are None)."""
+        if not row or all(g is None for g in row):
+            return None
+        zeros = np.zeros(source._data.shape, dtype=source._data.dtype)
+        if any(isinstance(g, Tensor) for g in row):
+            from dualgrad._functions import stack
+
+            parts = [g if isinstance(g, Tensor) else Tensor._make(zeros if g is None else g)
+                     for g in row]
+            out = stack(parts).reshape(shape)
+        else:
+            out = Tensor._make(np.stack([zeros if g is None else g for g in row]).reshape(shape)
+                               .astype(source._data.dtype, copy=False))
+        return self._wrap_result(out)
+
+    def _finish_jacobian(self, results: list, unconnected: UnconnectedGradients,
+                         zero_shapes: list, dtypes: list) -> None:
+        if unconnected is UnconnectedGradients.ZERO:
+            for i, (shape, dtype) in enumerate(zip(zero_shapes, dtypes)):
+                if results[i] is None:
+                    results[i] = self._wrap_result(Tensor._make(np.zeros(shape, dtype=dtype)))
+        if not self._persistent:
+            self._release()
+
+
+_warned_inside = False
+
+
+def _differentiable(target: Tensor, restrict: set) -> bool:
+    """A floating target computed on the tape (or a watched leaf)."""
+    return target._data.dtype.kind in "fc" and (target._node is None
+                                                 or target._node in restrict)
+
+
+def _unconnected(value: Any) -> UnconnectedGradients:
+    if isinstance(value, UnconnectedGradients):
+        return value
+    try:
+        return UnconnectedGradients(value)
+    except ValueError:
+        raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
+
+
+def _tf_dtype_name(dtype: np.dtype) -> str:
+    return f"tf.{dtype.name}"
+

@@ -1,0 +1,723 @@
+"""``import dualgrad.tf as tf``: TensorFlow's names over dualgrad.
+
+Tutorial code written for TensorFlow's eager mode runs with only the import changed, and
+prints what TensorFlow prints::
+
+    >>> import dualgrad.tf as tf
+    >>> x = tf.Variable(3.0)
+    >>> with tf.GradientTape(persistent=True) as tape:
+    ...     y = x ** 2
+    ...     z = tf.sin(y)
+    >>> print(tape.gradient(z, y))
+    tf.Tensor(-0.91113025, shape=(), dtype=float32)
+    >>> x
+    <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>
+
+Everything is the one dualgrad engine: the tensors here are :class:`dualgrad.Tensor`
+subclasses that only print (and convert) the way TensorFlow's do. Dtypes follow TensorFlow:
+Python floats become float32, Python ints int32. Dtypes are NumPy dtypes
+(``tf.float32 is numpy.dtype('float32')``). Random numbers come from dualgrad's generator, so
+``tf.random.set_seed`` makes runs repeatable but does not reproduce TensorFlow's streams.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from dualgrad import _creation, _dtypes
+from dualgrad import _functions as F
+from dualgrad import tape as _tape
+from dualgrad._device import Size
+from dualgrad._printing import _tf_numpy_text, _tf_shape, format_tf_tensor
+from dualgrad._tensor import Tensor
+from dualgrad.tape import UnconnectedGradients
+
+__all__ = [
+    "EagerTensor", "TensorShape", "Variable", "constant", "GradientTape",
+    "UnconnectedGradients", "stop_gradient", "convert_to_tensor", "sin", "cos", "tan", "exp",
+    "log", "sqrt", "square", "abs", "tanh", "sigmoid", "pow", "add", "multiply", "subtract",
+    "divide", "negative", "maximum", "minimum", "where", "matmul", "reduce_sum", "reduce_mean",
+    "reduce_max", "reduce_min", "reduce_prod", "reshape", "transpose", "concat", "stack",
+    "linspace", "range", "ones", "zeros", "ones_like", "zeros_like", "fill", "eye", "random",
+    "float16", "float32", "float64", "int32", "int64", "bool", "cast", "norm", "math",
+    "linalg", "nn", "function", "Module", "newaxis",
+]
+
+float16 = _dtypes.float16
+float32 = _dtypes.float32
+float64 = _dtypes.float64
+int32 = _dtypes.int32
+int64 = _dtypes.int64
+bool = _dtypes.bool_  # noqa: A001
+newaxis = None
+
+
+class TensorShape(Size):
+    """A tensor's shape as TensorFlow shows it: ``(2, 3)``, ``TensorShape([2, 3])``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"TensorShape([{', '.join(str(s) for s in self)}])"
+
+    def __str__(self) -> str:
+        return _tf_shape(tuple(self))
+
+    @property
+    def rank(self) -> int:
+        """The number of dimensions."""
+        return len(self)
+
+    def as_list(self) -> list[int]:
+        """The dimensions as a list."""
+        return list(self)
+
+
+class _TFValue:
+    """Mixin: results of operators on TF-namespace values are TF-namespace tensors."""
+
+    __slots__ = ()
+
+    @property
+    def shape(self) -> TensorShape:
+        """The shape, printed as TensorFlow does: ``(3,)``."""
+        return TensorShape(self._data.shape)  # type: ignore[attr-defined]
+
+
+def _as_eager(value: Any) -> Any:
+    """Relabel a plain Tensor result as an EagerTensor (no copy; the layout is the same)."""
+    if value.__class__ is Tensor:
+        value.__class__ = EagerTensor
+    elif isinstance(value, tuple):
+        return type(value)(*(_as_eager(v) for v in value)) if hasattr(value, "_fields") else (
+            tuple(_as_eager(v) for v in value))
+    elif isinstance(value, list):
+        return [_as_eager(v) for v in value]
+    return value
+
+
+def _wrapping(name: str) -> Callable:
+    base = getattr(Tensor, name)
+
+    @functools.wraps(base)
+    def method(self: Tensor, *args: Any) -> Any:
+        out = base(self, *args)
+        if out.__class__ is Tensor:
+            out.__class__ = EagerTensor
+        return out
+
+    return method
+
+
+_OPERATORS = (
+    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+    "__rtruediv__", "__floordiv__", "__mod__", "__pow__", "__rpow__", "__matmul__",
+    "__rmatmul__", "__neg__", "__pos__", "__abs__", "__getitem__", "__lt__", "__le__",
+    "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__or__", "__invert__",
+)
+for _name in _OPERATORS:
+    setattr(_TFValue, _name, _wrapping(_name))
+
+
+class EagerTensor(_TFValue, Tensor):
+    """A dualgrad tensor that prints (and converts) like TensorFlow's eager tensors.
+
+    ``str`` gives ``tf.Tensor(9.0, shape=(), dtype=float32)`` and ``repr`` gives
+    ``<tf.Tensor: shape=(), dtype=float32, numpy=9.0>``. ``numpy()`` always works, even on
+    values a tape recorded (TensorFlow tensors carry no graph).
+    """
+
+    __slots__ = ()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array (a 0-d tensor gives a NumPy scalar)."""
+        return self._data[()] if self._data.ndim == 0 else self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def __str__(self) -> str:
+        return format_tf_tensor(self._data)
+
+    def __repr__(self) -> str:
+        return (f"<tf.Tensor: shape={_tf_shape(self._data.shape)}, "
+                f"dtype={self._data.dtype.name}, numpy={_tf_numpy_text(self._data, True)}>")
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return format(self._data.item(), spec)
+        return str(self)
+
+
+class Variable(_TFValue, _tape.Variable):
+    """``tf.Variable``: :class:`dualgrad.Variable` whose arithmetic gives ``EagerTensor``\\ s.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> v = tf.Variable([1.0, 2.0])
+    >>> v
+    <tf.Variable 'Variable:0' shape=(2,) dtype=float32, numpy=array([1., 2.], dtype=float32)>
+    >>> print(v * 2)
+    tf.Tensor([2. 4.], shape=(2,), dtype=float32)
+    """
+
+    __slots__ = ()
+
+    def read_value(self) -> EagerTensor:
+        """The current value as a tensor; recorded, so gradients flow to the variable."""
+        return _as_eager(_tape.Variable.read_value(self))
+
+    value = read_value
+
+
+class GradientTape(_tape.GradientTape):
+    """``tf.GradientTape``: :class:`dualgrad.GradientTape` returning ``EagerTensor``\\ s.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x
+    >>> print(tape.gradient(y, x))
+    tf.Tensor(6.0, shape=(), dtype=float32)
+    """
+
+    def _wrap_result(self, t: Tensor) -> Tensor:
+        return _as_eager(t)
+
+
+# --------------------------------------------------------------------------------------------
+# Creation
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None
+             ) -> EagerTensor:
+    """``tf.constant``: a tensor with TensorFlow's dtypes (Python floats float32, ints int32).
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> print(tf.constant([[1, 2], [3, 4]]))
+    tf.Tensor(
+    [[1 2]
+     [3 4]], shape=(2, 2), dtype=int32)
+    """
+    return _as_eager(_tape.constant(value, dtype=dtype, shape=shape))
+
+
+def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """``value`` as a tensor: tensors are returned as they are (cast if ``dtype`` differs),
+    variables are read (recorded), anything else becomes a constant."""
+    if isinstance(value, _tape.Variable):
+        value = _as_eager(_tape.Variable.read_value(value))
+    if isinstance(value, Tensor):
+        if dtype is not None and _dtypes.as_dtype(dtype) != value._data.dtype:
+            return cast(value, dtype)
+        return _as_eager(value)
+    return constant(value, dtype=dtype)
+
+
+def stop_gradient(input: Any, name: str | None = None) -> EagerTensor:
+    """``tf.stop_gradient``: the same values, with no gradient flowing through them."""
+    return _as_eager(_tape.stop_gradient(input))
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else constant(x)
+
+
+def _out(value: Any) -> Any:
+    return _as_eager(value)
+
+
+def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int = 0
+             ) -> EagerTensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (both included).
+
+    As in TensorFlow, Python ints give float64, Python floats float32, and tensors keep their
+    floating dtype (integer tensors give float64).
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> tf.linspace(0, 3, 4).dtype
+    dtype('float64')
+    """
+    def dtype_of(v: Any) -> np.dtype:
+        if isinstance(v, Tensor):
+            return v._data.dtype if v._data.dtype.kind == "f" else float64
+        if isinstance(v, (np.ndarray, np.generic)):
+            return v.dtype if v.dtype.kind == "f" else float64
+        return float32 if isinstance(v, float) else float64
+
+    dtype = np.result_type(dtype_of(start), dtype_of(stop))
+    arr = np.linspace(np.asarray(start, dtype=dtype), np.asarray(stop, dtype=dtype), int(num),
+                      axis=axis).astype(dtype)
+    return constant(arr)
+
+
+def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # noqa: A001
+          name: str | None = None) -> EagerTensor:
+    """``tf.range``: ``start, start + delta, ...`` up to ``limit`` (excluded).
+
+    Python ints give int32 and Python floats float32, as in TensorFlow.
+    """
+    if limit is None:
+        start, limit = 0, start
+    values = np.arange(start, limit, delta)
+    if dtype is not None:
+        return constant(values.astype(_dtypes.as_dtype(dtype)))
+    if builtins.any(isinstance(v, float) for v in (start, limit, delta)):
+        return constant(values.astype(np.float32))
+    if builtins.all(isinstance(v, int) for v in (start, limit, delta)):
+        return constant(values.astype(np.int32))
+    return constant(values)
+
+
+def _shape_arg(shape: Any) -> tuple:
+    if isinstance(shape, Tensor):
+        return tuple(int(s) for s in shape._data.reshape(-1))
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def ones(shape: Any, dtype: Any = float32, name: str | None = None) -> EagerTensor:
+    """A tensor of ones (float32 by default)."""
+    return constant(np.ones(_shape_arg(shape), dtype=_dtypes.as_dtype(dtype)))
+
+
+def zeros(shape: Any, dtype: Any = float32, name: str | None = None) -> EagerTensor:
+    """A tensor of zeros (float32 by default)."""
+    return constant(np.zeros(_shape_arg(shape), dtype=_dtypes.as_dtype(dtype)))
+
+
+def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> EagerTensor:
+    """Ones with the shape (and, by default, the dtype) of ``input``."""
+    arr = _t(input)._data
+    return constant(np.ones(arr.shape, dtype=arr.dtype if dtype is None else
+                            _dtypes.as_dtype(dtype)))
+
+
+def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> EagerTensor:
+    """Zeros with the shape (and, by default, the dtype) of ``input``."""
+    arr = _t(input)._data
+    return constant(np.zeros(arr.shape, dtype=arr.dtype if dtype is None else
+                             _dtypes.as_dtype(dtype)))
+
+
+def fill(dims: Any, value: Any, name: str | None = None) -> EagerTensor:
+    """A tensor of shape ``dims`` filled with ``value`` (dtype inferred from ``value``)."""
+    v = _tape._tf_array(value, None)
+    return constant(np.full(_shape_arg(dims), v, dtype=v.dtype))
+
+
+def eye(num_rows: int, num_columns: int | None = None, batch_shape: Any = None,
+        dtype: Any = float32, name: str | None = None) -> EagerTensor:
+    """The identity matrix (float32 by default)."""
+    arr = np.eye(num_rows, num_columns, dtype=_dtypes.as_dtype(dtype))
+    if batch_shape is not None:
+        arr = np.broadcast_to(arr, _shape_arg(batch_shape) + arr.shape).copy()
+    return constant(arr)
+
+
+def cast(x: Any, dtype: Any, name: str | None = None) -> EagerTensor:
+    """``x`` converted to ``dtype`` (recorded: gradients flow between floating dtypes)."""
+    return _out(_t(x).to(_dtypes.as_dtype(dtype)))
+
+
+# --------------------------------------------------------------------------------------------
+# Math
+
+
+def _unary(fn: Callable, name: str, doc: str) -> Callable:
+    def op(x: Any, name: str | None = None) -> EagerTensor:
+        return _out(fn(_t(x)))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+sin = _unary(F.sin, "sin", "Elementwise sine.")
+cos = _unary(F.cos, "cos", "Elementwise cosine.")
+tan = _unary(F.tan, "tan", "Elementwise tangent.")
+exp = _unary(F.exp, "exp", "Elementwise exponential.")
+log = _unary(F.log, "log", "Elementwise natural logarithm.")
+sqrt = _unary(F.sqrt, "sqrt", "Elementwise square root.")
+square = _unary(F.square, "square", "Elementwise square.")
+abs = _unary(F.abs, "abs", "Elementwise absolute value.")  # noqa: A001
+tanh = _unary(F.tanh, "tanh", "Elementwise hyperbolic tangent.")
+sigmoid = _unary(F.sigmoid, "sigmoid", "Elementwise logistic sigmoid ``1 / (1 + exp(-x))``.")
+negative = _unary(F.neg, "negative", "Elementwise negation.")
+log1p = _unary(F.log1p, "log1p", "Elementwise ``log(1 + x)``.")
+expm1 = _unary(F.expm1, "expm1", "Elementwise ``exp(x) - 1``.")
+
+
+def _operands(x: Any, y: Any) -> tuple[Any, Any]:
+    """Make sure one side is a tensor; a Python number next to a tensor adopts its dtype."""
+    if isinstance(x, Tensor):
+        return x, y if isinstance(y, (Tensor, int, float)) else _t(y)
+    if isinstance(y, Tensor):
+        return (x if isinstance(x, (int, float)) else _t(x)), y
+    return _t(x), y if isinstance(y, (int, float)) else _t(y)
+
+
+def add(x: Any, y: Any, name: str | None = None) -> EagerTensor:
+    """``x + y`` elementwise (with broadcasting)."""
+    x, y = _operands(x, y)
+    return _out(x + y)
+
+
+def subtract(x: Any, y: Any, name: str | None = None) -> EagerTensor:
+    """``x - y`` elementwise (with broadcasting)."""
+    x, y = _operands(x, y)
+    return _out(x - y)
+
+
+def multiply(x: Any, y: Any, name: str | None = None) -> EagerTensor:
+    """``x * y`` elementwise (with broadcasting)."""
+    x, y = _operands(x, y)
+    return _out(x * y)
+
+
+def divide(x: Any, y: Any, name: str | None = None) -> EagerTensor:
+    """``x / y`` elementwise (with broadcasting)."""
+    x, y = _operands(x, y)
+    return _out(x / y)
+
+
+def pow(x: Any, y: Any, name: str | None = None) -> EagerTensor:  # noqa: A001
+    """``x ** y`` elementwise (with broadcasting)."""
+    x, y = _operands(x, y)
+    return _out(x ** y)
+
+
+def maximum(x: Any, y: Any, name: str | None = None) -> EagerTensor:
+    """Elementwise maximum."""
+    x, y = _t(x), _t(y)
+    return _out(F.maximum(x, y))
+
+
+def minimum(x: Any, y: Any, name: str | None = None) -> EagerTensor:
+    """Elementwise minimum."""
+    x, y = _t(x), _t(y)
+    return _out(F.minimum(x, y))
+
+
+def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None
+          ) -> EagerTensor:
+    """``x`` where ``condition`` holds, else ``y``."""
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    return _out(F.where(cond, _t(x), y))
+
+
+def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
+           name: str | None = None, **_: Any) -> EagerTensor:
+    """Matrix product ``a @ b`` (optionally transposing either side first)."""
+    a, b = _t(a), _t(b)
+    if transpose_a:
+        a = a.mT
+    if transpose_b:
+        b = b.mT
+    return _out(a @ b)
+
+
+def _axis(axis: Any) -> Any:
+    if isinstance(axis, Tensor):
+        axis = axis._data.tolist()
+    if isinstance(axis, list):
+        return tuple(axis)
+    return axis
+
+
+def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+               name: str | None = None) -> EagerTensor:
+    """Sum over ``axis`` (all elements by default)."""
+    return _out(_t(input_tensor).sum(dim=_axis(axis), keepdim=keepdims))
+
+
+def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+                name: str | None = None) -> EagerTensor:
+    """Mean over ``axis`` (all elements by default)."""
+    return _out(_t(input_tensor).mean(dim=_axis(axis), keepdim=keepdims))
+
+
+def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+               name: str | None = None) -> EagerTensor:
+    """Maximum over ``axis`` (ties share the gradient)."""
+    return _out(_t(input_tensor).amax(dim=_axis(axis), keepdim=keepdims))
+
+
+def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+               name: str | None = None) -> EagerTensor:
+    """Minimum over ``axis`` (ties share the gradient)."""
+    return _out(_t(input_tensor).amin(dim=_axis(axis), keepdim=keepdims))
+
+
+def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False,
+                name: str | None = None) -> EagerTensor:
+    """Product over ``axis`` (all elements by default)."""
+    return _out(_t(input_tensor).prod(dim=_axis(axis), keepdim=keepdims))
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> EagerTensor:
+    """The same values in a new shape (one dimension may be -1)."""
+    return _out(_t(tensor).reshape(_shape_arg(shape)))
+
+
+def transpose(a: Any, perm: Sequence[int] | None = None, conjugate: bool = False,
+              name: str | None = None) -> EagerTensor:
+    """Permute the dimensions (reverse them by default)."""
+    a = _t(a)
+    if perm is None:
+        perm = tuple(reversed(builtins.range(a.ndim)))
+    return _out(a.permute(*_shape_arg(perm)))
+
+
+def concat(values: Sequence[Any], axis: int, name: str | None = None) -> EagerTensor:
+    """Join tensors along an existing axis."""
+    return _out(F.cat([_t(v) for v in values], dim=axis))
+
+
+def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> EagerTensor:
+    """Join tensors along a new axis."""
+    return _out(F.stack([_t(v) for v in values], dim=axis))
+
+
+def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool = False,
+         name: str | None = None) -> EagerTensor:
+    """Vector norm over ``axis`` (all elements by default): ``ord`` = ``'euclidean'``, 1, 2,
+    ``np.inf``..."""
+    p = 2 if ord in ("euclidean", "fro") else ord
+    return _out(_t(tensor).norm(p, _axis(axis), keepdims))
+
+
+# --------------------------------------------------------------------------------------------
+# Sub-namespaces
+
+
+def _random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = float32,
+                   seed: int | None = None, name: str | None = None) -> EagerTensor:
+    """Normal samples of the given shape (float32 by default)."""
+    values = _creation._generator().normal(mean, stddev, _shape_arg(shape))
+    return constant(values.astype(_dtypes.as_dtype(dtype)))
+
+
+def _random_uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = float32,
+                    seed: int | None = None, name: str | None = None) -> EagerTensor:
+    """Uniform samples from ``[minval, maxval)`` (``[0, 1)`` float32 by default)."""
+    dtype = _dtypes.as_dtype(dtype)
+    gen = _creation._generator()
+    if dtype.kind in "iu":
+        if maxval is None:
+            raise ValueError("Must specify maxval for integer dtype")
+        values = gen.integers(minval, maxval, _shape_arg(shape))
+    else:
+        values = gen.uniform(minval, 1.0 if maxval is None else maxval, _shape_arg(shape))
+    return constant(values.astype(dtype))
+
+
+def _set_seed(seed: int) -> None:
+    """Seed dualgrad's generator (the streams differ from TensorFlow's)."""
+    _creation.manual_seed(seed)
+
+
+random = types.SimpleNamespace(normal=_random_normal, uniform=_random_uniform,
+                               set_seed=_set_seed)
+random.__doc__ = "``tf.random``: normal, uniform, set_seed."
+
+
+def _relu(features: Any, name: str | None = None) -> EagerTensor:
+    """``max(features, 0)``."""
+    return _out(F.relu(_t(features)))
+
+
+def _elu(features: Any, name: str | None = None) -> EagerTensor:
+    """``x`` for ``x > 0``, ``exp(x) - 1`` otherwise."""
+    x = _t(features)
+    return _out(F.where(x._data > 0, x, F.expm1(F.clamp(x, max=0))))
+
+
+def _pos_neg_parts(x: Tensor) -> tuple[Tensor, Tensor]:
+    # TensorFlow's formulation: (relu(x), -|x|) written with `where`, so that the gradient at
+    # exactly x = 0 is the one of the smooth function (0.5 for softplus), not a subgradient.
+    cond = x._data >= 0
+    zeros = np.zeros((), dtype=x._data.dtype)
+    return F.where(cond, x, zeros), F.where(cond, -x, x)
+
+
+def _softplus(features: Any, name: str | None = None) -> EagerTensor:
+    """``log(1 + exp(x))``, computed stably."""
+    x = _t(features)
+    relu_x, neg_abs = _pos_neg_parts(x)
+    return _out(relu_x + F.log1p(F.exp(neg_abs)))
+
+
+def _softmax(logits: Any, axis: int = -1, name: str | None = None) -> EagerTensor:
+    """``exp(x) / sum(exp(x))`` along ``axis``."""
+    return _out(_t(logits).softmax(axis))
+
+
+def _sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
+                                       name: str | None = None) -> EagerTensor:
+    """Elementwise logistic loss ``max(x, 0) - x * z + log(1 + exp(-|x|))`` (no reduction).
+
+    Raises
+    ------
+    ValueError
+        When ``labels`` and ``logits`` have different shapes.
+    """
+    x, z = _t(logits), _t(labels)
+    if x.shape != z.shape:
+        raise ValueError(f"logits and labels must have the same shape ({tuple(x.shape)} vs "
+                         f"{tuple(z.shape)})")
+    relu_x, neg_abs = _pos_neg_parts(x)
+    return _out(relu_x - x * z + F.log1p(F.exp(neg_abs)))
+
+
+nn = types.SimpleNamespace(
+    relu=_relu, elu=_elu, softplus=_softplus, sigmoid=sigmoid, softmax=_softmax,
+    sigmoid_cross_entropy_with_logits=_sigmoid_cross_entropy_with_logits,
+)
+nn.__doc__ = "``tf.nn``: relu, elu, softplus, sigmoid, softmax, sigmoid_cross_entropy_with_logits."
+
+
+def _inv(input: Any, adjoint: bool = False, name: str | None = None) -> EagerTensor:
+    """Matrix inverse."""
+    return _out(F.inverse(_t(input)))
+
+
+def _det(input: Any, name: str | None = None) -> EagerTensor:
+    """Determinant."""
+    return _out(F.det(_t(input)))
+
+
+def _solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None
+           ) -> EagerTensor:
+    """The solution ``X`` of ``matrix @ X = rhs``."""
+    return _out(F.solve(_t(matrix), _t(rhs)))
+
+
+linalg = types.SimpleNamespace(matmul=matmul, inv=_inv, det=_det, solve=_solve, norm=norm)
+linalg.__doc__ = "``tf.linalg``: matmul, inv, det, solve, norm."
+
+math = types.SimpleNamespace(
+    sin=sin, cos=cos, tan=tan, exp=exp, log=log, sqrt=sqrt, square=square, abs=abs,
+    tanh=tanh, sigmoid=sigmoid, pow=pow, add=add, multiply=multiply, subtract=subtract,
+    divide=divide, negative=negative, maximum=maximum, minimum=minimum, log1p=log1p,
+    expm1=expm1, reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
+    reduce_min=reduce_min, reduce_prod=reduce_prod, softplus=_softplus,
+)
+math.__doc__ = "``tf.math``: the elementwise and reduction functions of this namespace."
+
+
+# --------------------------------------------------------------------------------------------
+# function, Module
+
+
+def function(func: Callable | None = None, input_signature: Any = None, autograph: bool = True,
+             jit_compile: Any = None, reduce_retracing: bool = False, **_: Any) -> Callable:
+    """``tf.function``, which here runs the function eagerly: nothing is traced or compiled.
+
+    Usable as ``@tf.function`` and ``@tf.function(...)``; the options are accepted and
+    ignored. The decorated function behaves exactly like the undecorated one, and tapes
+    record what it does as usual.
+    """
+    if func is None:
+        return lambda f: function(f)
+
+    @functools.wraps(func)
+    def eager(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return eager
+
+
+class Module:
+    """``tf.Module``: a container whose ``variables`` are found in its attributes.
+
+    As in TensorFlow, the module's own attributes are searched first, in name order (into
+    lists, tuples and dicts), then the submodules found there; each variable is listed once.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> class Line(tf.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = tf.Variable(2.0)
+    ...         self.b = tf.Variable(0.0, trainable=False)
+    >>> m = Line()
+    >>> [v.numpy().item() for v in m.variables], len(m.trainable_variables)
+    ([0.0, 2.0], 1)
+    """
+
+    def __init__(self, name: str | None = None) -> None:
+        self._name = name if name is not None else _snake(type(self).__name__)
+
+    @property
+    def name(self) -> str:
+        """The module's name (default: the class name in snake_case)."""
+        return getattr(self, "_name", _snake(type(self).__name__))
+
+    def _collect(self, want: Callable[[Any], builtins.bool]) -> tuple:
+        # TensorFlow's order: this module's attributes by name, then its submodules in the
+        # order they were met; each variable once.
+        found: list = []
+        seen: set[int] = set()
+        visited: set[int] = {id(self)}
+
+        def visit(module: Module) -> None:
+            submodules = []
+            attrs = vars(module)
+            for key in sorted(attrs):
+                for leaf in _flatten_leaves(attrs[key]):
+                    if isinstance(leaf, _tape.Variable):
+                        if id(leaf) not in seen and want(leaf):
+                            seen.add(id(leaf))
+                            found.append(leaf)
+                    elif isinstance(leaf, Module) and id(leaf) not in visited:
+                        visited.add(id(leaf))
+                        submodules.append(leaf)
+            for sub in submodules:
+                visit(sub)
+
+        visit(self)
+        return tuple(found)
+
+    @property
+    def variables(self) -> tuple:
+        """Every variable in this module and its submodules."""
+        return self._collect(lambda v: True)
+
+    @property
+    def trainable_variables(self) -> tuple:
+        """The trainable variables in this module and its submodules."""
+        return self._collect(lambda v: v.trainable)
+
+
+def _flatten_leaves(value: Any) -> list:
+    if isinstance(value, dict):
+        return [leaf for key in sorted(value, key=str) for leaf in _flatten_leaves(value[key])]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _flatten_leaves(item)]
+    return [value]
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)

@@ -1,0 +1,275 @@
+"""Each documented mistake raises PyTorch's error type with PyTorch's text (see ERRORS.md)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import dualgrad.torch as torch
+
+ERR_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+HINT = ("Hint: enable anomaly detection to find the operation that failed to compute its "
+        "gradient, with torch.autograd.set_detect_anomaly(True).")
+
+
+def raises(exc: type, text: str):
+    """``pytest.raises`` for exactly this message."""
+    return pytest.raises(exc, match="^" + re.escape(text) + "$")
+
+
+def test_non_scalar_backward_without_gradient() -> None:
+    x = torch.randn(3, requires_grad=True)
+    with raises(RuntimeError, "grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+    with raises(RuntimeError, "grad can be implicitly created only for scalar outputs"):
+        torch.autograd.grad(x * 2, x)
+    # A one-element tensor of any shape is fine, as in PyTorch.
+    y = torch.ones(1, 1, requires_grad=True)
+    (y * 3).backward()
+    assert y.grad.tolist() == [[3.0]]
+
+
+def test_backward_twice() -> None:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with raises(RuntimeError, ERR_TWICE):
+        y.backward()
+    z = (x * x).sum()
+    torch.autograd.grad(z, x)
+    with raises(RuntimeError, ERR_TWICE):
+        torch.autograd.grad(z, x)
+
+
+def test_backward_on_tensor_without_grad() -> None:
+    text = "element 0 of tensors does not require grad and does not have a grad_fn"
+    with raises(RuntimeError, text):
+        torch.ones(3).sum().backward()
+    x = torch.ones(3, requires_grad=True)
+    with torch.no_grad():
+        y = (x * 2).sum()
+    with raises(RuntimeError, text):
+        y.backward()
+    with raises(RuntimeError, text):
+        x.detach().sum().backward()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: torch.tensor([1, 2], requires_grad=True),
+        lambda: torch.tensor([1, 2]).requires_grad_(),
+        lambda: setattr(torch.tensor([1, 2]), "requires_grad", True),
+        lambda: torch.ones(2, dtype=torch.int64, requires_grad=True),
+        lambda: torch.arange(3, requires_grad=True),
+        lambda: torch.tensor([True], requires_grad=True),
+    ],
+)
+def test_integer_tensor_cannot_require_grad(call) -> None:
+    with raises(RuntimeError,
+                "Only Tensors of floating point and complex dtype can require gradients"):
+        call()
+
+
+def test_inplace_on_leaf_that_requires_grad() -> None:
+    text = "a leaf Variable that requires grad is being used in an in-place operation."
+    x = torch.ones(3, requires_grad=True)
+    for call in (lambda: x.add_(1), lambda: x.mul_(2), lambda: x.zero_(),
+                 lambda: x.__setitem__(0, 5.0), lambda: x.normal_()):
+        with raises(RuntimeError, text):
+            call()
+    with raises(RuntimeError, text):
+        x += 1
+    with raises(RuntimeError,
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."):
+        x[0:2].add_(1)
+    assert x.tolist() == [1.0, 1.0, 1.0]  # nothing was written
+    with torch.no_grad():  # the manual update every optimizer does
+        x.sub_(0.5)
+        x[0:2].mul_(2)
+    assert x.tolist() == [1.0, 1.0, 0.5] and x.is_leaf and x.requires_grad
+
+
+def test_inplace_on_view_of_non_leaf_refuses_rather_than_going_stale() -> None:
+    a = torch.ones(3, requires_grad=True)
+    b = a * 1
+    with pytest.raises(RuntimeError, match=r"in-place operation on a view \(SliceBackward0\)"):
+        b[0:2].mul_(3)
+    # The supported spelling gives the right gradient.
+    b[0:2] = a[0:2] * 3
+    b.sum().backward()
+    assert a.grad.tolist() == [3.0, 3.0, 1.0]
+
+
+def test_inplace_change_of_saved_input() -> None:
+    a = torch.ones(3, requires_grad=True)
+    b = a * 2
+    c = b * b  # saves b
+    b.add_(1)
+    with raises(RuntimeError,
+                "one of the variables needed for gradient computation has been modified by an "
+                "inplace operation: [torch.FloatTensor [3]], which is output 0 of AddBackward0, "
+                f"is at version 1; expected version 0 instead. {HINT}"):
+        c.sum().backward()
+
+
+def test_inplace_change_of_saved_output() -> None:
+    a = torch.ones(2, 3, dtype=torch.float64, requires_grad=True)
+    b = a.sigmoid()  # its backward reads its output
+    b.mul_(2)
+    with raises(RuntimeError,
+                "one of the variables needed for gradient computation has been modified by an "
+                "inplace operation: [torch.DoubleTensor [2, 3]], which is output 0 of "
+                f"SigmoidBackward0, is at version 1; expected version 0 instead. {HINT}"):
+        b.sum().backward()
+
+
+def test_inplace_change_of_saved_leaf() -> None:
+    a = torch.ones(3, requires_grad=True)
+    w = torch.ones(3)
+    b = a * w  # saves w for a's gradient
+    w.add_(1)
+    with raises(RuntimeError,
+                "one of the variables needed for gradient computation has been modified by an "
+                "inplace operation: [torch.FloatTensor [3]] is at version 1; expected version 0 "
+                f"instead. {HINT}"):
+        b.sum().backward()
+
+
+def test_inplace_change_through_detach_is_caught() -> None:
+    a = torch.ones(3, requires_grad=True)
+    b = a.exp()
+    c = b * b
+    b.detach().zero_()  # shares memory and version counter with b
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        c.sum().backward()
+
+
+@pytest.mark.parametrize(
+    ("grad_shape", "out_shape"),
+    [((2,), (3,)), ((3, 2), (2, 3)), ((3,), ())],
+)
+def test_gradient_of_wrong_shape(grad_shape: tuple, out_shape: tuple) -> None:
+    x = torch.ones(out_shape, requires_grad=True)
+    y = x * 2
+
+    def size(s: tuple) -> str:
+        return f"torch.Size([{', '.join(map(str, s))}])"
+
+    text = (f"Mismatch in shape: grad_output[0] has a shape of {size(grad_shape)} and "
+            f"output[0] has a shape of {size(out_shape)}.")
+    with raises(RuntimeError, text):
+        y.backward(torch.ones(grad_shape))
+    with raises(RuntimeError, text):
+        torch.autograd.grad(y, x, torch.ones(grad_shape))
+
+
+def test_item_on_several_elements() -> None:
+    with raises(RuntimeError, "a Tensor with 2 elements cannot be converted to Scalar"):
+        torch.ones(2).item()
+    with raises(RuntimeError, "a Tensor with 0 elements cannot be converted to Scalar"):
+        torch.ones(0).item()
+    assert torch.ones(1, 1).item() == 1.0
+
+
+def test_numpy_on_tensor_that_requires_grad() -> None:
+    text = ("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+            "instead.")
+    x = torch.ones(2, requires_grad=True)
+    with raises(RuntimeError, text):
+        x.numpy()
+    with raises(RuntimeError, text):
+        (x * 2).numpy()
+    with raises(RuntimeError, text):
+        np.asarray(x)
+    assert x.detach().numpy().tolist() == [1.0, 1.0]
+
+
+def test_non_leaf_grad_warns_and_is_none() -> None:
+    x = torch.ones(2, requires_grad=True)
+    y = x * 2
+    with pytest.warns(UserWarning) as record:
+        assert y.grad is None
+    assert str(record[0].message) == (
+        "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+        "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+        "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+        "Tensor. If you access the non-leaf Tensor by mistake, make sure you access the leaf "
+        "Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more informations."
+    )
+    # No warning for leaves, nor for non-leaves that retain their gradient.
+    y.retain_grad()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert x.grad is None and y.grad is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "text"),
+    [
+        ((3,), (4,), "The size of tensor a (3) must match the size of tensor b (4) at "
+                     "non-singleton dimension 0"),
+        ((3, 2), (4, 2), "The size of tensor a (3) must match the size of tensor b (4) at "
+                         "non-singleton dimension 0"),
+        ((2, 3), (4,), "The size of tensor a (3) must match the size of tensor b (4) at "
+                       "non-singleton dimension 1"),
+        ((2, 3, 4), (5, 1), "The size of tensor a (3) must match the size of tensor b (5) at "
+                            "non-singleton dimension 1"),
+    ],
+)
+@pytest.mark.parametrize(
+    "op",
+    [lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y, lambda x, y: x / y,
+     lambda x, y: x ** y, lambda x, y: torch.maximum(x, y), lambda x, y: x.add_(y)],
+)
+def test_broadcast_mismatch_names_both_sizes(a: tuple, b: tuple, text: str, op) -> None:
+    x = torch.ones(a)
+    with raises(RuntimeError, text):
+        op(x, torch.ones(b))
+
+
+def test_inplace_result_must_keep_shape() -> None:
+    with raises(RuntimeError, "output with shape [3] doesn't match the broadcast shape [2, 3]"):
+        torch.ones(3).add_(torch.ones(2, 3))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "text"),
+    [
+        ((3, 2), (4, 2), "mat1 and mat2 shapes cannot be multiplied (3x2 and 4x2)"),
+        ((3,), (4,), None),
+        ((3, 2), (4,), None),
+        ((5, 3, 2), (5, 4, 2), None),
+    ],
+)
+def test_matmul_mismatch_names_both_shapes(a: tuple, b: tuple, text: str | None) -> None:
+    x, y = torch.ones(a, requires_grad=True), torch.ones(b)
+    with pytest.raises(RuntimeError) as info:
+        torch.matmul(x, y)
+    message = str(info.value)
+    if text is not None:
+        assert message == text
+    else:
+        for shape in (a, b):
+            assert str(shape) in message or "x".join(map(str, shape)) in message, message
+
+
+def test_mm_mismatch() -> None:
+    with raises(RuntimeError, "mat1 and mat2 shapes cannot be multiplied (3x2 and 4x2)"):
+        torch.mm(torch.ones(3, 2), torch.ones(4, 2))
+
+
+def test_bool_of_several_values() -> None:
+    with raises(RuntimeError, "Boolean value of Tensor with more than one value is ambiguous"):
+        bool(torch.ones(2))

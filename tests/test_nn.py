@@ -1,0 +1,298 @@
+"""nn: Parameter, Module registration and traversal, Linear/Sequential/activations, loss
+modules, state_dict / load_state_dict (with PyTorch's error texts), initialisation."""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+from dualgrad import nn
+from dualgrad.nn import functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(3, 4)
+        self.act = nn.Tanh()
+        self.fc2 = nn.Linear(4, 2, bias=False)
+        self.scale = nn.Parameter(dg.ones(1))
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x))) * self.scale
+
+
+def test_parameter_is_a_leaf_tensor_sharing_memory():
+    data = dg.tensor([1.0, 2.0])
+    p = nn.Parameter(data)
+    assert isinstance(p, dg.Tensor) and p.is_leaf and p.requires_grad
+    assert p._data is data._data
+    assert repr(p) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
+    assert type(p * 2) is dg.Tensor
+    assert not nn.Parameter(data, requires_grad=False).requires_grad
+
+
+def test_module_registers_by_attribute():
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == ["scale", "fc1.weight", "fc1.bias",
+                                                       "fc2.weight"]
+    assert [n for n, _ in net.named_children()] == ["fc1", "act", "fc2"]
+    assert len(list(net.modules())) == 4
+    assert net.fc2.bias is None
+    assert sum(p.numel() for p in net.parameters()) == 1 + 12 + 4 + 8
+    del net.scale
+    assert "scale" not in dict(net.named_parameters())
+
+
+def test_shared_parameters_are_listed_once():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert len(list(model.parameters())) == 2
+
+
+def test_setattr_errors():
+    class Early(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(dg.ones(1))
+
+    with pytest.raises(AttributeError, match="cannot assign parameters before "
+                                             r"Module.__init__\(\) call"):
+        Early()
+    net = Net()
+    with pytest.raises(TypeError, match=r"cannot assign 'torch.FloatTensor' as parameter "
+                                        r"'scale' \(torch.nn.Parameter or None expected\)"):
+        net.scale = dg.ones(1)
+    with pytest.raises(AttributeError, match="'Net' object has no attribute 'nope'"):
+        net.nope  # noqa: B018
+
+
+def test_missing_forward():
+    class NoForward(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError, match=r'Module \[NoForward\] is missing the '
+                                                  r'required "forward" function'):
+        NoForward()(dg.ones(1))
+
+
+def test_train_eval():
+    net = Net()
+    assert net.training and net.fc1.training
+    assert net.eval() is net
+    assert not net.training and not net.fc1.training
+    net.train()
+    assert net.act.training
+    with pytest.raises(ValueError, match="training mode is expected to be boolean"):
+        net.train("yes")
+
+
+def test_linear_matches_formula_and_grads(rng):
+    layer = nn.Linear(3, 2).double()
+    x = dg.tensor(rng.normal(size=(5, 3)), requires_grad=True)
+    out = layer(x)
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), x.detach().numpy() @ w.T + b, rtol=1e-12)
+    g = rng.normal(size=(5, 2))
+    out.backward(dg.tensor(g))
+    np.testing.assert_allclose(layer.weight.grad.numpy(), g.T @ x.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), g.sum(0), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), g @ w, rtol=1e-12)
+    # Batched (3-D) input: the map applies to the last dimension.
+    assert layer(dg.tensor(rng.normal(size=(2, 5, 3)))).shape == (2, 5, 2)
+
+
+def test_linear_initialisation_is_seeded_and_bounded():
+    dg.manual_seed(3)
+    a = nn.Linear(100, 50)
+    dg.manual_seed(3)
+    b = nn.Linear(100, 50)
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
+    bound = 1 / math.sqrt(100)
+    w = a.weight.detach().numpy()
+    assert w.dtype == np.float32 and a.bias.dtype == np.float32
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01  # std of U(-a, a) is a / sqrt(3)
+    assert nn.Linear(2, 2, dtype=dg.float64).weight.dtype == np.float64
+
+
+def test_sequential_and_repr():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sigmoid())
+    assert len(model) == 3 and isinstance(model[0], nn.Linear)
+    assert isinstance(model[-1], nn.Sigmoid) and len(model[:2]) == 2
+    with pytest.raises(IndexError, match="index 3 is out of range"):
+        model[3]
+    out = model(dg.zeros(4, 2))
+    assert out.shape == (4, 3)
+    assert repr(model) == ("Sequential(\n"
+                           "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
+                           "  (1): ReLU()\n"
+                           "  (2): Sigmoid()\n"
+                           ")")
+    named = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, 2)), ("act", nn.Tanh())]))
+    assert list(named.state_dict()) == ["hidden.weight", "hidden.bias"]
+    assert repr(Net()).startswith("Net(\n  (fc1): Linear(in_features=3, out_features=4, "
+                                  "bias=True)\n  (act): Tanh()\n")
+
+
+def test_repr_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1, bias=False), nn.Tanh(),
+                         nn.Sigmoid(), nn.MSELoss(), nn.CrossEntropyLoss())
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(),
+                                 torch.nn.Linear(3, 1, bias=False), torch.nn.Tanh(),
+                                 torch.nn.Sigmoid(), torch.nn.MSELoss(),
+                                 torch.nn.CrossEntropyLoss())
+    assert repr(ours) == repr(theirs)
+
+
+def test_activation_modules():
+    x = dg.tensor([-1.0, 0.5])
+    assert nn.ReLU()(x).tolist() == [0.0, 0.5]
+    np.testing.assert_allclose(nn.Tanh()(x).numpy(), np.tanh([-1.0, 0.5]), rtol=1e-6)
+    np.testing.assert_allclose(nn.Sigmoid()(x).numpy(), 1 / (1 + np.exp([1.0, -0.5])),
+                               rtol=1e-6)
+
+
+def test_loss_modules_match_functional(rng):
+    x = dg.tensor(rng.normal(size=(6, 3)))
+    t = dg.tensor(rng.normal(size=(6, 3)))
+    labels = dg.tensor(rng.integers(0, 3, 6))
+    probs = dg.tensor(rng.uniform(0.1, 0.9, size=(6, 3)))
+    targets01 = dg.tensor(rng.integers(0, 2, (6, 3)).astype(np.float64))
+    for reduction in ("mean", "sum", "none"):
+        pairs = [
+            (nn.MSELoss(reduction=reduction)(x, t), F.mse_loss(x, t, reduction=reduction)),
+            (nn.L1Loss(reduction=reduction)(x, t), F.l1_loss(x, t, reduction=reduction)),
+            (nn.CrossEntropyLoss(reduction=reduction)(x, labels),
+             F.cross_entropy(x, labels, reduction=reduction)),
+            (nn.NLLLoss(reduction=reduction)(x.log_softmax(1), labels),
+             F.nll_loss(x.log_softmax(1), labels, reduction=reduction)),
+            (nn.BCELoss(reduction=reduction)(probs, targets01),
+             F.binary_cross_entropy(probs, targets01, reduction=reduction)),
+            (nn.BCEWithLogitsLoss(reduction=reduction)(x, targets01),
+             F.binary_cross_entropy_with_logits(x, targets01, reduction=reduction)),
+        ]
+        for a, b in pairs:
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # cross-entropy by hand
+    xs, ls = x.numpy(), labels.numpy()
+    logp = xs - np.log(np.exp(xs).sum(1, keepdims=True))
+    expected = -logp[np.arange(6), ls].mean()
+    assert nn.CrossEntropyLoss()(x, labels).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_losses_match_torch(rng):
+    torch = pytest.importorskip("torch")
+    x = rng.normal(size=(5, 4))
+    labels = rng.integers(0, 4, 5)
+    t01 = rng.integers(0, 2, (5, 4)).astype(np.float64)
+    for reduction in ("mean", "sum"):
+        ours = nn.CrossEntropyLoss(reduction=reduction)(dg.tensor(x), dg.tensor(labels))
+        theirs = torch.nn.CrossEntropyLoss(reduction=reduction)(torch.tensor(x),
+                                                                 torch.tensor(labels))
+        assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
+        ours = nn.BCEWithLogitsLoss(reduction=reduction)(dg.tensor(x), dg.tensor(t01))
+        theirs = torch.nn.BCEWithLogitsLoss(reduction=reduction)(torch.tensor(x),
+                                                                  torch.tensor(t01))
+        assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
+
+
+def test_state_dict_shares_memory_and_is_detached():
+    net = Net()
+    sd = net.state_dict()
+    assert list(sd) == ["scale", "fc1.weight", "fc1.bias", "fc2.weight"]
+    assert sd["fc1.weight"]._data is net.fc1.weight._data
+    assert not sd["fc1.weight"].requires_grad
+    assert net.state_dict(keep_vars=True)["scale"] is net.scale
+
+
+def test_buffers_in_state_dict():
+    m = nn.Module()
+    m.register_buffer("running", dg.zeros(2))
+    m.register_buffer("scratch", dg.zeros(2), persistent=False)
+    assert list(m.state_dict()) == ["running"]
+    assert len(list(m.buffers())) == 2
+
+
+def test_load_state_dict_round_trip():
+    a, b = Net(), Net()
+    result = b.load_state_dict(a.state_dict())
+    assert repr(result) == "<All keys matched successfully>"
+    for (n1, p1), (n2, p2) in zip(a.named_parameters(), b.named_parameters()):
+        assert n1 == n2
+        np.testing.assert_array_equal(p1.detach().numpy(), p2.detach().numpy())
+        assert p1._data is not p2._data
+
+
+def test_load_state_dict_errors_change_nothing():
+    net = Net()
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    bad = {k: v.clone() for k, v in Net().state_dict().items()}
+    del bad["fc1.bias"]
+    bad["extra"] = dg.zeros(1)
+    bad["fc1.weight"] = dg.zeros(5, 3)
+    with pytest.raises(RuntimeError) as info:
+        net.load_state_dict(bad)
+    assert str(info.value) == (
+        "Error(s) in loading state_dict for Net:\n"
+        '\tMissing key(s) in state_dict: "fc1.bias". \n'
+        '\tUnexpected key(s) in state_dict: "extra". \n'
+        "\tsize mismatch for fc1.weight: copying a param with shape torch.Size([5, 3]) from "
+        "checkpoint, the shape in current model is torch.Size([4, 3]).")
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k])
+    del bad["fc1.weight"]
+    result = net.load_state_dict(bad, strict=False)
+    assert result.missing_keys == ["fc1.weight", "fc1.bias"]
+    assert result.unexpected_keys == ["extra"]
+
+
+def test_load_state_dict_error_text_matches_torch():
+    torch = pytest.importorskip("torch")
+    msgs = []
+    for lib in (dg, torch):
+        layer = lib.nn.Linear(2, 3)
+        sd = {"weight": lib.zeros(3, 3), "junk": lib.zeros(1)}
+        with pytest.raises(RuntimeError) as info:
+            layer.load_state_dict(sd)
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
+
+
+def test_module_zero_grad_and_requires_grad():
+    net = Net()
+    net(dg.ones(2, 3)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_module_trains_with_optimizer():
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1))
+    x = dg.linspace(-1, 1, 32).reshape(-1, 1)
+    y = x * 3 - 1
+    opt = dg.optim.Adam(model.parameters(), lr=0.05)
+    first = nn.MSELoss()(model(x), y).item()
+    for _ in range(200):
+        opt.zero_grad()
+        loss = nn.MSELoss()(model(x), y)
+        loss.backward()
+        opt.step()
+    assert loss.item() < 1e-3 * first
+
+
+@pytest.mark.parametrize("module", ["dualgrad.nn.modules", "dualgrad.nn.parameter"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

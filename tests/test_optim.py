@@ -1,0 +1,485 @@
+"""Optimizers and schedulers: update rules against hand-written NumPy references (always) and
+against torch.optim (when torch is importable), argument errors, state, apply_gradients."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+from dualgrad import nn
+from dualgrad.optim import lr_scheduler
+from dualgrad.optim.keras import SGD as KerasSGD
+
+# --- a tiny float64 problem shared by the trajectory tests ---------------------------------
+
+
+def _problem(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return {"w1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4),
+            "w2": rng.normal(size=(2, 4)), "b2": rng.normal(size=2),
+            "x": rng.normal(size=(8, 3)), "y": rng.normal(size=(8, 2))}
+
+
+def _dg_run(data: dict, make_opt, steps: int = 50, leave_b2_without_grad: bool = False):
+    params = [dg.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
+    w1, b1, w2, b2 = params
+    x, y = dg.tensor(data["x"]), dg.tensor(data["y"])
+    opt = make_opt(dg.optim, params)
+    for _ in range(steps):
+        opt.zero_grad()
+        h = (x @ w1.t() + b1).tanh()
+        out = h @ w2.t() + (0 if leave_b2_without_grad else b2)
+        ((out - y) ** 2).mean().backward()
+        opt.step()
+    return [p.detach().numpy() for p in params], opt
+
+
+def _torch_run(torch, data: dict, make_opt, steps: int = 50):
+    params = [torch.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
+    w1, b1, w2, b2 = params
+    x, y = torch.tensor(data["x"]), torch.tensor(data["y"])
+    opt = make_opt(torch.optim, params)
+    for _ in range(steps):
+        opt.zero_grad()
+        out = torch.tanh(x @ w1.t() + b1) @ w2.t() + b2
+        ((out - y) ** 2).mean().backward()
+        opt.step()
+    return [p.detach().numpy() for p in params]
+
+
+SGD_CONFIGS = [
+    {"lr": 0.1},
+    {"lr": 0.05, "momentum": 0.9},
+    {"lr": 0.05, "momentum": 0.9, "dampening": 0.3},
+    {"lr": 0.05, "momentum": 0.8, "nesterov": True},
+    {"lr": 0.1, "weight_decay": 0.01},
+    {"lr": 0.02, "momentum": 0.5, "weight_decay": 0.1, "nesterov": True},
+    {"lr": 0.01, "maximize": True},
+    {"lr": 0.01, "momentum": 0.9, "weight_decay": 0.05, "maximize": True},
+]
+ADAM_CONFIGS = [
+    ("Adam", {"lr": 0.01}),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("Adam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("Adam", {"lr": 0.01, "maximize": True}),
+    ("AdamW", {"lr": 0.01}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.3, "amsgrad": True}),
+]
+
+
+@pytest.mark.parametrize("kwargs", SGD_CONFIGS)
+def test_sgd_matches_torch_for_50_steps(kwargs, rng):
+    torch = pytest.importorskip("torch")
+    data = _problem(rng)
+    ours, _ = _dg_run(data, lambda m, ps: m.SGD(ps, **kwargs))
+    theirs = _torch_run(torch, data, lambda m, ps: m.SGD(ps, **kwargs))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ADAM_CONFIGS)
+def test_adam_matches_torch_for_50_steps(name, kwargs, rng):
+    torch = pytest.importorskip("torch")
+    data = _problem(rng)
+    ours, _ = _dg_run(data, lambda m, ps: getattr(m, name)(ps, **kwargs))
+    theirs = _torch_run(torch, data, lambda m, ps: getattr(m, name)(ps, **kwargs))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+# --- references that need no torch -----------------------------------------------------------
+
+
+def _numpy_sgd(w0: np.ndarray, grad_fn, steps: int, lr: float, momentum=0.0, dampening=0.0,
+               weight_decay=0.0, nesterov=False, maximize=False) -> np.ndarray:
+    """PyTorch's documented SGD algorithm, written out independently."""
+    w, buf = w0.copy(), None
+    for _ in range(steps):
+        g = grad_fn(w)
+        g = -g if maximize else g
+        g = g + weight_decay * w
+        if momentum:
+            buf = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        w = w - lr * g
+    return w
+
+
+@pytest.mark.parametrize("kwargs", SGD_CONFIGS)
+def test_sgd_matches_numpy_reference(kwargs, rng):
+    a = rng.normal(size=(5, 3))
+    target = rng.normal(size=5)
+    w0 = rng.normal(size=3)
+
+    def grad_fn(w):
+        return a.T @ (a @ w - target)
+
+    expected = _numpy_sgd(w0, grad_fn, 30, **kwargs)
+    w = dg.tensor(w0, requires_grad=True)
+    opt = dg.optim.SGD([w], **kwargs)
+    at, tt = dg.tensor(a), dg.tensor(target)
+    for _ in range(30):
+        opt.zero_grad()
+        (0.5 * ((at @ w - tt) ** 2).sum()).backward()
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_adam_first_step_is_lr_times_sign(rng):
+    # With zero state the bias corrections cancel: the first step is lr * g / (|g| + eps).
+    g = rng.normal(size=6)
+    w = dg.tensor(np.zeros(6), requires_grad=True)
+    opt = dg.optim.Adam([w], lr=0.1, eps=1e-8)
+    w.grad = dg.tensor(g)
+    opt.step()
+    expected = -0.1 * g / (np.abs(g) + 1e-8)
+    np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-12)
+    assert float(opt.state[w]["step"]) == 1.0
+
+
+def test_sgd_reaches_least_squares_solution(rng):
+    a = rng.normal(size=(20, 3))
+    b = rng.normal(size=20)
+    w = dg.zeros(3, dtype=dg.float64, requires_grad=True)
+    opt = dg.optim.SGD([w], lr=0.02, momentum=0.9)
+    at, bt = dg.tensor(a), dg.tensor(b)
+    for _ in range(400):
+        opt.zero_grad()
+        ((at @ w - bt) ** 2).sum().backward()
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), np.linalg.lstsq(a, b, rcond=None)[0],
+                               atol=1e-8)
+
+
+# --- behaviour ---------------------------------------------------------------------------
+
+
+def test_parameters_without_grad_are_skipped(rng):
+    data = _problem(rng)
+    before = data["b2"].copy()
+    params, opt = _dg_run(data, lambda m, ps: m.SGD(ps, lr=0.1, momentum=0.9), steps=3,
+                          leave_b2_without_grad=True)
+    np.testing.assert_array_equal(params[3], before)
+    assert len(opt.state) == 3
+
+
+def test_step_updates_in_place_and_bumps_version():
+    w = dg.tensor([1.0, 2.0], requires_grad=True)
+    arr, version = w._data, w._vc[0]
+    opt = dg.optim.SGD([w], lr=0.5, momentum=0.9)
+    y = (w * w).sum()  # saves w for backward
+    y.backward(retain_graph=True)
+    opt.step()
+    assert w._data is arr
+    assert w._vc[0] == version + 1
+    assert not w.grad.requires_grad and w.grad_fn is None
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_zero_grad_modes():
+    w = dg.tensor([1.0, 2.0], requires_grad=True)
+    opt = dg.optim.SGD([w], lr=0.1)
+    (w * 3).sum().backward()
+    grad = w.grad
+    opt.zero_grad(set_to_none=False)
+    assert w.grad is grad and w.grad.tolist() == [0.0, 0.0]
+    opt.zero_grad()
+    assert w.grad is None
+
+
+def test_gradients_accumulate_without_zero_grad():
+    w = dg.tensor([1.0], requires_grad=True)
+    opt = dg.optim.SGD([w], lr=1.0)
+    for _ in range(2):
+        (2 * w).sum().backward()
+    opt.step()
+    assert w.tolist() == [-3.0]
+
+
+def test_closure_is_called_and_returned():
+    w = dg.tensor([3.0], requires_grad=True)
+    opt = dg.optim.SGD([w], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w ** 2).sum()
+        loss.backward()
+        return loss
+
+    loss = opt.step(closure)
+    assert loss.item() == 9.0 and w.item() == 1.5
+
+
+def test_param_groups_have_their_own_options():
+    a = dg.tensor([1.0], requires_grad=True)
+    b = dg.tensor([1.0], requires_grad=True)
+    opt = dg.optim.SGD([{"params": [a]}, {"params": b, "lr": 0.5}], lr=0.1, momentum=0.0)
+    (a + b).sum().backward()
+    opt.step()
+    assert a.item() == pytest.approx(0.9) and b.item() == pytest.approx(0.5)
+    assert opt.param_groups[1]["momentum"] == 0.0
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"lr": -0.1}, "Invalid learning rate: -0.1"),
+    ({"lr": 0.1, "momentum": -1}, "Invalid momentum value: -1"),
+    ({"lr": 0.1, "weight_decay": -0.5}, "Invalid weight_decay value: -0.5"),
+    ({"lr": 0.1, "nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+    ({"lr": 0.1, "nesterov": True, "momentum": 0.9, "dampening": 0.1},
+     "Nesterov momentum requires a momentum and zero dampening"),
+])
+def test_sgd_argument_errors(kwargs, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        dg.optim.SGD([dg.zeros(1, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"lr": -1.0}, "Invalid learning rate: -1.0"),
+    ({"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    ({"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
+    ({"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
+    ({"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+])
+def test_adam_argument_errors(kwargs, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        dg.optim.Adam([dg.zeros(1, requires_grad=True)], **kwargs)
+
+
+def test_params_errors():
+    w = dg.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts, but got "
+                                        "torch.FloatTensor"):
+        dg.optim.SGD(w, lr=0.1)
+    with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
+        dg.optim.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
+        dg.optim.SGD([w * 2], lr=0.1)
+    with pytest.raises(TypeError, match="ordering of tensors in sets"):
+        dg.optim.SGD([{"params": {w}}], lr=0.1)
+    with pytest.raises(TypeError, match="optimizer can only optimize Tensors"):
+        dg.optim.SGD([np.zeros(2)], lr=0.1)
+    opt = dg.optim.SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter "
+                                         "group"):
+        opt.add_param_group({"params": [w]})
+
+
+def test_named_parameters_are_accepted():
+    model = nn.Linear(2, 1)
+    opt = dg.optim.SGD(model.named_parameters(), lr=0.1)
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+
+
+def test_state_dict_round_trip_continues_identically(rng, tmp_path):
+    data = _problem(rng)
+    _, opt = _dg_run(data, lambda m, ps: m.Adam(ps, lr=0.01, amsgrad=True), steps=5)
+    params = [g for group in opt.param_groups for g in group["params"]]
+    dg.save({"opt": opt.state_dict(), "params": params}, tmp_path / "ckpt.npz")
+
+    loaded = dg.load(tmp_path / "ckpt.npz")
+    fresh = [dg.tensor(p.detach().numpy(), requires_grad=True) for p in loaded["params"]]
+    opt2 = dg.optim.Adam(fresh, lr=0.5)
+    opt2.load_state_dict(loaded["opt"])
+    assert opt2.param_groups[0]["lr"] == 0.01 and opt2.param_groups[0]["betas"] == (0.9, 0.999)
+    sd1, sd2 = opt.state_dict(), opt2.state_dict()
+    assert sd1["param_groups"] == sd2["param_groups"]
+    for i in sd1["state"]:
+        for k in sd1["state"][i]:
+            np.testing.assert_array_equal(sd1["state"][i][k].numpy(), sd2["state"][i][k].numpy())
+    for p, q in zip(params, fresh):
+        g = dg.tensor(rng.normal(size=p.shape))
+        p.grad, q.grad = g, g.clone()
+    opt.step()
+    opt2.step()
+    for p, q in zip(params, fresh):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+def test_load_state_dict_mismatch_changes_nothing():
+    a, b = dg.zeros(2, requires_grad=True), dg.zeros(3, requires_grad=True)
+    opt = dg.optim.SGD([a, b], lr=0.1, momentum=0.9)
+    a.grad, b.grad = dg.ones(2), dg.ones(3)
+    opt.step()
+    sd = opt.state_dict()
+    other = dg.optim.SGD([dg.zeros(2, requires_grad=True)], lr=0.3)
+    with pytest.raises(ValueError, match="doesn't match the size of optimizer's group"):
+        other.load_state_dict(sd)
+    swapped = dg.optim.SGD([dg.zeros(3, requires_grad=True), dg.zeros(2, requires_grad=True)],
+                           lr=0.3)
+    with pytest.raises(ValueError, match="of shape"):
+        swapped.load_state_dict(sd)
+    assert swapped.param_groups[0]["lr"] == 0.3 and len(swapped.state) == 0
+    two_groups = dg.optim.SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        two_groups.load_state_dict(sd)
+
+
+def test_state_dict_matches_torch_layout():
+    torch = pytest.importorskip("torch")
+    ours_p = dg.zeros(2, requires_grad=True)
+    theirs_p = torch.zeros(2, requires_grad=True)
+    ours = dg.optim.SGD([ours_p], lr=0.1, momentum=0.9)
+    theirs = torch.optim.SGD([theirs_p], lr=0.1, momentum=0.9)
+    for p, opt, lib in ((ours_p, ours, dg), (theirs_p, theirs, torch)):
+        p.grad = lib.ones(2)
+        opt.step()
+    a, b = ours.state_dict(), theirs.state_dict()
+    assert set(a) == set(b) and list(a["state"]) == list(b["state"])
+    assert set(a["state"][0]) == set(b["state"][0])
+    assert set(a["param_groups"][0]) == set(b["param_groups"][0])
+
+
+# --- apply_gradients and Keras-style SGD ---------------------------------------------------
+
+
+def test_apply_gradients_follows_the_step_trajectory(rng):
+    data = _problem(rng)
+    expected, _ = _dg_run(data, lambda m, ps: m.SGD(ps, lr=0.05, momentum=0.9), steps=10)
+    vs = [dg.Variable(data[k]) for k in ("w1", "b1", "w2", "b2")]
+    opt = dg.optim.SGD(vs, lr=0.05, momentum=0.9)
+    x, y = dg.constant(data["x"]), dg.constant(data["y"])
+    for _ in range(10):
+        with dg.GradientTape() as tape:
+            w1, b1, w2, b2 = vs
+            out = (x @ w1.t() + b1).tanh() @ w2.t() + b2
+            loss = ((out - y) ** 2).mean()
+        opt.apply_gradients(zip(tape.gradient(loss, vs), vs))
+    for v, e in zip(vs, expected):
+        np.testing.assert_allclose(v.numpy(), e, rtol=1e-12)
+
+
+def test_apply_gradients_errors():
+    w = dg.zeros(2, requires_grad=True)
+    opt = dg.optim.SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+        opt.apply_gradients([(None, w)])
+    with pytest.raises(ValueError, match="not in any parameter group"):
+        opt.apply_gradients([(dg.ones(2), dg.zeros(2, requires_grad=True))])
+    with pytest.raises(ValueError, match=r"gradient of shape \(3,\) does not match"):
+        opt.apply_gradients([(dg.ones(3), w)])
+    assert w.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(("momentum", "nesterov"), [(0.0, False), (0.9, False), (0.7, True)])
+def test_keras_sgd_follows_keras_equations(momentum, nesterov, rng):
+    grads = rng.normal(size=(6, 3))
+    w0 = rng.normal(size=3)
+    lr = 0.05
+    # Keras's documented update, written out independently.
+    w, m = w0.copy(), np.zeros(3)
+    for g in grads:
+        if momentum == 0:
+            w = w - lr * g
+        else:
+            m = momentum * m - lr * g
+            w = w + (momentum * m - lr * g if nesterov else m)
+    v = dg.Variable(w0)
+    opt = KerasSGD(learning_rate=lr, momentum=momentum, nesterov=nesterov)
+    for i, g in enumerate(grads):
+        assert opt.apply_gradients([(dg.constant(g), v)]) == i + 1
+    np.testing.assert_allclose(v.numpy(), w, rtol=1e-13)
+
+
+def test_keras_sgd_momentum_must_be_in_range():
+    for bad in (1.5, -0.1, 1):
+        with pytest.raises(ValueError, match=r"^`momentum` must be a float between \[0, 1\]\.$"):
+            KerasSGD(momentum=bad)
+
+
+def test_keras_sgd_minimize_with_tape():
+    v = dg.Variable([2.0, -1.0])
+    opt = KerasSGD(learning_rate=0.25)
+    with dg.GradientTape() as tape:
+        loss = (v * v).sum()
+    opt.minimize(loss, [v], tape=tape)
+    assert v.numpy().tolist() == [1.0, -0.5]
+
+
+# --- schedulers --------------------------------------------------------------------------
+
+
+SCHEDULERS = [
+    ("StepLR", {"step_size": 3, "gamma": 0.5}),
+    ("ExponentialLR", {"gamma": 0.9}),
+    ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.01}),
+    ("CosineAnnealingLR", {"T_max": 4}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), SCHEDULERS)
+def test_schedulers_match_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    rates = []
+    for lib in (dg, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.3)
+        sched = getattr(lib.optim.lr_scheduler, name)(opt, **kwargs)
+        seq = []
+        for _ in range(20):
+            seq.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        rates.append(seq + sched.get_last_lr())
+    np.testing.assert_allclose(rates[0], rates[1], rtol=1e-13)
+
+
+def test_schedulers_closed_forms():
+    opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    step = lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    seen = []
+    for _ in range(6):
+        seen.append(opt.param_groups[0]["lr"])
+        step.step()
+    np.testing.assert_allclose(seen, [1, 1, 0.1, 0.1, 0.01, 0.01])
+
+    opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=2.0)
+    cos = lr_scheduler.CosineAnnealingLR(opt, T_max=10, eta_min=0.5)
+    for epoch in range(1, 11):
+        cos.step()
+        expected = 0.5 + 1.5 * (1 + math.cos(math.pi * epoch / 10)) / 2
+        assert opt.param_groups[0]["lr"] == pytest.approx(expected, rel=1e-12)
+
+    opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=2.0)
+    exp = lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    for _ in range(3):
+        exp.step()
+    assert exp.get_last_lr() == [0.25]
+    assert opt.param_groups[0]["initial_lr"] == 2.0
+
+
+def test_scheduler_state_round_trips():
+    opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    sched = lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(3):
+        sched.step()
+    buf = io.BytesIO()
+    dg.save(sched.state_dict(), buf)
+    buf.seek(0)
+    opt2 = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    sched2 = lr_scheduler.StepLR(opt2, step_size=7, gamma=0.9)
+    sched2.load_state_dict(dg.load(buf))
+    assert (sched2.last_epoch, sched2.step_size, sched2.gamma) == (3, 2, 0.5)
+
+
+def test_scheduler_errors():
+    with pytest.raises(TypeError, match="list is not an Optimizer"):
+        lr_scheduler.StepLR([], step_size=1)
+    opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    with pytest.raises(KeyError, match="initial_lr"):
+        lr_scheduler.ExponentialLR(opt, gamma=0.5, last_epoch=3)
+
+
+@pytest.mark.parametrize("module", ["dualgrad.optim.optimizer", "dualgrad.optim.sgd",
+                                    "dualgrad.optim.adam", "dualgrad.optim.lr_scheduler",
+                                    "dualgrad.optim.keras"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -1,0 +1,511 @@
+"""The TensorFlow-style front end: GradientTape, Variable, constant, stop_gradient.
+
+Expected values come from the math (closed forms) and from central finite differences in
+float64; TensorFlow is not needed. The printed forms of seed 003's TensorFlow cells are tested
+in ``test_tf_namespace.py``.
+"""
+
+from __future__ import annotations
+
+import doctest
+import gc
+import logging
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+from dualgrad import tape as tape_module
+from dualgrad._engine import active_recorders
+
+
+def _fd_jacobian(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central-difference Jacobian of ``f`` (array -> array) at ``x``, shape out + in."""
+    out = np.asarray(f(x))
+    jac = np.zeros(out.shape + x.shape)
+    for idx in np.ndindex(*x.shape):
+        step = np.zeros_like(x)
+        step[idx] = eps
+        jac[(...,) + idx] = (np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2 * eps)
+    return jac
+
+
+# --------------------------------------------------------------------------------------------
+# Basics: what is recorded, what is watched
+
+
+def test_variable_is_watched_automatically() -> None:
+    x = dg.Variable(3.0)
+    with dg.GradientTape() as tape:
+        y = x ** 2
+    assert tape.watched_variables() == (x,)
+    g = tape.gradient(y, x)
+    assert g.dtype == np.float32
+    assert g.item() == pytest.approx(6.0)
+    assert x.grad is None
+
+
+def test_constant_needs_watch() -> None:
+    x = dg.constant(3.0)
+    with dg.GradientTape() as tape:
+        y = x ** 2
+    assert tape.gradient(y, x) is None
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = x ** 2
+    assert tape.gradient(y, x).item() == pytest.approx(6.0)
+    assert tape.watched_variables() == ()
+
+
+def test_only_operations_inside_the_block_are_recorded() -> None:
+    x = dg.Variable(2.0)
+    before = x * 3
+    with dg.GradientTape(persistent=True) as tape:
+        inside = x * 5
+    after = x * 7
+    after_from_recorded = inside * 2  # a PyTorch-style node, not on the tape
+    assert after_from_recorded.requires_grad
+    assert tape.gradient(after_from_recorded, x) is None
+    assert tape.gradient(before, x) is None
+    assert tape.gradient(inside, x).item() == pytest.approx(5.0)
+    assert tape.gradient(after, x) is None
+    # Nothing leaks into the PyTorch side.
+    assert not before.requires_grad and not after.requires_grad
+    assert active_recorders() == ()
+
+
+def test_watch_accessed_variables_false() -> None:
+    a, b = dg.Variable(2.0), dg.Variable(3.0)
+    with dg.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(a)
+        y = a ** 2 + b ** 3
+    assert tape.watched_variables() == (a,)
+    ga, gb = tape.gradient(y, [a, b])
+    assert ga.item() == pytest.approx(4.0)
+    assert gb is None
+
+
+def test_non_trainable_variable_needs_watch() -> None:
+    x = dg.Variable(3.0, trainable=False)
+    assert not x.trainable
+    with dg.GradientTape(persistent=True) as tape:
+        y = x ** 2
+    assert tape.gradient(y, x) is None
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = x ** 2
+    assert tape.gradient(y, x).item() == pytest.approx(6.0)
+
+
+def test_intermediate_source_and_watched_intermediate() -> None:
+    x = dg.Variable(3.0)
+    with dg.GradientTape(persistent=True) as tape:
+        y = x ** 2
+        z = dg.sin(y)
+    assert tape.gradient(z, y).item() == pytest.approx(np.cos(9.0), rel=1e-6)
+    # A tensor computed before the tape and then watched is a source in its own right.
+    pre = dg.constant(2.0) * 3
+    with dg.GradientTape() as tape:
+        tape.watch(pre)
+        out = pre ** 2
+    assert tape.gradient(out, pre).item() == pytest.approx(12.0)
+
+
+# --------------------------------------------------------------------------------------------
+# gradient(): structures, targets, output_gradients, unconnected, dtypes
+
+
+def test_non_scalar_target_is_summed_and_targets_add_up() -> None:
+    x = dg.constant(np.array([1.0, 2.0, 3.0]))
+    with dg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x ** 2
+        w = 3 * x
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), 2 * x.numpy())
+    np.testing.assert_allclose(tape.gradient([y, w], x).numpy(), 2 * x.numpy() + 3)
+    np.testing.assert_allclose(tape.gradient({"a": y, "b": w}, x).numpy(), 2 * x.numpy() + 3)
+    v = np.array([1.0, -1.0, 0.5])
+    np.testing.assert_allclose(tape.gradient(y, x, output_gradients=v).numpy(),
+                               2 * x.numpy() * v)
+
+
+def test_sources_keep_their_structure() -> None:
+    w = dg.Variable(np.array([1.0, 2.0]))
+    b = dg.Variable(0.5)
+    c = dg.Variable(-1.0)
+    with dg.GradientTape(persistent=True) as tape:
+        loss = dg.sum(w * w) + 3 * b + 0 * c
+    grads = tape.gradient(loss, {"w": w, "extra": [b, (c,)]})
+    assert list(grads) == ["w", "extra"]
+    np.testing.assert_allclose(grads["w"].numpy(), [2.0, 4.0])
+    assert isinstance(grads["extra"], list) and isinstance(grads["extra"][1], tuple)
+    assert grads["extra"][0].item() == pytest.approx(3.0)
+    assert grads["extra"][1][0].item() == pytest.approx(0.0)
+    gw, gb = tape.gradient(loss, (w, b))
+    assert gb.item() == pytest.approx(3.0)
+
+
+def test_unconnected_none_and_zero() -> None:
+    x, y = dg.Variable(np.array([1.0, 2.0])), dg.Variable(np.array([3.0, 4.0, 5.0]))
+    with dg.GradientTape(persistent=True) as tape:
+        z = dg.sum(x * 2)
+        y.numpy()  # reading the value is not an operation: y stays unconnected
+    assert tape.gradient(z, y) is None
+    zero = tape.gradient(z, y, unconnected_gradients=dg.UnconnectedGradients.ZERO)
+    np.testing.assert_array_equal(zero.numpy(), np.zeros(3))
+    assert zero.dtype == y.dtype
+    assert tape.gradient(z, [x, y], unconnected_gradients="zero")[1].shape == (3,)
+    with pytest.raises(ValueError, match="Unknown value for unconnected_gradients"):
+        tape.gradient(z, x, unconnected_gradients="ones")
+
+
+def test_integer_source_gives_none_with_tensorflow_warning(caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    x = dg.constant(3)
+    assert x.dtype == np.int32
+    with caplog.at_level(logging.WARNING, logger="dualgrad"):
+        with dg.GradientTape() as tape:
+            tape.watch(x)
+            y = x * 2
+    assert "The dtype of the watched tensor must be floating (e.g. tf.float32), got tf.int32" \
+        in caplog.text
+    assert tape.gradient(y, x) is None
+
+
+def test_watch_rejects_non_tensors() -> None:
+    with dg.GradientTape() as tape, pytest.raises(ValueError, match="not tf.Tensor"):
+        tape.watch(3.0)
+
+
+def test_stop_gradient_blocks() -> None:
+    x = dg.Variable(2.0)
+    with dg.GradientTape() as tape:
+        y = x * dg.stop_gradient(x ** 2) + x
+    # d/dx [x * c + x] with c = x**2 held constant = c + 1 = 5
+    assert tape.gradient(y, x).item() == pytest.approx(5.0)
+
+
+def test_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.normal(size=(3, 4)), rng.normal(size=(4,))
+
+    def f(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.sum(np.tanh(a @ b) * np.exp(b[:3])))
+
+    a, b = dg.Variable(a0), dg.Variable(b0)
+    with dg.GradientTape() as tape:
+        out = dg.sum(dg.tanh(a @ b) * dg.exp(b[:3]))
+    ga, gb = tape.gradient(out, [a, b])
+    np.testing.assert_allclose(ga.numpy(), _fd_jacobian(lambda v: f(v, b0), a0), rtol=1e-6,
+                               atol=1e-8)
+    np.testing.assert_allclose(gb.numpy(), _fd_jacobian(lambda v: f(a0, v), b0), rtol=1e-6,
+                               atol=1e-8)
+
+
+# --------------------------------------------------------------------------------------------
+# Persistence, errors, stop_recording, reset
+
+
+def test_non_persistent_tape_second_call_raises() -> None:
+    x = dg.Variable(3.0)
+    with dg.GradientTape() as tape:
+        y = x * x
+    tape.gradient(y, x)
+    with pytest.raises(RuntimeError, match=r"^A non-persistent GradientTape can only be used to "
+                       r"compute one set of gradients \(or jacobians\)$"):
+        tape.gradient(y, x)
+    with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
+        tape.jacobian(y, x)
+
+
+def test_non_persistent_tape_frees_saved_values() -> None:
+    x = dg.Variable(np.array([1.0, 2.0]))
+    with dg.GradientTape() as tape:
+        y = x * 2
+        z = dg.sin(y)
+    y_ref = weakref.ref(y)
+    del y
+    tape.gradient(z, x)
+    gc.collect()
+    assert y_ref() is None  # the saved input of sin was released
+    assert tape._nodes == set() and tape.watched_variables() == ()
+
+
+def test_persistent_tape_many_calls() -> None:
+    x = dg.constant(3.0)
+    with dg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+        z = y * y
+    for _ in range(3):
+        assert tape.gradient(z, x).item() == pytest.approx(108.0)
+        assert tape.gradient(y, x).item() == pytest.approx(6.0)
+
+
+def test_reentering_an_active_tape_raises() -> None:
+    tape = dg.GradientTape()
+    with tape, pytest.raises(ValueError, match=r"^Tape is still recording, This can happen if "
+                             r"you try to re-enter an already-active tape\.$"):
+        with tape:
+            pass
+    assert active_recorders() == ()
+
+
+def test_persistent_tape_can_be_entered_again() -> None:
+    x = dg.Variable(2.0)
+    tape = dg.GradientTape(persistent=True)
+    with tape:
+        y = x ** 2
+    with tape:
+        z = y * 3
+    assert tape.gradient(z, x).item() == pytest.approx(12.0)
+
+
+def test_stop_recording() -> None:
+    x = dg.Variable(3.0)
+    with dg.GradientTape(persistent=True) as tape:
+        y = x ** 2
+        with tape.stop_recording():
+            unrecorded = x ** 3
+        z = x * 4
+    assert tape.gradient(y, x).item() == pytest.approx(6.0)
+    assert tape.gradient(unrecorded, x) is None
+    assert tape.gradient(z, x).item() == pytest.approx(4.0)
+    with pytest.raises(RuntimeError, match=r"^Trying to stop recording a tape which is not "
+                       r"recording\.$"):
+        with tape.stop_recording():
+            pass
+
+
+def test_reset() -> None:
+    x = dg.Variable(2.0)
+    with dg.GradientTape() as tape:
+        loss = x ** 3
+        tape.reset()
+        loss = loss + x ** 2
+    # Only what happened after reset counts: d(x**2)/dx = 4.
+    assert tape.gradient(loss, x).item() == pytest.approx(4.0)
+
+
+def test_gradient_on_a_tape_never_entered_raises() -> None:
+    x = dg.Variable(1.0)
+    with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
+        dg.GradientTape().gradient(x, x)
+
+
+# --------------------------------------------------------------------------------------------
+# Higher order, jacobian
+
+
+def test_nested_tapes_second_and_third_derivatives() -> None:
+    x0 = 0.7
+    x = dg.constant(np.float64(x0))
+    with dg.GradientTape() as t3:
+        t3.watch(x)
+        with dg.GradientTape() as t2:
+            t2.watch(x)
+            with dg.GradientTape() as t1:
+                t1.watch(x)
+                y = dg.sin(x ** 2)
+            d1 = t1.gradient(y, x)
+        d2 = t2.gradient(d1, x)
+    d3 = t3.gradient(d2, x)
+    s, c = np.sin(x0 ** 2), np.cos(x0 ** 2)
+    assert d1.item() == pytest.approx(2 * x0 * c, rel=1e-12)
+    assert d2.item() == pytest.approx(2 * c - 4 * x0 ** 2 * s, rel=1e-12)
+    assert d3.item() == pytest.approx(-12 * x0 * s - 8 * x0 ** 3 * c, rel=1e-12)
+
+
+def test_persistent_gradient_inside_its_own_context_is_recorded() -> None:
+    x = dg.Variable(np.float64(1.5))
+    with dg.GradientTape(persistent=True) as tape:
+        y = x ** 3
+        dy = tape.gradient(y, x)
+    assert tape.gradient(dy, x).item() == pytest.approx(6 * 1.5)
+
+
+def test_jacobian_matches_finite_differences() -> None:
+    rng = np.random.default_rng(1)
+    a0 = rng.normal(size=(2, 3))
+    x0 = rng.normal(size=(3,))
+    x = dg.constant(x0)
+    a = dg.Variable(a0)
+    with dg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = dg.tanh(a @ x) * x[:2]
+    jx = tape.jacobian(y, x)
+    ja = tape.jacobian(y, a)
+    assert jx.shape == (2, 3) and ja.shape == (2, 2, 3)
+    np.testing.assert_allclose(jx.numpy(), _fd_jacobian(lambda v: np.tanh(a0 @ v) * v[:2], x0),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ja.numpy(), _fd_jacobian(lambda m: np.tanh(m @ x0) * x0[:2], a0),
+                               rtol=1e-6, atol=1e-8)
+    jd = tape.jacobian(y, {"x": x, "u": dg.constant(1.0)},
+                       unconnected_gradients=dg.UnconnectedGradients.ZERO)
+    assert jd["u"].shape == (2,)
+    with pytest.raises(RuntimeError, match="experimental_use_pfor set to False"):
+        dg.GradientTape().jacobian(y, x, experimental_use_pfor=False)
+
+
+def test_nested_jacobian_is_the_hessian() -> None:
+    x0 = np.array([0.3, -0.8])
+    x = dg.constant(x0)
+    with dg.GradientTape() as outer:
+        outer.watch(x)
+        with dg.GradientTape() as inner:
+            inner.watch(x)
+            y = dg.sum(x ** 3) + x[0] * x[1]
+        g = inner.gradient(y, x)
+    h = outer.jacobian(g, x)
+    np.testing.assert_allclose(h.numpy(), [[6 * x0[0], 1.0], [1.0, 6 * x0[1]]], rtol=1e-12)
+
+
+def test_batch_jacobian() -> None:
+    rng = np.random.default_rng(2)
+    x0 = rng.normal(size=(4, 3))
+    w0 = rng.normal(size=(3, 2))
+    x = dg.constant(x0)
+    with dg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = dg.tanh(x @ dg.constant(w0))
+    bj = tape.batch_jacobian(y, x)
+    assert bj.shape == (4, 2, 3)
+    full = tape.jacobian(y, x).numpy()  # (4, 2, 4, 3)
+    for b in range(4):
+        np.testing.assert_allclose(bj.numpy()[b], full[b, :, b, :], rtol=1e-12)
+    np.testing.assert_allclose(
+        bj.numpy()[1], _fd_jacobian(lambda v: np.tanh(v @ w0), x0[1]), rtol=1e-6, atol=1e-8)
+    with pytest.raises(ValueError, match="Need first dimension of target shape"):
+        tape.batch_jacobian(y, dg.constant(np.zeros((5, 3))))
+
+
+# --------------------------------------------------------------------------------------------
+# Variable
+
+
+def test_variable_dtypes_and_assign() -> None:
+    assert dg.Variable(3.0).dtype == np.float32
+    assert dg.Variable(3).dtype == np.int32
+    assert dg.Variable(np.arange(3.0)).dtype == np.float64
+    v = dg.Variable([1.0, 2.0], name="w")
+    assert v.name == "w:0"
+    snapshot = v.numpy()
+    version = v._vc[0]
+    assert v.assign([5.0, 6.0]) is v
+    v.assign_add(1.0)
+    v.assign_sub(np.array([0.5, 0.5]))
+    np.testing.assert_allclose(v.numpy(), [5.5, 6.5])
+    np.testing.assert_allclose(snapshot, [1.0, 2.0])  # numpy() is a copy
+    assert v._vc[0] == version + 3
+    with pytest.raises(ValueError, match="Shape mismatch"):
+        v.assign([1.0, 2.0, 3.0])
+
+
+def test_variable_copies_its_initial_value() -> None:
+    src = np.array([1.0, 2.0])
+    v = dg.Variable(src)
+    v.assign_add(1.0)
+    np.testing.assert_array_equal(src, [1.0, 2.0])
+
+
+def test_variable_assignments_are_not_recorded() -> None:
+    v = dg.Variable(1.0)
+    with dg.GradientTape() as tape:
+        v.assign(5.0)
+        v.assign_add(2.0)
+        y = v * 3
+        v2 = v + 1
+        v2 += 1  # rebinds to a new tensor, the variable is unchanged
+    assert v.item() == pytest.approx(7.0)
+    assert v.is_leaf and not v.requires_grad
+    assert tape.gradient(y, v).item() == pytest.approx(3.0)
+
+
+def test_variable_read_value_is_a_snapshot_that_records() -> None:
+    v = dg.Variable(2.0)
+    with dg.GradientTape() as tape:
+        r = v.read_value()
+        y = r * r
+    v.assign(10.0)
+    assert r.item() == pytest.approx(2.0)
+    assert tape.gradient(y, v).item() == pytest.approx(4.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Interop with the PyTorch-style front end
+
+
+def test_tape_can_watch_a_requires_grad_tensor_and_leaves_grad_alone() -> None:
+    x = dg.tensor(3.0, requires_grad=True)
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = x ** 2
+    assert tape.gradient(y, x).item() == pytest.approx(6.0)
+    assert x.grad is None
+    # The same graph still serves backward(): the tape did not free what it shares.
+    y.backward()
+    assert x.grad.item() == pytest.approx(6.0)
+
+
+def test_backward_inside_a_tape_still_accumulates() -> None:
+    x = dg.tensor(2.0, requires_grad=True)
+    v = dg.Variable(5.0)
+    with dg.GradientTape(persistent=True) as tape:
+        y = x * v
+        y.backward(retain_graph=True)
+        y.backward(retain_graph=True)
+    assert x.grad.item() == pytest.approx(10.0)  # accumulated twice
+    assert tape.gradient(y, v).item() == pytest.approx(2.0)
+    # x is not watched by the tape: the tape gives it no gradient.
+    assert tape.gradient(y, x) is None
+
+
+# --------------------------------------------------------------------------------------------
+# Memory
+
+
+def test_many_non_persistent_tapes_do_not_grow_memory() -> None:
+    w = dg.Variable(np.ones(256))
+
+    def step() -> None:
+        with dg.GradientTape() as tape:
+            loss = dg.sum(dg.sin(w * 2.0) ** 2)
+        tape.gradient(loss, w)
+
+    for _ in range(50):  # warm up caches
+        step()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        step()
+        base, _ = tracemalloc.get_traced_memory()
+        for _ in range(1000):
+            step()
+        gc.collect()
+        now, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # 1,000 tapes each holding ~10 KB of arrays: any leak would show as megabytes.
+    assert now - base < 100_000
+
+
+def test_deleted_persistent_tape_releases_its_records() -> None:
+    x = dg.Variable(np.ones(4))
+    with dg.GradientTape(persistent=True) as tape:
+        z = dg.sin(x * 2)
+    tape.gradient(z, x)
+    node_ref = weakref.ref(z.grad_fn)
+    del z
+    gc.collect()
+    assert node_ref() is not None  # the tape still holds its records
+    del tape
+    gc.collect()
+    assert node_ref() is None
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(tape_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 5
+    assert result.failed == 0
