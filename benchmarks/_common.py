@@ -39,8 +39,11 @@ def single_thread() -> None:
     Raises
     ------
     RuntimeError
-        If NumPy was imported already (the setting would silently have no effect).
+        If NumPy was imported already without these settings (they would silently have no
+        effect). Calling it again after a first call is fine.
     """
+    if all(os.environ.get(var) == "1" for var in _THREAD_VARS):
+        return
     if "numpy" in sys.modules:
         raise RuntimeError("single_thread() must be called before numpy is imported")
     for var in _THREAD_VARS:

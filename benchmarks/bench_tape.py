@@ -11,8 +11,9 @@ The workload: a persistent tape on 10 float64 values, ``y = x**2``, ``z = sin(y)
 * hand-written NumPy gradients (the floor).
 
 The issue's targets: at most half of PyTorch's time, and within 10% of the PyTorch-style
-dualgrad code. All on one thread; the variants are timed in turns (30 rounds of 100 calls)
-and the best round counts, in microseconds per iteration.
+dualgrad code. All on one thread; the variants are timed in turns (200 rounds of 20 calls,
+short enough to fit between other processes' time slices) and the best round counts, in
+microseconds per iteration.
 """
 
 from __future__ import annotations
@@ -78,8 +79,8 @@ def numpy_floor(x: np.ndarray) -> tuple:
     return dz_dy, dz_dy * 2 * x
 
 
-def interleaved_us(variants: dict[str, Callable[[], object]], rounds: int = 30,
-                   number: int = 100) -> dict[str, float]:
+def interleaved_us(variants: dict[str, Callable[[], object]], rounds: int = 200,
+                   number: int = 20) -> dict[str, float]:
     """Best time per call of each variant, in microseconds, sampling them in turns.
 
     The machine is shared: timing the variants round-robin (instead of one after the other)

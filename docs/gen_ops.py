@@ -3,10 +3,15 @@
 The table is generated from ``dualgrad._registry`` at build time, so it cannot drift from the
 code: the page holds the marker ``<!-- ops-table -->`` and this hook replaces it. The same
 function is used by ``tests/test_docs.py``.
+
+The hook also tidies two reStructuredText habits of the docstrings that mkdocstrings' NumPy
+style leaves as text: Sphinx roles (``:meth:`x```) and the ``::`` that introduces a literal
+block.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,9 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 
 MARKER = "<!-- ops-table -->"
 NUMPY_MARKER = "<!-- numpy-table -->"
+FUNCTIONS_MARKER = "<!-- functions-table -->"
 PAGE = "reference/ops.md"
+FUNCTIONS_PAGE = "reference/functions.md"
 
 
 def _import_dualgrad() -> None:
@@ -50,14 +57,34 @@ def _inputs_text(op: Any) -> str:
     return text
 
 
+def _second_order_column() -> dict[str, str]:
+    """Per op, whether the generic test checks its second derivative (``tests/op_cases.py``)."""
+    tests_dir = str(Path(_ROOT) / "tests")
+    if tests_dir not in sys.path:
+        sys.path.insert(0, tests_dir)
+    try:
+        from op_cases import OP_CASES
+    except ImportError:  # the test table needs Hypothesis; without it, say nothing
+        return {}
+    column = {}
+    for name, case in OP_CASES.items():
+        if not case.differentiable_output:
+            column[name] = "n/a"
+        else:
+            column[name] = "tested" if case.second_order else "no"
+    return column
+
+
 def ops_table() -> str:
     """The Markdown table of every op in the registry, in registration order."""
     _import_dualgrad()
     from dualgrad._registry import REGISTRY
 
+    second = _second_order_column()
     lines = [
-        "| op | `grad_fn` name | differentiable inputs | saves | NumPy functions served | notes |",
-        "|---|---|---|---|---|---|",
+        "| op | `grad_fn` name | differentiable inputs | 2nd order | saves "
+        "| NumPy functions served | notes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, op in REGISTRY.items():
         saves = [s for s, on in (("inputs", op.save_inputs), ("output", op.save_ans)) if on]
@@ -69,6 +96,7 @@ def ops_table() -> str:
             notes.append(" ".join(op.doc.split()).replace("|", "\\|"))
         lines.append(
             f"| `{name}` | `{op.grad_fn_name}` | {_inputs_text(op)} | "
+            f"{second.get(name, 'no test case')} | "
             f"{', '.join(saves) or 'nothing'} | {numpy_fns} | {'; '.join(notes)} |"
         )
     return "\n".join(lines)
@@ -91,6 +119,26 @@ def numpy_table() -> str:
     return "\n".join(lines)
 
 
+def functions_table() -> str:
+    """The Markdown table of the module-level functions ``dg.<name>`` with their summaries.
+
+    Most of them are made by a factory in ``dualgrad/_functions.py``, which static analysis
+    (mkdocstrings) cannot see, so the table is built from the live objects.
+    """
+    _import_dualgrad()
+    import inspect
+
+    import dualgrad
+
+    lines = ["| function | summary |", "|---|---|"]
+    for name in sorted(dualgrad._functions.__all__):
+        fn = getattr(dualgrad, name)
+        doc = inspect.getdoc(fn) or ""
+        summary = doc.split("\n\n")[0].replace("\n", " ").replace("|", "\\|")
+        lines.append(f"| `dg.{name}` | {summary} |")
+    return "\n".join(lines)
+
+
 def render(markdown: str) -> str:
     """Replace the markers of the ops page by the generated tables."""
     return markdown.replace(MARKER, ops_table()).replace(NUMPY_MARKER, numpy_table())
@@ -100,4 +148,15 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """mkdocs hook: generate the tables on the ops reference page only."""
     if page.file.src_uri == PAGE:
         return render(markdown)
+    if page.file.src_uri == FUNCTIONS_PAGE:
+        return markdown.replace(FUNCTIONS_MARKER, functions_table())
     return markdown
+
+
+_ROLE = re.compile(r":(?:func|meth|class|attr|mod|data|exc|obj):(?=<code>)")
+_LITERAL_INTRO = re.compile(r"::</p>")
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """mkdocs hook: drop Sphinx role prefixes and ``::`` left in rendered docstrings."""
+    return _LITERAL_INTRO.sub(":</p>", _ROLE.sub("", html))

@@ -69,6 +69,7 @@ from dualgrad.tape import (  # noqa: E402
 from dualgrad._function import custom_gradient  # noqa: E402
 from dualgrad._registry import defop  # noqa: E402
 from dualgrad.diagnose import why_no_grad  # noqa: E402
+from dualgrad import viz  # noqa: E402
 from dualgrad.functional import (  # noqa: E402
     elementwise_grad,
     grad,
@@ -91,6 +92,6 @@ __all__ = [
     "randn_like", "tensor", "zeros", "zeros_like",
     "GradientTape", "UnconnectedGradients", "Variable", "constant", "stop_gradient",
     "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "elementwise_grad",
-    "custom_gradient", "defop", "why_no_grad",
+    "custom_gradient", "defop", "why_no_grad", "viz",
     *_function_names,
 ]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -212,9 +213,14 @@ class _GradModeContext:
         _STATE.reset(self._tokens.pop())
 
     def __call__(self, fn: Callable) -> Callable:
+        # A fresh switch per call (the decorator may be re-entered, from several threads).
+        mode = enable_grad if self._enabled else no_grad
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(fn, mode)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self.__class__():
+            with mode():
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -222,6 +228,38 @@ class _GradModeContext:
     def clone(self) -> _GradModeContext:
         """A fresh context manager of the same kind."""
         return self.__class__()
+
+
+def _generator_in_mode(fn: Callable, mode: type) -> Callable:
+    """Run each step of the generator ``fn`` makes under ``mode``, and the caller outside it.
+
+    A context variable set around ``yield`` would leak into the caller, so the mode is entered
+    and left around every resumption, as PyTorch's decorators do.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        gen = fn(*args, **kwargs)
+        try:
+            with mode():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException as exc:
+                    with mode():
+                        response = gen.throw(exc)
+                else:
+                    with mode():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
 
 
 class no_grad(_GradModeContext):
@@ -279,16 +317,9 @@ class set_grad_enabled(_GradModeContext):
         _STATE.set((self._previous[0], _STATE.get()[1]))
 
     def __call__(self, fn: Callable) -> Callable:
-        enabled = self._enabled
         # Used as a decorator, the constructor's switch must not outlive the decoration.
         _STATE.set((self._previous[0], _STATE.get()[1]))
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with enable_grad() if enabled else no_grad():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return super().__call__(fn)
 
     def clone(self) -> set_grad_enabled:
         """A fresh context manager for the same mode."""
@@ -335,7 +366,9 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
         _record_with_recorders(op, args, params, out, recorders, arrays)
         return
     # The common case, no tape active: one pass over the inputs, and at most one Node.
+    save = op.save_inputs
     edges = []
+    versions = []
     any_edge = False
     for a in args:
         if isinstance(a, Tensor):
@@ -345,13 +378,15 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
             if e is not None:
                 any_edge = True
             edges.append(e)
+            if save:
+                vc = a._vc
+                versions.append((vc, vc[0]))
         else:
             edges.append(None)
     if not any_edge or not op.differentiable_output:
         return
     data = out._data
-    if op.save_inputs:
-        versions = [(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]
+    if save:
         if arrays is None:
             arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
         node = Node(op, params, tuple(edges), args, data.shape, data.dtype,
@@ -362,13 +397,19 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
         node.ans = data
         node.ans_version = (out._vc, out._vc[0])
     out._node = node
-    if _ANOMALY.get():
+    if _anomaly_used and _ANOMALY.get():
         _capture_trace(node)
 
 
 def _record_with_recorders(op: Op, args: tuple, params: dict, out: Tensor,
                            recorders: tuple, arrays: tuple | None = None) -> None:
     """``record`` while tapes are active: they may claim the op and watch its inputs."""
+    # Ask the tapes first (claiming may watch a Variable on the spot), then build the edges in
+    # one pass: a leaf is an edge if it requires grad or a claiming tape watches it.
+    if len(recorders) == 1:
+        claiming = recorders if recorders[0]._claims(args) else ()
+    else:
+        claiming = [r for r in recorders if r._claims(args)]
     edges = []
     any_edge = False
     for a in args:
@@ -380,18 +421,13 @@ def _record_with_recorders(op: Op, args: tuple, params: dict, out: Tensor,
             elif a._requires_grad:
                 edges.append(a)
                 any_edge = True
+            elif claiming and _watched_by(a, claiming):
+                edges.append(a)
+                any_edge = True
             else:
                 edges.append(None)
         else:
             edges.append(None)
-    claiming = [r for r in recorders if r._claims(args)]
-    if claiming:
-        for i, a in enumerate(args):
-            if edges[i] is None and isinstance(a, Tensor) and any(
-                r._is_watched(a) for r in claiming
-            ):
-                edges[i] = a
-                any_edge = True
     if not any_edge or not op.differentiable_output:
         return
     node = _make_node(op, args, params, out, tuple(edges), arrays)
@@ -399,14 +435,21 @@ def _record_with_recorders(op: Op, args: tuple, params: dict, out: Tensor,
         r._nodes.add(node)
 
 
+def _watched_by(tensor: Tensor, recorders: list) -> bool:
+    for r in recorders:
+        if r._is_watched(tensor):
+            return True
+    return False
+
+
 def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
                arrays: tuple | None) -> Node:
     data = out._data
     versions = None
     if op.save_inputs:
-        versions = tuple((a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)) or None
+        versions = tuple([(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]) or None
         if arrays is None:
-            arrays = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
     else:
         arrays = None
     node = Node(op, params, edges, args if op.save_inputs else None, data.shape, data.dtype,
@@ -415,7 +458,7 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
         node.ans = data
         node.ans_version = (out._vc, out._vc[0])
     out._node = node
-    if _ANOMALY.get():
+    if _anomaly_used and _ANOMALY.get():
         _capture_trace(node)
     return node
 
@@ -430,6 +473,9 @@ def _capture_trace(node: Node) -> None:
 
 
 _ANOMALY: contextvars.ContextVar[bool] = contextvars.ContextVar("dualgrad_anomaly", default=False)
+# Becomes True the first time anomaly mode is switched on, in any thread: until then the
+# per-op check is one global read instead of a ContextVar lookup.
+_anomaly_used = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -848,8 +894,10 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
                     args = node.saved_data
                     if args is None:
                         args = (None,) * len(edges)
+                    ans = node.ans
+                    params = node.params
                 if op.variadic:
-                    gi = op.vjp[0](i, g, node.ans, *args, **node.params)
+                    gi = op.vjp[0](i, g, ans, *args, **params)
                 else:
                     rule = op.vjp[i]
                     if rule is NONDIFF:
@@ -857,7 +905,7 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
                             f"the derivative for input {i} of '{op.name}' is not implemented: "
                             "that input (an index or a mask) cannot carry a gradient"
                         )
-                    gi = rule(g, node.ans, *args, **node.params)
+                    gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
                 fresh = False
                 if gi is not None:
                     # NumPy scalars (from 0-d arithmetic) stay as they are: they behave as
@@ -1007,6 +1055,9 @@ def retain(t: Tensor) -> None:
 
 def set_anomaly(enabled: bool) -> contextvars.Token:
     """Switch anomaly detection (forward traces and NaN checks in backward)."""
+    global _anomaly_used
+    if enabled:
+        _anomaly_used = True
     return _ANOMALY.set(enabled)
 
 

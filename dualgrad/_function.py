@@ -18,8 +18,12 @@ There are three ways to give dualgrad a new differentiable operation:
    and its gradient function). This is the way to port PyTorch or TensorFlow code, or to
    compute a backward pass that needs state from the forward one.
 
-A ``Function`` becomes one node in the graph, shown as ``<NameBackward>``; the engine calls its
-``backward`` once per backward pass, with the summed gradient of each output.
+A ``Function`` becomes one node per output in the graph, shown as ``<NameBackward>``. The
+engine calls ``backward`` once per backward pass for each output that receives a gradient,
+with that output's summed gradient and zeros for the others (so a Function with several
+outputs must have a backward that is linear in the gradients, as every true VJP is). Saved
+tensors are kept while the graph is alive (there is no "backward twice" error for a custom
+Function), and in-place Functions (``ctx.mark_dirty``) are not supported.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class FunctionCtx:
         self._n_inputs = 0
         self._tensor_inputs: tuple[bool, ...] = ()
         self._cache: tuple[Any, int, tuple] | None = None
+        self._last_input = -1
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         """Keep ``tensors`` for ``backward`` (read them back with :attr:`saved_tensors`).
@@ -173,7 +178,11 @@ def _normalise_backward_result(fn: type, result: Any, n_inputs: int,
 
 
 def _function_vjp(i: int, g: Any, ans: Any, *inputs: Any, ctx: FunctionCtx, index: int) -> Any:
-    return ctx._grads(index, g)[i]
+    # The engine asks for one input at a time; backward ran once for all of them (cached).
+    grads = ctx._grads(index, g)
+    if i >= ctx._last_input:
+        ctx._cache = None
+    return grads[i]
 
 
 def _no_forward(*args: Any, **kwargs: Any) -> Any:
@@ -261,6 +270,8 @@ class Function:
             grad_on and isinstance(a, Tensor)
             and (a.requires_grad or any(r._claims((a,)) for r in recorders))
             for a in args)
+        ctx._last_input = max((i for i, need in enumerate(ctx.needs_input_grad) if need),
+                              default=-1)
         with enable_grad() if cls._record_forward and grad_on else no_grad():
             raw = cls.forward(ctx, *args, **kwargs)
         is_tuple = isinstance(raw, tuple)

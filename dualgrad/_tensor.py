@@ -240,7 +240,17 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got "
                                 f"grad of type {type(value).__name__}")
             if value.shape != self.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size")
+            if value.dtype != self.dtype:
+                # A gradient of another dtype would be silently cast by the next accumulation.
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{_torch_dtype_name(value.dtype).lower()}' to a tensor with grad_dtype "
+                    f"'{_torch_dtype_name(self.dtype)}'. The gradient must match the tensor's "
+                    "dtype.")
         self._grad = value
 
     @property
@@ -564,6 +574,12 @@ class Tensor:
         kwargs.pop("out", None)
         # ``np.float64(2) * t``: a NumPy scalar promotes as a Python scalar, as in PyTorch.
         inputs = tuple(i.item() if isinstance(i, np.generic) else i for i in inputs)
+        operators = _UFUNC_OPERATORS.get(ufunc)
+        if operators is not None and not kwargs and len(inputs) == 2:
+            # The Tensor's own operator applies PyTorch's promotion (int tensor / 2 -> float).
+            if isinstance(inputs[0], Tensor):
+                return getattr(inputs[0], operators[0])(inputs[1])
+            return getattr(inputs[1], operators[1])(inputs[0])
         return impl(*inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
@@ -623,6 +639,8 @@ class Tensor:
     def __pow__(self, exponent: Any) -> Tensor:
         if isinstance(exponent, (Tensor, np.ndarray)):
             return _binary(E.pow_tensor, self, exponent)
+        if isinstance(exponent, np.generic):  # promotes as the Python scalar it holds
+            exponent = exponent.item()
         if isinstance(exponent, float) and self._data.dtype.kind in "biu":
             return self.float() ** exponent
         return apply(E.pow_scalar, (self, exponent), {})
@@ -1247,6 +1265,17 @@ def _view_inplace_error(node: Any) -> RuntimeError:
         "grad is not supported by dualgrad: the base tensor's graph would be left out of date. "
         "Use the out-of-place operation (v = v * 2), or assign into the base by indexing "
         "(base[idx] = value).")
+
+
+# NumPy's arithmetic ufuncs met through ``__array_ufunc__`` (``np.float64(2) - t``), served by
+# the Tensor operators (forward, reflected) so that they promote as PyTorch does.
+_UFUNC_OPERATORS = {
+    np.add: ("__add__", "__radd__"),
+    np.subtract: ("__sub__", "__rsub__"),
+    np.multiply: ("__mul__", "__rmul__"),
+    np.true_divide: ("__truediv__", "__rtruediv__"),
+    np.power: ("__pow__", "__rpow__"),
+}
 
 
 def _torch_dtype_name(dtype: np.dtype) -> str:

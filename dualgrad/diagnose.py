@@ -227,12 +227,16 @@ def why_no_grad(target: Any, source: Any, *, tape: Any = None) -> str:
             return ("target was computed outside the tape (after the with block, or inside "
                     "tape.stop_recording()), so the tape has no record of it.")
     if _reaches(node, source, restrict):
+        # Integer-valued nodes pass no gradient: is there a path avoiding them?
+        floating = {n for n in _engine.walk(node, restrict) if n.out_dtype.kind in "fc"}
+        if _reaches(node, source, floating):
+            return ("nothing is cut: target depends on source through the recorded graph, so "
+                    "the gradient is not None (it may still be zero, e.g. through relu or a "
+                    "mask).")
         for n in _engine.walk(node, restrict):
             if n.out_dtype.kind not in "fc" and _reaches(n, source, restrict):
-                return (f"the path from target to source passes through {n.name()}, whose "
+                return (f"every path from target to source passes through {n.name()}, whose "
                         f"output has dtype {n.out_dtype}: integer values carry no gradient.")
-        return ("nothing is cut: target depends on source through the recorded graph, so the "
-                "gradient is not None (it may still be zero, e.g. through relu or a mask).")
     for n in _engine.walk(node, restrict):
         for a in n.saved or ():
             if (isinstance(a, Tensor) and a is not source and a._node is None
@@ -242,5 +246,6 @@ def why_no_grad(target: Any, source: Any, *, tape: Any = None) -> str:
                         "source's values that is disconnected from source (made by detach(), "
                         ".data, or .numpy() and back), so no path leads from target to source.")
     return ("target does not depend on source: no path in the recorded graph leads from target "
-            "back to source (was source used under no_grad or after detach(), or replaced by a "
-            "new tensor, e.g. x = x + 1 instead of an in-place update or Variable.assign?).")
+            "back to source (was source used under no_grad, through detach() or a NumPy round "
+            "trip, or replaced by a new tensor, e.g. x = x + 1 instead of an in-place update or "
+            "Variable.assign?).")

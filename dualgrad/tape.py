@@ -2,7 +2,7 @@
 
 The tape is a second front end over the *same* nodes and the *same* backward pass as
 ``Tensor.backward``; it adds no derivative rules and walks no graph itself. It is a
-*recorder* (see :mod:`dualgrad._engine`):
+*recorder* (see ``dualgrad._engine``):
 
 * entering the ``with`` block pushes the tape on the engine's recorder stack;
 * for every operation, the engine asks each active tape whether it ``_claims`` the inputs: a
@@ -251,8 +251,8 @@ class Variable(Tensor):
         if arr.shape != self._data.shape and arr.size != 1:
             raise ValueError(
                 f"Cannot assign value to variable ' {self._name}': Shape mismatch.The variable "
-                f"shape {_engine_shape(self._data.shape)}, and the assigned value shape "
-                f"{_engine_shape(arr.shape)} are incompatible.")
+                f"shape {_shape_text(self._data.shape)}, and the assigned value shape "
+                f"{_shape_text(arr.shape)} are incompatible.")
         return arr
 
     def assign(self, value: Any, use_locking: bool | None = None, name: str | None = None,
@@ -304,7 +304,7 @@ class Variable(Tensor):
     __str__ = __repr__
 
 
-def _engine_shape(shape: tuple) -> str:
+def _shape_text(shape: tuple) -> str:
     if len(shape) == 1:
         return f"({shape[0]},)"
     return "(" + ", ".join(str(s) for s in shape) + ")"
@@ -356,8 +356,8 @@ class GradientTape:
     """Record operations for automatic differentiation, as TensorFlow's ``tf.GradientTape``.
 
     Operations run inside the ``with`` block are recorded when one of their inputs is watched
-    by the tape: tensors passed to :meth:`watch`, and trainable :class:`Variable`\\ s read in
-    the block (unless ``watch_accessed_variables=False``). :meth:`gradient` then returns fresh
+    by the tape: tensors passed to ``watch``, and trainable ``Variable`` objects read in
+    the block (unless ``watch_accessed_variables=False``). ``gradient`` then returns fresh
     gradients; nothing is accumulated into ``.grad``.
 
     Parameters
@@ -365,7 +365,7 @@ class GradientTape:
     persistent:
         False (default): one ``gradient`` (or ``jacobian``) call, after which the tape frees
         its records and any further call raises ``RuntimeError``. True: any number of calls;
-        the records are freed when the tape is deleted or :meth:`reset`.
+        the records are freed when the tape is deleted or ``reset``.
     watch_accessed_variables:
         Watch trainable variables read inside the block automatically (default True).
 
@@ -392,6 +392,9 @@ class GradientTape:
     >>> dy_dx, outer.gradient(dy_dx, x)
     (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
     """
+
+    __slots__ = ("_persistent", "_watch_accessed", "_nodes", "_watched", "_token", "_recording",
+                 "_has_tape", "_shared", "__weakref__")
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = bool(persistent)
@@ -472,7 +475,7 @@ class GradientTape:
         ValueError
             For an object that is not a tensor.
         """
-        for t in _flatten(tensor, []):
+        for t in (tensor,) if isinstance(tensor, Tensor) else _flatten(tensor, []):
             t = _check_source(t)
             if t._data.dtype.kind not in "fc":
                 _LOG.warning(WARN_INT_WATCH.format(dtype=_tf_dtype_name(t._data.dtype)))
@@ -550,8 +553,8 @@ class GradientTape:
                 _LOG.warning(WARN_INSIDE_CONTEXT)
         # Another tape (or this persistent one) still recording records the gradient
         # computation too: that is how nested tapes give higher derivatives.
-        for r in _engine.active_recorders():
-            if r._has_tape and (r is not self or self._persistent):
+        for r in _engine._STATE.get()[1]:
+            if (r is not self or self._persistent) and getattr(r, "_has_tape", True):
                 return True
         return False
 
@@ -596,8 +599,10 @@ class GradientTape:
 
         Returns
         -------
-        The gradients, in the structure of ``sources``. Sources that are not watched, not
-        computed on this tape, or of integer dtype get None (or zeros).
+        Tensor or None, or a structure of them
+            The gradients, in the structure of ``sources``. A source that is the target
+            itself gets ones; sources that are not watched, not computed on this tape, or of
+            integer dtype get None (or zeros).
 
         Raises
         ------
@@ -606,10 +611,11 @@ class GradientTape:
         ValueError
             For an unknown ``unconnected_gradients`` value or a source that is not a tensor.
         """
-        unconnected = _unconnected(unconnected_gradients)
+        unconnected = (unconnected_gradients if unconnected_gradients.__class__
+                       is UnconnectedGradients else _unconnected(unconnected_gradients))
         create_graph = self._start()
-        if (output_gradients is None and target.__class__ is not list
-                and isinstance(target, Tensor) and isinstance(sources, Tensor)):
+        if (output_gradients is None and isinstance(target, Tensor)
+                and isinstance(sources, Tensor)):
             # The common case (one target, one source) without the structure handling.
             g = self._gradient_one(target, sources, create_graph)
             if g is None and unconnected is UnconnectedGradients.ZERO:
@@ -629,22 +635,31 @@ class GradientTape:
                 raise ValueError(f"output_gradients has {len(flat_og)} entries for "
                                  f"{len(flat_targets)} targets")
         picked, positions, restrict = self._engine_sources(flat_sources)
+        picked_ids = {id(s) for s in picked}
+        source_ids = {id(s) for s in flat_sources}
         roots, seeds = [], []
+        # Targets that are themselves sources, outside what the engine sees: TensorFlow gives
+        # them their seed (d x / d x = 1) whether or not they are watched.
+        direct: list[tuple[Tensor, Any]] = []
         for t, og in zip(flat_targets, flat_og):
             if not isinstance(t, Tensor):
                 t = constant(t)
             data = t._data
-            # A target computed outside this tape (or of integer dtype) has no gradient here.
-            if data.dtype.kind not in "fc" or (t._node is not None and t._node not in restrict):
+            if data.dtype.kind not in "fc":
                 continue
             if og is None:
-                seed = np.ones(data.shape, dtype=data.dtype)
+                seed = _ones(data.shape, data.dtype)
             elif isinstance(og, Tensor):
                 seed = og if create_graph else og._data
             else:
                 seed = np.asarray(og, dtype=data.dtype)
-            roots.append(t)
-            seeds.append(seed)
+            # A target computed outside this tape has no gradient here.
+            on_tape = t._node is None or t._node in restrict
+            if id(t) in source_ids and not (on_tape and id(t) in picked_ids):
+                direct.append((t, seed))
+            elif on_tape:
+                roots.append(t)
+                seeds.append(seed)
         results: list = [None] * len(flat_sources)
         if picked and roots:
             retain = self._persistent or create_graph or self._shared
@@ -654,6 +669,11 @@ class GradientTape:
                                      accumulate=False)
             for i, s, g in zip(positions, picked, grads):
                 results[i] = self._as_result(g, s)
+        for t, seed in direct:
+            for i, s in enumerate(flat_sources):
+                if s is t:
+                    g = self._as_result(seed, s)
+                    results[i] = g if results[i] is None else self._wrap_result(results[i] + g)
         if unconnected is UnconnectedGradients.ZERO:
             for i, s in enumerate(flat_sources):
                 if results[i] is None:
@@ -671,6 +691,9 @@ class GradientTape:
         n = source._node
         if n is None or n not in nodes:
             if id(source) not in self._watched:
+                if target is source and target._data.dtype.kind in "fc":
+                    # d x / d x = 1 even for an unwatched x, as in TensorFlow.
+                    return self._as_result(np.ones_like(source._data), source)
                 return None
             if n is not None:
                 restrict = nodes | {n}
@@ -679,10 +702,13 @@ class GradientTape:
         if data.dtype.kind not in "fc" or (tn is not None and tn not in restrict):
             return None
         (g,) = _engine.backward(
-            (target,), (np.ones(data.shape, dtype=data.dtype),), sources=(source,),
+            (target,), (_ones(data.shape, data.dtype),), sources=(source,),
             retain_graph=self._persistent or create_graph or self._shared,
-            create_graph=create_graph, restrict_to=self._restriction(restrict),
+            create_graph=create_graph,
+            restrict_to=restrict if self._shared or restrict is not nodes else None,
             accumulate=False)
+        if g is None:
+            return None
         return self._as_result(g, source)
 
     def _restriction(self, restrict: set) -> set | None:
@@ -700,6 +726,7 @@ class GradientTape:
             return None
         if not isinstance(g, Tensor):
             dtype = source._data.dtype
+            g = np.asarray(g)
             g = Tensor._make(g if g.dtype == dtype else g.astype(dtype))
         return self._wrap_result(g)
 
@@ -715,7 +742,7 @@ class GradientTape:
 
         For a source of shape ``S`` the result has shape ``target.shape + S``: entry
         ``[i..., j...]`` is ``d target[i...] / d source[j...]``. Computed one target element
-        at a time with the same backward pass as :meth:`gradient`.
+        at a time with the same backward pass as ``gradient``.
 
         Examples
         --------
@@ -795,8 +822,8 @@ class GradientTape:
         target, source = _check_source(target), _check_source(source)
         tshape, sshape = target._data.shape, source._data.shape
         if not tshape or not sshape or tshape[0] != sshape[0]:
-            raise ValueError(f"Need first dimension of target shape ({_engine_shape(tshape)}) "
-                             f"and source shape ({_engine_shape(sshape)}) to match.")
+            raise ValueError(f"Need first dimension of target shape ({_shape_text(tshape)}) "
+                             f"and source shape ({_shape_text(sshape)}) to match.")
         batch = tshape[0]
         inner = int(np.prod(tshape[1:], dtype=np.int64))
         picked, _, restrict = self._engine_sources([source])
@@ -848,6 +875,13 @@ class GradientTape:
 
 
 _warned_inside = False
+
+
+def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    # The seed of every gradient call; np.ones is a Python-level wrapper of these two calls.
+    seed = np.empty(shape, dtype=dtype)
+    seed.fill(1)
+    return seed
 
 
 def _differentiable(target: Tensor, restrict: set) -> bool:

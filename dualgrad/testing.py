@@ -343,6 +343,20 @@ def check_grads(fn: Function, inputs: Sequence[Any], *, order: int = 2,
                 name: str | None = None) -> None:
     """Run :func:`check_vjp` and, with ``order=2``, :func:`check_second_order`.
 
+    Parameters
+    ----------
+    fn, inputs, nondiff, eps, atol, rtol, rng, name:
+        As in :func:`check_vjp`.
+    order:
+        1 (first derivatives only) or 2 (also second derivatives).
+
+    Raises
+    ------
+    AssertionError
+        From the first check that fails.
+    ValueError
+        If ``order`` is not 1 or 2, or no input is floating.
+
     Examples
     --------
     >>> import numpy as np

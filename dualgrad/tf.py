@@ -13,7 +13,7 @@ prints what TensorFlow prints::
     >>> x
     <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=3.0>
 
-Everything is the one dualgrad engine: the tensors here are :class:`dualgrad.Tensor`
+Everything is the one dualgrad engine: the tensors here are ``dualgrad.Tensor``
 subclasses that only print (and convert) the way TensorFlow's do. Dtypes follow TensorFlow:
 Python floats become float32, Python ints int32. Dtypes are NumPy dtypes
 (``tf.float32 is numpy.dtype('float32')``). Random numbers come from dualgrad's generator, so
@@ -34,8 +34,10 @@ from dualgrad import _creation, _dtypes
 from dualgrad import _functions as F
 from dualgrad import tape as _tape
 from dualgrad._device import Size
+from dualgrad._function import custom_gradient as _custom_gradient
 from dualgrad._printing import _tf_numpy_text, _tf_shape, format_tf_tensor
 from dualgrad._tensor import Tensor
+from dualgrad.optim import keras as _keras
 from dualgrad.tape import UnconnectedGradients
 
 __all__ = [
@@ -46,7 +48,7 @@ __all__ = [
     "reduce_max", "reduce_min", "reduce_prod", "reshape", "transpose", "concat", "stack",
     "linspace", "range", "ones", "zeros", "ones_like", "zeros_like", "fill", "eye", "random",
     "float16", "float32", "float64", "int32", "int64", "bool", "cast", "norm", "math",
-    "linalg", "nn", "function", "Module", "newaxis",
+    "linalg", "nn", "function", "Module", "newaxis", "keras", "optimizers", "custom_gradient",
 ]
 
 float16 = _dtypes.float16
@@ -102,11 +104,24 @@ def _as_eager(value: Any) -> Any:
     return value
 
 
+def _operand(self: Tensor, other: Any) -> Any:
+    """A list or tuple operand as a tensor of ``self``'s dtype (TensorFlow converts it)."""
+    if isinstance(other, (list, tuple)):
+        arr = _tape._tf_array(other, None)
+        dtype = self._data.dtype
+        if arr.dtype.kind == dtype.kind or (arr.dtype.kind in "iub" and dtype.kind in "fc"):
+            arr = arr.astype(dtype)
+        return Tensor._make(arr)
+    return other
+
+
 def _wrapping(name: str) -> Callable:
     base = getattr(Tensor, name)
 
     @functools.wraps(base)
     def method(self: Tensor, *args: Any) -> Any:
+        if args and name != "__getitem__":
+            args = (_operand(self, args[0]),)
         out = base(self, *args)
         if out.__class__ is Tensor:
             out.__class__ = EagerTensor
@@ -156,7 +171,7 @@ class EagerTensor(_TFValue, Tensor):
 
 
 class Variable(_TFValue, _tape.Variable):
-    """``tf.Variable``: :class:`dualgrad.Variable` whose arithmetic gives ``EagerTensor``\\ s.
+    """``tf.Variable``: ``dualgrad.Variable`` whose arithmetic gives ``EagerTensor`` values.
 
     Examples
     --------
@@ -178,7 +193,7 @@ class Variable(_TFValue, _tape.Variable):
 
 
 class GradientTape(_tape.GradientTape):
-    """``tf.GradientTape``: :class:`dualgrad.GradientTape` returning ``EagerTensor``\\ s.
+    """``tf.GradientTape``: ``dualgrad.GradientTape`` returning ``EagerTensor`` values.
 
     Examples
     --------
@@ -190,6 +205,8 @@ class GradientTape(_tape.GradientTape):
     >>> print(tape.gradient(y, x))
     tf.Tensor(6.0, shape=(), dtype=float32)
     """
+
+    __slots__ = ()
 
     def _wrap_result(self, t: Tensor) -> Tensor:
         return _as_eager(t)
@@ -440,16 +457,31 @@ def _axis(axis: Any) -> Any:
     return axis
 
 
+def _keep_int_dtype(x: Tensor, out: Tensor) -> EagerTensor:
+    # TensorFlow reductions keep an integer input's dtype (NumPy widens int32 to int64).
+    if out._data.dtype != x._data.dtype and x._data.dtype.kind in "iu":
+        out = out.to(x._data.dtype)
+    return _out(out)
+
+
 def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                name: str | None = None) -> EagerTensor:
-    """Sum over ``axis`` (all elements by default)."""
-    return _out(_t(input_tensor).sum(dim=_axis(axis), keepdim=keepdims))
+    """Sum over ``axis`` (all elements by default); integer inputs keep their dtype."""
+    x = _t(input_tensor)
+    return _keep_int_dtype(x, x.sum(dim=_axis(axis), keepdim=keepdims))
 
 
 def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                 name: str | None = None) -> EagerTensor:
-    """Mean over ``axis`` (all elements by default)."""
-    return _out(_t(input_tensor).mean(dim=_axis(axis), keepdim=keepdims))
+    """Mean over ``axis`` (all elements by default).
+
+    As in TensorFlow, the mean of integers is an integer (truncated toward zero).
+    """
+    x = _t(input_tensor)
+    if x._data.dtype.kind in "iu":
+        mean = np.mean(x._data, axis=_axis(axis), keepdims=keepdims)
+        return constant(np.trunc(mean).astype(x._data.dtype))
+    return _out(x.mean(dim=_axis(axis), keepdim=keepdims))
 
 
 def reduce_max(input_tensor: Any, axis: Any = None, keepdims: bool = False,
@@ -466,8 +498,9 @@ def reduce_min(input_tensor: Any, axis: Any = None, keepdims: bool = False,
 
 def reduce_prod(input_tensor: Any, axis: Any = None, keepdims: bool = False,
                 name: str | None = None) -> EagerTensor:
-    """Product over ``axis`` (all elements by default)."""
-    return _out(_t(input_tensor).prod(dim=_axis(axis), keepdim=keepdims))
+    """Product over ``axis`` (all elements by default); integer inputs keep their dtype."""
+    x = _t(input_tensor)
+    return _keep_int_dtype(x, x.prod(dim=_axis(axis), keepdim=keepdims))
 
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> EagerTensor:
@@ -721,3 +754,10 @@ def _snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
+
+
+# Keras-style optimizers (``tf.keras.optimizers.SGD``, ``tf.optimizers.SGD``): Keras's update
+# equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``.
+optimizers = types.SimpleNamespace(SGD=_keras.SGD)
+keras = types.SimpleNamespace(optimizers=optimizers)
+custom_gradient = _custom_gradient

@@ -3,7 +3,8 @@ least-squares solution.
 
 1. PyTorch style: raw tensors with ``requires_grad=True``, ``loss.backward()``,
    ``optimizer.step()``.
-2. TensorFlow style: ``Variable``s, a ``GradientTape``, and ``optimizer.apply_gradients``.
+2. TensorFlow style: ``tf.Variable``s, a ``tf.GradientTape``, and a Keras-style SGD's
+   ``apply_gradients``.
 
 Both start from zero and must land on ``numpy.linalg.lstsq``'s answer.
 Set ``DUALGRAD_EXAMPLE_SMALL=1`` for a smaller, faster run.
@@ -14,6 +15,8 @@ import os
 import numpy as np
 
 import dualgrad as dg
+import dualgrad.tf as tf
+from dualgrad.optim.keras import SGD as KerasSGD
 
 SMALL = os.environ.get("DUALGRAD_EXAMPLE_SMALL") == "1"
 N, D = (100, 3) if SMALL else (1000, 5)
@@ -55,19 +58,21 @@ assert np.allclose(w.detach().numpy(), w_star, atol=1e-6), "PyTorch style did no
 assert abs(b.item() - b_star) < 1e-6
 
 # --- 2. TensorFlow style -------------------------------------------------------------------
-print("TensorFlow style: Variables, GradientTape, apply_gradients")
-vw = dg.Variable(np.zeros(D))
-vb = dg.Variable(0.0, dtype=dg.float64)
+# ``dualgrad.tf`` reads like TensorFlow; the optimizer is the Keras-style SGD (Keras's update
+# equations), fed through apply_gradients.
+print("TensorFlow style: Variables, GradientTape, Keras-style SGD.apply_gradients")
+vw = tf.Variable(tf.zeros((D, 1), dtype=tf.float64))
+vb = tf.Variable(tf.zeros((1,), dtype=tf.float64))
 variables = [vw, vb]
-optimizer = dg.optim.SGD(variables, lr=0.1, momentum=0.5)
-x_const, y_const = dg.constant(X), dg.constant(y)
+optimizer = KerasSGD(learning_rate=0.1, momentum=0.5)
+x_const, y_const = tf.constant(X), tf.constant(y[:, None])
 for epoch in range(1, EPOCHS + 1):
-    with dg.GradientTape() as tape:
-        loss = ((x_const @ vw + vb - y_const) ** 2).mean()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(tf.matmul(x_const, vw) + vb - y_const))
     grads = tape.gradient(loss, variables)
     optimizer.apply_gradients(zip(grads, variables))
-    report(epoch, loss.item())
+    report(epoch, float(loss))
 
-assert np.allclose(vw.numpy(), w_star, atol=1e-6), "TensorFlow style did not converge"
-assert abs(vb.numpy() - b_star) < 1e-6
+assert np.allclose(vw.numpy()[:, 0], w_star, atol=1e-6), "TensorFlow style did not converge"
+assert abs(vb.numpy()[0] - b_star) < 1e-6
 print("both styles reached the least-squares solution")

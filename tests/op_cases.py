@@ -8,9 +8,14 @@ inputs can never carry a gradient (indices, masks). ``tests/test_gradcheck_ops.p
 generic checks over it and ``tests/test_registry.py`` checks that it covers the registry.
 
 Each case has one or more ``Variant``s: a Hypothesis strategy for the input shapes and a dict
-of static parameters. A case is called as ``case.call(*inputs, **params)``; by default that is
+of static parameters. A case is called as ``case(*inputs, **params)``; by default that is
 ``REGISTRY[case.op](*inputs, **params)`` (an ``Op`` applies itself to Tensors), and ops that
 users reach through a method (``x.max(dim)``) are called through that method instead.
+``SPECIAL_POINTS`` adds fixed inputs where a rule takes a special branch (singular matrices,
+ties, zeros).
+
+To test a new op: add one ``case(...)`` line below, then run
+``python -m pytest tests/test_gradcheck_ops.py -k <op name>``.
 """
 
 from __future__ import annotations
@@ -194,7 +199,9 @@ def same_shapes(n: int, min_dims: int = 0, max_dims: int = 3) -> st.SearchStrate
 
 
 ELEM = (Variant(unary_shapes()),)
-BINARY = (Variant(broadcast_shapes(2)),)
+# Hypothesis may draw equal shapes; the fixed pair always needs sum_to on both sides (a
+# missing leading axis and size-1 axes).
+BINARY = (Variant(broadcast_shapes(2)), Variant(fixed((3, 1), (2, 1, 4))))
 
 
 def reduce_variants(extra: dict | None = None, *, all_only: bool = False,
@@ -328,7 +335,8 @@ case("clamp", (Real(-2.0, 2.0, avoid=(-0.5, 0.5)),), (
     Variant(unary_shapes(), {"min": -0.5, "max": None}),
     Variant(unary_shapes(), {"min": None, "max": 0.5}),
 ))
-case("where", (Mask(), R, R), (Variant(broadcast_shapes(3)),))
+case("where", (Mask(), R, R), (Variant(broadcast_shapes(3)),
+                               Variant(fixed((3, 1), (1, 4), (2, 1, 1)))))
 case("sign", (NONZERO,), ELEM)  # zero gradient everywhere off the jump at 0
 case("erf", (R,), ELEM)
 case("cast", (R,), (Variant(unary_shapes(), {"dtype": np.dtype(np.float64)}),))
@@ -359,6 +367,8 @@ case("einsum", (R, R), (
     Variant(fixed((2, 2, 3), (2, 3, 2)), {"subscripts": "bij,bjk->bik"}),
     Variant(fixed((2, 3), (2,)), {"subscripts": "ij,k->jk"}),  # i summed out, then restored
     Variant(fixed((2, 3), (3, 2)), {"subscripts": "ij,jk"}),  # implicit output
+    Variant(fixed((2, 3), (3, 3)), {"subscripts": "ij,jj->i"}),  # a diagonal
+    Variant(fixed((3, 3), (2,)), {"subscripts": "ii,k->k"}),  # a trace
 ))
 case("inv", (WellConditioned(),), (Variant(one_of_shapes(((3, 3),), ((2, 2, 2),))),))
 case("solve", (WellConditioned(), R), (
@@ -387,6 +397,9 @@ case("linear", (R, R, R), (
     Variant(fixed((4, 3), (2, 3), (2,))),
     Variant(fixed((2, 4, 3), (2, 3), (2,))),
 ))
+case("cross_entropy", (R, Custom(_class_targets)), tuple(
+    Variant(fixed((4, 3), (4,)), {"reduction": r, "ignore_index": ig})
+    for r in _REDUCTIONS for ig in (-100, 1)))
 case("nll_loss", (R, Custom(_class_targets)), tuple(
     Variant(fixed((4, 3), (4,)), {"reduction": r, "ignore_index": ig})
     for r in _REDUCTIONS for ig in (-100, 1)))

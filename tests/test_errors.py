@@ -273,3 +273,20 @@ def test_mm_mismatch() -> None:
 def test_bool_of_several_values() -> None:
     with raises(RuntimeError, "Boolean value of Tensor with more than one value is ambiguous"):
         bool(torch.ones(2))
+
+
+def test_assigning_a_gradient_of_the_wrong_kind() -> None:
+    x = torch.ones(2, requires_grad=True)
+    with raises(RuntimeError, "attempting to assign a gradient of size '[3]' to a tensor of "
+                              "size '[2]'. Please ensure that the gradient and the tensor are "
+                              "the same size"):
+        x.grad = torch.ones(3)
+    with pytest.raises(RuntimeError, match="^attempting to assign a gradient with dtype "
+                                           "'double' to a tensor with grad_dtype 'Float'"):
+        x.grad = torch.ones(2, dtype=torch.float64)
+    with raises(TypeError, "assigned grad expected to be a Tensor or None but got grad of type "
+                           "list"):
+        x.grad = [1.0, 2.0]
+    x.grad = torch.full((2,), 3.0)
+    (x * 1).sum().backward()
+    assert x.grad.tolist() == [4.0, 4.0]

@@ -111,16 +111,16 @@ def test_predicates_have_no_gradient(case: OpCase, data: st.DataObject) -> None:
     assert not out.requires_grad and out.grad_fn is None
 
 
-def test_distinct_inputs_have_no_ties() -> None:
+def test_distinct_inputs_have_no_ties(rng: np.random.Generator) -> None:
     case = OP_CASES["maximum"]
-    x, y = case.build(np.random.default_rng(0), ((4, 3), (3,)), {})
+    x, y = case.build(rng, ((4, 3), (3,)), {})
     values = np.abs(np.concatenate([x.ravel(), y.ravel()]))
     assert np.min(np.diff(np.sort(values))) > 1e-3 and values.min() > 0.1
 
 
-def test_real_spec_keeps_away_from_kinks() -> None:
+def test_real_spec_keeps_away_from_kinks(rng: np.random.Generator) -> None:
     spec = Real(-1.0, 1.0, avoid=(0.0, 0.5), margin=0.1)
-    x = spec.draw(np.random.default_rng(1), (10_000,))
+    x = spec.draw(rng, (10_000,))
     assert np.min(np.abs(x)) >= 0.1 and np.min(np.abs(x - 0.5)) >= 0.1
 
 
@@ -134,3 +134,56 @@ def test_special_points(point: Point) -> None:
     check_vjp(fn, list(point.inputs), atol=case.atol, rtol=case.rtol, name=label)
     if point.second_order:
         check_second_order(fn, list(point.inputs), atol=case.atol, rtol=case.rtol, name=label)
+
+
+# --- the checker itself must fail on wrong rules ------------------------------------------------
+
+@pytest.fixture
+def scratch_op() -> object:
+    """Register throwaway ops for one test and remove them afterwards."""
+    from dualgrad._registry import defop
+
+    names: list[str] = []
+
+    def make(name: str, forward: object, rule: object, **kw: object) -> object:
+        names.append(name)
+        return defop(name, forward, vjp=(rule,), **kw)
+
+    yield make
+    for name in names:
+        REGISTRY.pop(name, None)
+
+
+@pytest.mark.parametrize("size", [5, 40])  # full Jacobian, then random projections
+def test_checker_catches_a_wrong_first_derivative(scratch_op: object, size: int) -> None:
+    op = scratch_op(f"test_wrong_sin_{size}", np.sin, lambda g, ans, x: g * np.cos(x) * 1.01)
+    with pytest.raises(AssertionError, match=r"first-order gradient check failed: input 0"):
+        check_vjp(op, [np.linspace(-1.0, 1.0, size)], name="wrong sin")
+
+
+@pytest.mark.parametrize("size", [5, 40])
+def test_checker_catches_a_rule_that_is_not_differentiable(scratch_op: object,
+                                                           size: int) -> None:
+    # Right values, but the rule reads the raw output array: under create_graph the
+    # dependence on x is lost, which only the second-order check can see.
+    def rule(g: object, ans: object, x: object) -> object:
+        raw = ans.detach().numpy() if isinstance(ans, dg.Tensor) else ans
+        return g * (1 - raw * raw)
+
+    op = scratch_op(f"test_flat_tanh_{size}", np.tanh, rule, save_ans=True)
+    x = np.linspace(-1.0, 1.0, size)
+    check_vjp(op, [x])
+    with pytest.raises(AssertionError, match="second-order gradient check failed"):
+        check_second_order(op, [x], name="flat tanh")
+
+
+def test_checker_catches_a_wrong_gradient_shape(scratch_op: object) -> None:
+    # sum_to cannot reduce (3,) to (2,): the engine names the op and the shapes.
+    op = scratch_op("test_bad_shape", lambda x: x * 2, lambda g, ans, x: np.ones(3))
+    with pytest.raises(RuntimeError, match=r"TestBadShapeBackward0 returned an invalid gradient"):
+        check_vjp(op, [np.ones(2)])
+
+
+def test_checker_refuses_points_outside_the_domain() -> None:
+    with pytest.raises(ValueError, match="not finite"), np.errstate(invalid="ignore"):
+        check_vjp(lambda x: x.log(), [np.array([-1.0, 1.0])])

@@ -147,3 +147,14 @@ def test_functional_hessian_agrees_with_tape_jacobian_of_gradient(rng: np.random
         g = inner.gradient(y, x)
     h_tape = outer.jacobian(g, x)
     np.testing.assert_allclose(dg.hessian(f)(x0), np.asarray(h_tape._data), rtol=1e-10)
+
+
+@pytest.mark.parametrize("module", ["dualgrad.functional", "dualgrad._function",
+                                    "dualgrad._gradcheck", "dualgrad.diagnose", "dualgrad.viz"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

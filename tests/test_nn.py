@@ -296,3 +296,35 @@ def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module),
                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_deepcopy_copies_parameters():
+    import copy
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    clone = copy.deepcopy(model)
+    assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight.requires_grad
+    assert clone[0].weight._data is not model[0].weight._data
+    np.testing.assert_array_equal(clone[0].weight.detach().numpy(),
+                                  model[0].weight.detach().numpy())
+
+
+def test_functional_linear_forms(rng):
+    w = dg.tensor(rng.normal(size=(2, 3)), requires_grad=True)
+    x = dg.tensor(rng.normal(size=(4, 3)))
+    no_bias = F.linear(x, w)
+    assert no_bias.grad_fn.name() == "MmBackward0"
+    np.testing.assert_allclose(no_bias.detach().numpy(), x.numpy() @ w.detach().numpy().T)
+    one_d = F.linear(x[0], w, dg.ones(2, dtype=dg.float64))
+    np.testing.assert_allclose(one_d.detach().numpy(), x.numpy()[0] @ w.detach().numpy().T + 1)
+
+
+def test_module_to_double_keeps_parameter_identity():
+    layer = nn.Linear(2, 2)
+    weight = layer.weight
+    opt = dg.optim.SGD(layer.parameters(), lr=0.1)
+    layer.double()
+    assert layer.weight is weight and weight.dtype == np.float64
+    layer(dg.ones(1, 2, dtype=dg.float64)).sum().backward()
+    opt.step()
+    assert weight.dtype == np.float64

@@ -174,6 +174,9 @@ CASES: list[Case] = [
      [_r(2, 2, 3), _r(2, 3, 2)]),
     ("einsum_sum_out", lambda lib, a, b: lib.einsum("ij,k->jk", a, b), [_r(2, 3), _r(2)]),
     ("einsum_trace_free_inner", lambda lib, a: lib.einsum("i,i->", a, a), [_r(3)]),
+    ("einsum_trace", lambda lib, a: lib.einsum("ii->", a), [_r(3, 3)]),
+    ("einsum_diagonal", lambda lib, a, b: lib.einsum("bii,ij->bj", a, b),
+     [_r(2, 3, 3), _r(3, 2)]),
     ("solve_vec", _solve, [_spd(3), _r(3)]),
     ("solve_mat", _solve, [_spd(3), _r(3, 2)]),
     ("solve_batched", _solve, [_spd(3, (2,)), _r(2, 3, 2)]),
@@ -231,6 +234,25 @@ CASES: list[Case] = [
     ("bce_logits_pos_weight", lambda lib, a, b: F(lib).binary_cross_entropy_with_logits(
         a, b, reduction="sum", pos_weight=_pos_weight(lib)),
      [_r(2, 3, lo=-4, hi=4), _r(2, 3, lo=0.0, hi=1.0)]),
+    # extremes and special values
+    ("sigmoid_saturated", lambda lib, a: (a * 50).sigmoid(), [_r(2, 3)]),
+    ("softmax_large", lambda lib, a: (a * 1000).softmax(1), [_r(2, 3)]),
+    ("log_softmax_large", lambda lib, a: (a * 1000).log_softmax(1), [_r(2, 3)]),
+    ("bce_logits_large", lambda lib, a, b: F(lib).binary_cross_entropy_with_logits(a * 100, b),
+     [_r(2, 3), _r(2, 3, lo=0.0, hi=1.0)]),
+    ("logsumexp_minus_inf", lambda lib, a: (a + lib.tensor([[0.0, -float("inf"), 0.0]],
+                                                            dtype=lib.float64)).logsumexp(1),
+     [_r(2, 3)]),
+    ("max_dim_keepdim_ties", lambda lib, a: a.max(1, keepdim=True).values, [TIES]),
+    ("amax_two_dims_ties", lambda lib, a: a.amax((0, 1)), [TIES]),
+    ("clamp_max_only", lambda lib, a: a.clamp(max=0.7), [WITH_ZERO]),
+    ("l1_loss_zero_diff", lambda lib, a, b: F(lib).l1_loss(a, b),
+     [np.array([1.0, 2.0]), np.array([1.0, 3.0])]),
+    ("maximum_0d", lambda lib, a, b: lib.maximum(a, b), [_r(2, 3), np.array(0.5)]),
+    ("where_python_scalar", lambda lib, a: lib.where(a > 0, a, 0.0), [_r(2, 3)]),
+    ("pow_negative_base", lambda lib, a: a ** 3 + a ** 2.0, [_r(2, 3)]),
+    ("index_negative", lambda lib, a: a[-1, [-1, 0]], [_r(2, 3)]),
+    ("mixed_float32_float64", lambda lib, a: a.float() * a, [_r(2, 3)]),
     ("cross_entropy", lambda lib, a, t: F(lib).cross_entropy(a, t), [_r(4, 3), TARGET]),
     ("cross_entropy_sum", lambda lib, a, t: F(lib).cross_entropy(a, t, reduction="sum"),
      [_r(4, 3), TARGET]),
@@ -318,7 +340,8 @@ def test_same_values_and_gradients_as_torch(fn: Callable, arrays: list,
 # batched operand ends in a view or squeeze, einsum in a view, l1_loss in mean): not compared.
 TORCH_INTERNAL_NAMES = {
     "matmul_1d_2d", "matmul_batched_broadcast", "matmul_1d_batched", "matmul_batched_1d",
-    "einsum_matmul", "einsum_batched", "einsum_sum_out", "einsum_trace_free_inner", "l1_loss",
+    "einsum_matmul", "einsum_batched", "einsum_sum_out", "einsum_trace_free_inner",
+    "einsum_trace", "einsum_diagonal", "l1_loss", "l1_loss_zero_diff",
 }
 # Known differences in dualgrad's front end (strict xfail: fixing one makes its test fail, so
 # the entry gets removed).

@@ -483,3 +483,13 @@ def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module),
                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_keras_sgd_warns_and_skips_missing_gradients():
+    a, b = dg.Variable([1.0]), dg.Variable([2.0])
+    opt = KerasSGD(learning_rate=0.5)
+    with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['Variable"):
+        opt.apply_gradients([(dg.constant([1.0]), a), (None, b)])
+    assert a.numpy().tolist() == [0.5] and b.numpy().tolist() == [2.0]
+    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+        opt.apply_gradients([(None, a)])

@@ -15,6 +15,9 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import dualgrad as dg
 from dualgrad import tape as tape_module
@@ -202,6 +205,80 @@ def test_gradient_matches_finite_differences() -> None:
                                atol=1e-8)
     np.testing.assert_allclose(gb.numpy(), _fd_jacobian(lambda v: f(a0, v), b0), rtol=1e-6,
                                atol=1e-8)
+
+
+def test_a_target_that_is_a_source_gets_ones() -> None:
+    # TensorFlow's guide: ``result = v0`` (no operation) still gives d result / d v0 = 1.
+    v0, v1 = dg.Variable(2.0), dg.Variable(np.array([1.0, 2.0]))
+    with dg.GradientTape(persistent=True) as tape:
+        result = v0
+        other = v1 * 3
+    g0, g1 = tape.gradient(result, [v0, v1])
+    assert g0.item() == 1.0 and g1 is None
+    assert tape.gradient(v1, v1).numpy().tolist() == [1.0, 1.0]
+    # ... and adds up with the gradient through recorded operations.
+    np.testing.assert_allclose(tape.gradient([other, v1], v1).numpy(), [4.0, 4.0])
+
+
+def test_output_gradients_follow_the_targets() -> None:
+    x = dg.Variable(np.array([1.0, 2.0]))
+    with dg.GradientTape(persistent=True) as tape:
+        y = x ** 2
+        w = x * 10
+    g = tape.gradient([y, w], x, output_gradients=[np.array([1.0, 0.0]), None])
+    np.testing.assert_allclose(g.numpy(), [2.0 + 10.0, 10.0])
+    with pytest.raises(ValueError, match="output_gradients has 1 entries for 2 targets"):
+        tape.gradient([y, w], x, output_gradients=[None])
+
+
+def test_non_persistent_gradient_inside_the_block_stops_recording() -> None:
+    x = dg.Variable(2.0)
+    with dg.GradientTape() as tape:
+        y = x * x
+        assert tape.gradient(y, x).item() == pytest.approx(4.0)
+        z = x * 3
+    assert z.grad_fn is None  # the used-up tape records nothing more
+    with pytest.raises(RuntimeError, match="non-persistent"):
+        tape.gradient(z, x)
+
+
+def test_persistent_gradient_inside_the_block_warns(caplog: pytest.LogCaptureFixture) -> None:
+    tape_module._warned_inside = False
+    x = dg.Variable(2.0)
+    with caplog.at_level(logging.WARNING, logger="dualgrad"):
+        with dg.GradientTape(persistent=True) as tape:
+            tape.gradient(x * x, x)
+    assert "Calling GradientTape.gradient on a persistent tape inside its context" in caplog.text
+
+
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_both_front_ends_give_the_same_gradients(shapes, seed: int) -> None:
+    # The tape and the PyTorch style run the same nodes through the same engine; with
+    # broadcasting, the engine's sum_to must bring each gradient back to its input's shape.
+    rng = np.random.default_rng(seed)
+    a0, b0 = (rng.uniform(0.5, 1.5, size=s) for s in shapes.input_shapes)
+
+    def f(a, b):
+        return dg.sum(dg.exp(a * b) / (a + b) - dg.sin(b) * a)
+
+    a, b = dg.Variable(a0), dg.Variable(b0)
+    with dg.GradientTape() as tape:
+        out = f(a, b)
+    ga, gb = tape.gradient(out, [a, b])
+    at, bt = dg.tensor(a0, requires_grad=True), dg.tensor(b0, requires_grad=True)
+    f(at, bt).backward()
+    assert ga.shape == a0.shape and gb.shape == b0.shape
+    np.testing.assert_allclose(ga.numpy(), at.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(gb.numpy(), bt.grad.numpy(), rtol=1e-14)
+
+    def f_np(av: np.ndarray, bv: np.ndarray) -> float:
+        return float(np.sum(np.exp(av * bv) / (av + bv) - np.sin(bv) * av))
+
+    np.testing.assert_allclose(ga.numpy(), _fd_jacobian(lambda v: f_np(v, b0), a0),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(gb.numpy(), _fd_jacobian(lambda v: f_np(a0, v), b0),
+                               rtol=1e-6, atol=1e-8)
 
 
 # --------------------------------------------------------------------------------------------
@@ -433,6 +510,17 @@ def test_variable_read_value_is_a_snapshot_that_records() -> None:
     assert tape.gradient(y, v).item() == pytest.approx(4.0)
 
 
+def test_assigning_a_saved_variable_before_gradient_raises() -> None:
+    # TensorFlow would differentiate at the old value, which is gone: fail loudly instead of
+    # returning a gradient computed at the new one.
+    v = dg.Variable(2.0)
+    with dg.GradientTape() as tape:
+        y = v * v
+    v.assign(3.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tape.gradient(y, v)
+
+
 # --------------------------------------------------------------------------------------------
 # Interop with the PyTorch-style front end
 
@@ -467,14 +555,14 @@ def test_backward_inside_a_tape_still_accumulates() -> None:
 
 
 def test_many_non_persistent_tapes_do_not_grow_memory() -> None:
-    w = dg.Variable(np.ones(256))
+    w = dg.Variable(np.ones(64))
 
     def step() -> None:
         with dg.GradientTape() as tape:
             loss = dg.sum(dg.sin(w * 2.0) ** 2)
         tape.gradient(loss, w)
 
-    for _ in range(50):  # warm up caches
+    for _ in range(20):  # warm up caches
         step()
     gc.collect()
     tracemalloc.start()
@@ -487,7 +575,7 @@ def test_many_non_persistent_tapes_do_not_grow_memory() -> None:
         now, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # 1,000 tapes each holding ~10 KB of arrays: any leak would show as megabytes.
+    # 1,000 tapes each holding a few KB of arrays and nodes: a leak would show as megabytes.
     assert now - base < 100_000
 
 
@@ -509,3 +597,24 @@ def test_docstring_examples() -> None:
     result = doctest.testmod(tape_module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 5
     assert result.failed == 0
+
+
+def test_hessian_from_nested_tapes_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x0, a0 = rng.normal(size=3), rng.normal(size=(3, 3))
+
+    x = dg.constant(x0)
+    with dg.GradientTape() as outer:
+        outer.watch(x)
+        with dg.GradientTape() as inner:
+            inner.watch(x)
+            y = dg.sum(dg.tanh(dg.constant(a0) @ x) * dg.exp(x))
+        g = inner.gradient(y, x)
+    h = outer.jacobian(g, x)
+
+    def f(v):
+        return (torch.tanh(torch.tensor(a0) @ v) * torch.exp(v)).sum()
+
+    expected = torch.autograd.functional.hessian(f, torch.tensor(x0)).numpy()
+    np.testing.assert_allclose(h.numpy(), expected, rtol=1e-12, atol=1e-14)

@@ -182,6 +182,20 @@ def test_every_tf_result_is_an_eager_tensor() -> None:
                tf.linalg.inv(x), tf.math.exp(x), tf.stop_gradient(x), tf.convert_to_tensor(x),
                tf.cast(x, tf.float64), x.read_value(), x < 2]
     assert all(type(r) is tf.EagerTensor for r in results)
+    as64 = tf.convert_to_tensor(x, dtype=tf.float64)
+    assert as64.dtype == tf.float64
+    c = tf.constant(2.0)
+    assert tf.convert_to_tensor(c) is c
+
+
+def test_lists_next_to_tensors_are_converted() -> None:
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = x * [3.0, 4.0]
+    assert y.dtype == tf.float32 and y.numpy().tolist() == [6.0, 8.0]
+    assert tape.gradient(y, x).numpy() == pytest.approx(7.0)
+    assert ([1.0, 2.0] + tf.constant([1.0, 1.0])).numpy().tolist() == [2.0, 3.0]
+    assert (tf.constant([[1.0, 2.0]]) @ [[1.0], [1.0]]).numpy().tolist() == [[3.0]]
 
 
 def test_dtypes_follow_tensorflow() -> None:
@@ -253,6 +267,11 @@ def test_binary_functions_and_reductions() -> None:
     np.testing.assert_allclose(tf.ones_like(a).numpy(), np.ones((2, 2)))
     np.testing.assert_allclose(tf.zeros_like(a).numpy(), np.zeros((2, 2)))
     assert tf.cast(tf.constant([1.7, -1.7]), tf.int32).numpy().tolist() == [1, -1]
+    ints = tf.constant([[1, 2], [3, 5]])
+    assert tf.reduce_sum(ints).dtype == tf.int32 and tf.reduce_sum(ints).numpy() == 11
+    assert tf.reduce_prod(ints, axis=0).numpy().tolist() == [3, 10]
+    assert tf.reduce_mean(ints, axis=1).numpy().tolist() == [1, 4]  # integer mean truncates
+    assert tf.reduce_mean(ints).dtype == tf.int32
 
 
 def test_linalg_gradient() -> None:

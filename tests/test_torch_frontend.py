@@ -174,6 +174,21 @@ def test_retain_grad() -> None:
     np.testing.assert_array_equal(x.grad.numpy(), [18.0, 36.0])
 
 
+def test_retain_grad_and_hooks_across_inplace() -> None:
+    # PyTorch's rule: .grad of a retaining tensor is taken at its newest version, a hook
+    # registered before the in-place change sees the gradient of the older version.
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    seen = []
+    y.register_hook(lambda g: seen.append(g.tolist()))
+    y.mul_(3)
+    (y * y).sum().backward()
+    assert y.grad.tolist() == [6.0, 12.0]  # d/dy_new of sum(y_new^2)
+    assert seen == [[18.0, 36.0]]  # d/dy_old: three times that
+    assert x.grad.tolist() == [18.0, 36.0]
+
+
 def test_hooks_see_and_replace_gradients() -> None:
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     seen = []
@@ -297,6 +312,38 @@ def test_grad_mode_decorators() -> None:
     with torch.no_grad():
         assert on(x).requires_grad
     assert off.__name__ == "off"
+
+
+def test_grad_mode_decorator_on_a_generator() -> None:
+    x = torch.ones(2, requires_grad=True)
+
+    @torch.no_grad()
+    def evaluate(n):
+        for _ in range(n):
+            reply = yield (x * 2).requires_grad
+            assert reply is None or not torch.is_grad_enabled()
+        return "done"
+
+    gen = evaluate(3)
+    # The generator's body runs without grad; the caller, between steps, keeps its own mode.
+    assert next(gen) is False
+    assert torch.is_grad_enabled() and (x * 2).requires_grad
+    assert gen.send("reply") is False and torch.is_grad_enabled()
+    assert list(gen) == [False]
+    assert torch.is_grad_enabled()
+
+
+def test_inference_mode() -> None:
+    x = torch.ones(2, requires_grad=True)
+    with torch.inference_mode():
+        assert not (x * 2).requires_grad
+
+    @torch.inference_mode(False)
+    def on(t):
+        return t * 2
+
+    with torch.no_grad():
+        assert on(x).requires_grad
 
 
 def test_set_grad_enabled_forms() -> None:

@@ -253,3 +253,46 @@ def test_printed_forms_match() -> None:
                 repr(T.tensor([0.1, 1.0, 0.001]) * 100), repr(T.tensor(3.0) / 7)]
 
     assert show(dgt) == show(torch)
+
+
+_DTYPES = ["bool", "int32", "int64", "float16", "float32", "float64"]
+_BINARY = {
+    "add": lambda a, b: a + b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+    "sub": lambda a, b: a - b, "rsub": lambda a, b: b - a, "rdiv": lambda a, b: b / a,
+    "pow": lambda a, b: a ** b, "radd": lambda a, b: b + a, "rmul": lambda a, b: b * a,
+}
+
+
+def _ones(T, dtype: str, ndim: int) -> Any:
+    return T.ones((2,) * ndim, dtype=T.bool if dtype == "bool" else getattr(T, dtype))
+
+
+def _result_dtype(op: Callable, *args: Any) -> str:
+    try:
+        return str(op(*args).dtype).replace("torch.", "")
+    except (RuntimeError, TypeError) as e:
+        return type(e).__name__
+
+
+@pytest.mark.parametrize("dtype", _DTYPES)
+def test_promotion_with_scalars_matches(dtype: str) -> None:
+    # Python and NumPy scalars on either side never upcast a tensor of the same kind.
+    scalars = [2, 2.5, np.float64(2.5), np.int32(2), np.float32(2.5)]
+    for ndim in (0, 1):
+        for scalar in scalars:
+            for name, op in _BINARY.items():
+                if dtype == "bool" and name in ("sub", "rsub"):
+                    continue  # PyTorch refuses ``-`` on bool tensors; dualgrad computes it
+                ours = _result_dtype(op, _ones(dgt, dtype, ndim), scalar)
+                theirs = _result_dtype(op, _ones(torch, dtype, ndim), scalar)
+                assert ours == theirs, (name, dtype, ndim, scalar)
+
+
+def test_promotion_between_tensors_matches() -> None:
+    for a, b in [(a, b) for a in _DTYPES for b in _DTYPES]:
+        for na, nb in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            for name in ("add", "mul", "div"):
+                op = _BINARY[name]
+                ours = _result_dtype(op, _ones(dgt, a, na), _ones(dgt, b, nb))
+                theirs = _result_dtype(op, _ones(torch, a, na), _ones(torch, b, nb))
+                assert ours == theirs, (name, a, na, b, nb)

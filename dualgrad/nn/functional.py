@@ -132,6 +132,13 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     """Negative log-likelihood of class indices ``target`` given log-probabilities."""
     _check_reduction(reduction)
     input, target = _t(input), _t(target)
+    _check_class_targets(input, target, ignore_index)
+    return apply(N.nll_loss, (input, target), {"reduction": reduction,
+                                               "ignore_index": ignore_index})
+
+
+def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> None:
+    """PyTorch's errors for class-index targets of an ``(N, C)`` input."""
     if target._data.dtype.kind not in "iu":
         raise RuntimeError(f"expected scalar type Long but found {target.type()[6:-6]}")
     if input.ndim != 2 or target.ndim != 1 or input.shape[0] != target.shape[0]:
@@ -142,8 +149,6 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
-    return apply(N.nll_loss, (input, target), {"reduction": reduction,
-                                               "ignore_index": ignore_index})
 
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
@@ -170,6 +175,11 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
+    if not label_smoothing and target._data.dtype.kind != "f":
+        # Class indices: one fused op (log_softmax + nll_loss), the training hot path.
+        _check_class_targets(input, target, ignore_index)
+        return apply(N.cross_entropy, (input, target), {"reduction": reduction,
+                                                        "ignore_index": ignore_index})
     logp = input.log_softmax(1)
     n_classes = input.shape[1]
     if target._data.dtype.kind == "f":  # class probabilities

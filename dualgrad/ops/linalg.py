@@ -3,6 +3,7 @@ solve, inv, det."""
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 import numpy as np
@@ -119,23 +120,31 @@ def _einsum_vjp(index: int, g: Any, ans: Any, *operands: Any, subscripts: str) -
     target = parts[index]
     others = [p for k, p in enumerate(parts) if k != index]
     other_ops = [o for k, o in enumerate(operands) if k != index]
+    sizes = dict(zip(target, np.shape(operands[index])))
+    full = "".join(dict.fromkeys(target))  # the operand's letters, each once
     # Letters of the target that appear nowhere else were summed out: broadcast them back.
     known = set(out) | set("".join(others))
-    kept = "".join(c for c in dict.fromkeys(target) if c in known)
-    spec = ",".join([out, *others]) + "->" + kept
-    grad = np.einsum(spec, g, *other_ops)
-    if kept != target:
-        shape = np.shape(operands[index])
-        sizes = dict(zip(target, shape))
-        full = "".join(dict.fromkeys(target))
+    kept = "".join(c for c in full if c in known)
+    grad = np.einsum(",".join([out, *others]) + "->" + kept, g, *other_ops)
+    if kept != full:
         expanded = np.reshape(grad, tuple(sizes[c] if c in kept else 1 for c in full))
         grad = np.broadcast_to(expanded, tuple(sizes[c] for c in full))
-        if full != target:
-            raise ValueError("einsum(): repeated subscripts within one operand "
-                             "are not differentiable in dualgrad")
-    elif len(set(target)) != len(target):
-        raise ValueError("einsum(): repeated subscripts within one operand "
-                         "are not differentiable in dualgrad")
+    if full != target:
+        # A letter repeated within the operand ("ii->i" reads a diagonal): put the gradient
+        # back on that diagonal, one identity matrix per repetition.
+        fresh = iter(sorted(set(string.ascii_letters) - set(subscripts)))
+        seen: set[str] = set()
+        renamed, eyes = "", []
+        for c in target:
+            if c in seen:
+                f = next(fresh)
+                renamed += f
+                eyes.append(c + f)
+            else:
+                seen.add(c)
+                renamed += c
+        spec = ",".join([full, *eyes]) + "->" + renamed
+        grad = np.einsum(spec, grad, *[np.eye(sizes[e[0]]) for e in eyes])
     return grad
 
 

@@ -185,8 +185,70 @@ def _linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
 # ``nn.Linear`` as one op: one node instead of t + mm + add, and the weight gradient comes out
 # as ``g.T @ x`` in the weight's own (row-major) layout, with no transposed copy. Batched
 # inputs give a batched weight gradient that the engine's sum_to reduces.
+def _linear_vjp_w(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    if type(g) is np.ndarray and g.ndim == 2:
+        return g.T @ x  # the hot path, without np.swapaxes's dispatch wrapper
+    return np.matmul(np.swapaxes(g, -1, -2), x)
+
+
 linear = defop("linear", _linear_forward, vjp=(
     lambda g, ans, x, w, b: np.matmul(g, w),
-    lambda g, ans, x, w, b: np.matmul(np.swapaxes(g, -1, -2), x),
+    _linear_vjp_w,
     lambda g, ans, x, w, b: g,
 ), grad_fn_name="AddmmBackward0", doc="``x @ w.T + b`` (``nn.functional.linear``).")
+
+
+def _cross_entropy_forward(x: np.ndarray, target: np.ndarray, *, reduction: str = "mean",
+                           ignore_index: int = -100) -> np.ndarray:
+    # On arrays only, so ndarray methods (no np.* dispatch wrappers: this is the hot path).
+    shifted = x - x.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(shifted).sum(axis=1))
+    rows = np.arange(len(target))
+    valid = target != ignore_index
+    if valid.all():
+        picked = lse - shifted[rows, target]
+        count = len(target)
+    else:
+        picked = (lse - shifted[rows, np.where(valid, target, 0)]) * valid
+        count = max(int(valid.sum()), 1)
+    if reduction == "mean":
+        return np.asarray(picked.sum() / count, dtype=x.dtype)
+    if reduction == "sum":
+        return picked.sum()
+    return picked
+
+
+def _cross_entropy_vjp(g: Any, ans: Any, x: Any, target: Any, *, reduction: str = "mean",
+                       ignore_index: int = -100) -> Any:
+    # d/dx of -log_softmax(x)[t] is softmax(x) - onehot(t), scaled per row by g (and by
+    # 1/count for the mean); rows whose target is ignore_index get nothing.
+    target = np.asarray(target)
+    valid = target != ignore_index
+    rows = np.arange(len(target))
+    if valid.all():  # the usual case: a scalar weight, no masking
+        safe = target
+        weight = 1 / max(len(target), 1) if reduction == "mean" else 1
+    else:
+        safe = np.where(valid, target, 0)
+        weight = valid[:, None] / max(int(valid.sum()), 1) if reduction == "mean" else \
+            valid[:, None]
+    if reduction == "none":
+        g = np.expand_dims(g, -1)
+    if type(x) is np.ndarray and type(g) is np.ndarray:
+        # First order on arrays: build the result in one buffer, in place.
+        p = np.exp(x - x.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[rows, safe] -= 1
+        p *= weight * g
+        return p
+    onehot = np.zeros(np.shape(x), dtype=bool)
+    onehot[rows, safe] = True
+    return (_softmax_forward(x, axis=1) - onehot) * (weight * g)
+
+
+# ``nn.functional.cross_entropy`` with class indices as one op (log_softmax + nll_loss fused):
+# one node instead of two, and the gradient is the softmax minus the one-hot, with no
+# log-probability gradient in between. PyTorch names its result's grad_fn NllLossBackward0.
+cross_entropy = defop("cross_entropy", _cross_entropy_forward,
+                      vjp=(_cross_entropy_vjp, NONDIFF), grad_fn_name="NllLossBackward0",
+                      doc="Softmax cross-entropy of logits ``(N, C)`` and class indices ``(N,)``.")

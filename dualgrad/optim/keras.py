@@ -8,6 +8,7 @@ place on each variable's array.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -115,12 +116,22 @@ class SGD:
         ValueError
             If every gradient is None (Keras's text), or a gradient's shape differs from
             its variable's.
+
+        Warns
+        -----
+        UserWarning
+            Keras's ``Gradients do not exist for variables [...]`` when some are None.
         """
         pairs = list(grads_and_vars)
         present = [(g, v) for g, v in pairs if g is not None]
         if pairs and not present:
             names = [getattr(v, "name", f"variable {i}") for i, (_, v) in enumerate(pairs)]
             raise ValueError(f"No gradients provided for any variable: {names}.")
+        if len(present) < len(pairs):
+            missing = [getattr(v, "name", f"variable {i}")
+                       for i, (g, v) in enumerate(pairs) if g is None]
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
+                          "the loss.", UserWarning, stacklevel=2)
         lr = self._current_lr()
         for g, v in present:
             var = v._data
