@@ -9,28 +9,12 @@ The public API, re-exported; nothing is defined here.
 tensor([2., 4., 6.])
 """
 
-from dualgrad import ops  # noqa: F401  (registers every op)
-from dualgrad._tensor import Tensor
-from dualgrad._device import Size, device
-from dualgrad._dtypes import (
-    bool_,
-    complex64,
-    complex128,
-    float16,
-    float32,
-    float64,
-    int8,
-    int16,
-    int32,
-    int64,
-    uint8,
-)
-from dualgrad._engine import (
-    enable_grad,
-    inference_mode,
-    is_grad_enabled,
-    no_grad,
-    set_grad_enabled,
+from dualgrad import (  # noqa: E402
+    autograd,
+    nn,
+    ops,  # noqa: F401  (registers every op)
+    optim,  # noqa: E402
+    viz,  # noqa: E402
 )
 from dualgrad._creation import (
     arange,
@@ -54,22 +38,33 @@ from dualgrad._creation import (
     zeros,
     zeros_like,
 )
-from dualgrad._functions import *  # noqa: F403
-from dualgrad._functions import __all__ as _function_names
-from dualgrad import autograd, nn  # noqa: E402
-from dualgrad import optim  # noqa: E402
-from dualgrad.serialization import load, save  # noqa: E402
-from dualgrad.tape import (  # noqa: E402
-    GradientTape,
-    UnconnectedGradients,
-    Variable,
-    constant,
-    stop_gradient,
+from dualgrad._device import Size, device
+from dualgrad._dtypes import (
+    bool_,
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from dualgrad._engine import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
 )
 from dualgrad._function import custom_gradient  # noqa: E402
+from dualgrad._functions import *  # noqa: F403
+from dualgrad._functions import __all__ as _function_names
 from dualgrad._registry import defop  # noqa: E402
+from dualgrad._tensor import Tensor
 from dualgrad.diagnose import why_no_grad  # noqa: E402
-from dualgrad import viz  # noqa: E402
 from dualgrad.functional import (  # noqa: E402
     elementwise_grad,
     grad,
@@ -78,6 +73,14 @@ from dualgrad.functional import (  # noqa: E402
     jvp,
     value_and_grad,
     vjp,
+)
+from dualgrad.serialization import load, save  # noqa: E402
+from dualgrad.tape import (  # noqa: E402
+    GradientTape,
+    UnconnectedGradients,
+    Variable,
+    constant,
+    stop_gradient,
 )
 
 __version__ = "0.1.0"

@@ -459,6 +459,9 @@ class Tensor:
         dtype = _dtypes.as_dtype(dtype)
         if dtype == self._data.dtype:
             return self
+        if dtype.kind not in "fc":
+            # An integer or bool result carries no gradient: no node, as in PyTorch.
+            return Tensor._make(self._data.astype(dtype))
         return apply(E.cast, (self,), {"dtype": dtype})
 
     def astype(self, dtype: Any) -> Tensor:

@@ -77,7 +77,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         grad_tensors = (grad_tensors,)
     for out in outputs:
         if not out.requires_grad:
-            raise RuntimeError(_engine_text_no_grad_fn())
+            raise _no_grad_fn_error()
     seeds = make_seeds(outputs, grad_tensors, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
@@ -90,8 +90,14 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
                      create_graph=create_graph, accumulate=True)
 
 
-def _engine_text_no_grad_fn() -> str:
-    return "element 0 of tensors does not require grad and does not have a grad_fn"
+def _no_grad_fn_error() -> RuntimeError:
+    err = RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    err.add_note(_WHY_HINT)
+    return err
+
+
+_WHY_HINT = ("dualgrad: dg.why_no_grad(output, input) says in one sentence where the graph "
+             "was cut (no_grad, detach, a NumPy round trip, an integer dtype, ...).")
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -132,7 +138,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         allow_unused = materialize_grads
     for out in outs:
         if not out.requires_grad:
-            raise RuntimeError(_engine_text_no_grad_fn())
+            raise _no_grad_fn_error()
     for t in ins:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -145,7 +151,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     for t, g in zip(ins, results):
         if g is None:
             if not allow_unused:
-                raise RuntimeError(_ERR_UNUSED)
+                err = RuntimeError(_ERR_UNUSED)
+                err.add_note(_WHY_HINT)
+                raise err
             final.append(Tensor._make(np.zeros_like(t._data)) if materialize_grads else None)
         elif isinstance(g, Tensor):
             final.append(g)

@@ -2,12 +2,13 @@
 only the import changed.
 
 Everything computes on the CPU with NumPy; asking for another device raises a clear error.
-Dtypes are NumPy dtypes (``torch.float32 is numpy.dtype('float32')``).
+Dtypes are NumPy dtypes (``torch.float32 is numpy.dtype('float32')``). The TensorFlow-style
+and functional names of ``dualgrad`` (``GradientTape``, ``grad``, ...) are left out, as
+PyTorch has none of them at the top level.
 """
 
-from dualgrad import *  # noqa: F403
-from dualgrad import __all__ as _core_names
-from dualgrad import autograd, nn  # noqa: F401
+import dualgrad as _dg
+from dualgrad import autograd, nn, optim  # noqa: F401
 from dualgrad._dtypes import bool_ as bool  # noqa: A004
 from dualgrad._dtypes import float16 as half
 from dualgrad._dtypes import float32 as float  # noqa: A004
@@ -15,4 +16,12 @@ from dualgrad._dtypes import float64 as double
 from dualgrad._dtypes import int32 as int  # noqa: A004
 from dualgrad._dtypes import int64 as long
 
-__all__ = [*_core_names, "bool", "half", "float", "double", "int", "long"]
+_NOT_IN_TORCH = frozenset({
+    "GradientTape", "UnconnectedGradients", "Variable", "constant", "stop_gradient", "grad",
+    "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "elementwise_grad",
+    "custom_gradient", "defop", "why_no_grad", "viz",
+})
+_torch_names = [n for n in _dg.__all__ if n not in _NOT_IN_TORCH]
+globals().update({n: getattr(_dg, n) for n in _torch_names})
+
+__all__ = [*_torch_names, "bool", "half", "float", "double", "int", "long"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import contextlib
 
 import numpy as np
 import pytest
@@ -20,9 +20,12 @@ HINT = ("Hint: enable anomaly detection to find the operation that failed to com
         "gradient, with torch.autograd.set_detect_anomaly(True).")
 
 
+@contextlib.contextmanager
 def raises(exc: type, text: str):
-    """``pytest.raises`` for exactly this message."""
-    return pytest.raises(exc, match="^" + re.escape(text) + "$")
+    """``pytest.raises`` for exactly this message (``str(error)``; notes are extra lines)."""
+    with pytest.raises(exc) as info:
+        yield info
+    assert str(info.value) == text
 
 
 def test_non_scalar_backward_without_gradient() -> None:
@@ -290,3 +293,25 @@ def test_assigning_a_gradient_of_the_wrong_kind() -> None:
     x.grad = torch.full((2,), 3.0)
     (x * 1).sum().backward()
     assert x.grad.tolist() == [4.0, 4.0]
+
+
+def test_batched_matmul_batch_dims_must_broadcast() -> None:
+    a, b = torch.ones(2, 3, 4), torch.ones(3, 4, 5)
+    with raises(RuntimeError, "The size of tensor a (2) must match the size of tensor b (3) "
+                              "at non-singleton dimension 0"):
+        torch.matmul(a, b)
+    assert torch.matmul(torch.ones(2, 3, 4), torch.ones(1, 4, 5)).shape == (2, 3, 5)
+
+
+def test_missing_grad_fn_error_points_to_why_no_grad() -> None:
+    x = torch.ones(2)
+    with raises(RuntimeError, "element 0 of tensors does not require grad and does not have "
+                              "a grad_fn") as info:
+        x.sum().backward()
+    assert any("why_no_grad" in note for note in info.value.__notes__)
+
+
+def test_integer_cast_of_a_graph_tensor_has_no_grad_fn() -> None:
+    w = torch.ones(2, requires_grad=True)
+    assert w.long().grad_fn is None and not w.long().requires_grad
+    assert w.double().grad_fn.name() == "ToCopyBackward0"

@@ -74,11 +74,22 @@ def matmul_any(x: Any, y: Any) -> Any:
             f"matmul: Input operand shapes do not match: {tuple(xs)} and {tuple(ys)}")
     if xd == 2 and yd == 2:
         return mm(x, y)
+    if xd > 2 or yd > 2:
+        _check_batch_dims(xs[:-2], ys[:-2] if yd > 1 else ())
     if xd == 2 and yd == 1:
         return mv(x, y)
     if xd == 1 and yd == 1:
         return dot(x, y)
     return matmul(x, y)
+
+
+def _check_batch_dims(a: tuple, b: tuple) -> None:
+    """PyTorch's broadcast error for batch dimensions that do not match."""
+    for i in range(1, min(len(a), len(b)) + 1):
+        if a[-i] != b[-i] and a[-i] != 1 and b[-i] != 1:
+            dim = max(len(a), len(b)) - i
+            raise RuntimeError(f"The size of tensor a ({a[-i]}) must match the size of tensor b "
+                               f"({b[-i]}) at non-singleton dimension {dim}")
 
 
 def _outer_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
