@@ -535,6 +535,16 @@ class GradientTape:
         """The variables this tape watches, in the order they were first watched."""
         return tuple(t for t in self._watched.values() if isinstance(t, Variable))
 
+    def why_no_grad(self, target: Any, source: Any) -> str:
+        """Explain in one sentence why ``self.gradient(target, source)`` is None.
+
+        See :func:`dualgrad.why_no_grad`; e.g. "source is a constant that this tape does not
+        watch" or "target was computed outside the tape".
+        """
+        from dualgrad.diagnose import why_no_grad
+
+        return why_no_grad(target, source, tape=self)
+
     def _release(self) -> None:
         self._nodes = set()
         self._watched = {}

@@ -170,3 +170,13 @@ def test_tape_already_used() -> None:
         y = v * v
     tape.gradient(y, v)
     assert dg.why_no_grad(y, v, tape=tape).startswith("the tape holds no records")
+
+
+def test_tape_method_delegates_to_why_no_grad() -> None:
+    x = dg.constant(3.0)
+    with dg.GradientTape() as tape:
+        y = x * x
+    assert "not watched" in tape.why_no_grad(y, x)
+    assert tape.why_no_grad(y, x) == dg.why_no_grad(y, x, tape=tape)
+    assert tape.gradient(y, x) is None
+    assert "no records" in tape.why_no_grad(y, x)
