@@ -8,8 +8,12 @@ Workloads, each timed as forward + backward + reading and resetting the gradient
 3. ``sum(sin(x) * exp(-x*x))`` on 1e6 float32 values.
 
 Each is compared with hand-written NumPy gradients (the floor) and with PyTorch eager when it
-is installed, all on one thread. Then the cost of ``import dualgrad`` over ``import numpy`` is
-measured in fresh interpreters. All times are best-of-N (noise on a shared machine only adds).
+is installed, all on one thread, and checked against the NumPy gradient before timing. Then
+the cost of ``import dualgrad`` over ``import numpy`` is measured in fresh interpreters.
+
+Times are process CPU time, best of ``--rounds`` interleaved rounds of ``--repeat`` samples
+(noise on a shared machine only adds). ``--root DIR`` measures the dualgrad package in another
+checkout (before/after comparisons); ``--json FILE`` saves the figures. See README.md.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ tensor([2., 4., 6.])
 
 from dualgrad import (  # noqa: E402
     autograd,
+    linalg,
     nn,
     ops,  # noqa: F401  (registers every op)
     optim,  # noqa: E402
@@ -86,7 +87,7 @@ from dualgrad.tape import (  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "Size", "device", "autograd", "nn", "optim", "save", "load",
+    "Tensor", "Size", "device", "autograd", "linalg", "nn", "optim", "save", "load",
     "bool_", "complex64", "complex128", "float16", "float32", "float64", "int8", "int16",
     "int32", "int64", "uint8",
     "enable_grad", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",

@@ -581,7 +581,8 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
     op = node.op
     if node.freed:
         raise RuntimeError(ERR_BACKWARD_TWICE)
-    _check_versions(node)
+    if node.versions is not None or node.ans_version is not None:
+        _check_versions(node)
     saved = node.saved
     nargs = len(node.edges)
     if create_graph:
@@ -591,6 +592,9 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
     else:
         if saved is None:
             args = (None,) * nargs
+        elif node.saved_data is not None:
+            # The arrays the forward saw, as _walk_fast uses them.
+            args = node.saved_data
         else:
             args = tuple(a._data if isinstance(a, Tensor) else a for a in saved)
         ans = node.ans
@@ -615,7 +619,7 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
             if not create_graph and gi is not None and type(gi) is not np.ndarray:
                 gi = np.asarray(gi)
         results.append(gi)
-    if _ANOMALY.get():
+    if _anomaly_used and _ANOMALY.get():
         _check_nan(node, results)
     return results
 
@@ -751,20 +755,23 @@ def backward(
     # Dependency counts, found with an explicit stack (never recursion).
     deps: dict[Node, int] = dict.fromkeys(root_nodes, 0)
     stack = list(root_nodes)
+    count = deps.get
     while stack:
         node = stack.pop()
         for e in node.edges:
             if e.__class__ is Node and (restrict_to is None or e in restrict_to):
-                if e in deps:
-                    deps[e] += 1
-                else:
+                n = count(e)
+                if n is None:
                     deps[e] = 1
                     stack.append(e)
+                else:
+                    deps[e] = n + 1
 
     enabled, recorders = _STATE.get()
     token = _STATE.set((create_graph, recorders if create_graph else ()))
     # Every input edge of every node is wanted: the rules can run on the fast path.
-    fast = not prune and restrict_to is None and not create_graph and not _ANOMALY.get()
+    fast = (not prune and restrict_to is None and not create_graph
+            and not (_anomaly_used and _ANOMALY.get()))
     # ids of gradient buffers that the engine allocated itself (sums of two arrivals) and
     # that nothing else references: later arrivals are added into them in place.
     owned: set[int] = set()
@@ -856,6 +863,8 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
     get = grads.get
     ndarray = np.ndarray
     generic = np.generic
+    min_size = _INPLACE_MIN_SIZE
+    refcount = _refcount
     while ready:
         node = pop()
         g = take(node, None)
@@ -925,9 +934,8 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
                             gi = np.asarray(gi)
                     # A large fresh array that only this frame references (not ``g``, not
                     # a saved input, not a view): later arrivals can be added into it.
-                    fresh = (gi is not None and type(gi) is ndarray
-                             and gi.size >= _INPLACE_MIN_SIZE and gi.base is None
-                             and _refcount(gi) == 2)
+                    fresh = (gi is not None and type(gi) is ndarray and gi.size >= min_size
+                             and gi.base is None and refcount(gi) == 2)
                 if is_node:
                     if gi is not None:
                         prev = get(e)
@@ -972,8 +980,11 @@ def _sink_leaf(leaf_grads: dict, leaf: Tensor, g: Any, owned: set[int] | None = 
 # Below this many elements a fresh ``a + b`` is cheaper than tracking buffers to add in place.
 _INPLACE_MIN_SIZE = 4096
 # CPython's reference count: 2 (the caller's variable and the argument) means no one else
-# holds the array. Elsewhere, never treat a rule's result as exclusively owned.
-_refcount = sys.getrefcount if sys.implementation.name == "cpython" else lambda _: 0
+# holds the array. Elsewhere, and from 3.14 on (where references on the interpreter stack
+# may be borrowed, i.e. not counted), never treat a rule's result as exclusively owned.
+_refcount = (sys.getrefcount
+             if sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+             else lambda _: 0)
 
 
 def _sum_grads(prev: Any, g: Any, owned: set[int]) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dualgrad._tensor import Tensor, apply
+from dualgrad._tensor import Tensor, apply, from_data
 from dualgrad.ops import linalg as L
 from dualgrad.ops import shape as S
 
@@ -18,14 +18,14 @@ __all__ = [
     "mm", "mv", "dot", "outer", "einsum", "transpose", "t", "permute", "reshape", "flatten",
     "squeeze", "unsqueeze", "cat", "concat", "stack", "split", "chunk", "flip", "softmax",
     "log_softmax", "detach", "numel", "allclose", "equal", "isnan", "inverse", "det", "solve",
-    "broadcast_to", "is_tensor", "unbind",
+    "broadcast_to", "is_tensor", "unbind", "gather", "cumprod", "masked_fill",
 ]
 
 
 def _t(x: Any) -> Tensor:
     if isinstance(x, Tensor):
         return x
-    return Tensor(x)
+    return from_data(x)
 
 
 def _method(name: str, doc: str) -> Any:
@@ -92,6 +92,21 @@ isnan = _method("isnan", "Elementwise NaN test.")
 broadcast_to = _method("broadcast_to", "Broadcast to a shape.")
 equal = _method("equal", "True if shapes and values are equal.")
 allclose = _method("allclose", "True if all values are close.")
+cumprod = _method("cumprod", "Cumulative product along ``dim``.")
+masked_fill = _method("masked_fill", "``input`` with ``value`` where the bool ``mask`` is True.")
+
+
+def gather(input: Any, dim: int, index: Any) -> Tensor:
+    """Values of ``input`` picked along ``dim`` by ``index`` (see :meth:`Tensor.gather`).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.gather(dg.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, dg.tensor([[1], [0]]))
+    tensor([[2.],
+            [3.]])
+    """
+    return _t(input).gather(dim, index)
 
 
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -134,7 +149,7 @@ def minimum(input: Any, other: Any) -> Tensor:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     """``input`` where ``condition`` holds, else ``other``."""
-    x = input if isinstance(input, Tensor) else Tensor(input)
+    x = input if isinstance(input, Tensor) else from_data(input)
     return x.where(condition, other)
 
 

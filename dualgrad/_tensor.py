@@ -18,7 +18,7 @@ from dualgrad.ops import nn as N
 from dualgrad.ops import reduce as R
 from dualgrad.ops import shape as S
 
-__all__ = ["Tensor", "apply", "as_tensor_arg"]
+__all__ = ["Tensor", "apply", "as_tensor_arg", "from_data"]
 
 _NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -125,7 +125,19 @@ def as_tensor_arg(value: Any) -> Any:
     """Leave tensors and Python numbers alone; make arrays and lists Tensors."""
     if isinstance(value, (Tensor, int, float, bool)):
         return value
-    return Tensor(value)
+    return from_data(value)
+
+
+def from_data(data: Any) -> Tensor:
+    """A Tensor for internal use, typed like ``dg.tensor``: an ndarray keeps its dtype, Python
+    floats give the default float dtype, integers int64 (unlike the ``Tensor(...)`` class
+    constructor, which always gives the default float dtype, as ``torch.Tensor`` does)."""
+    if isinstance(data, Tensor):
+        return data
+    arr = np.asarray(data)
+    if arr.dtype == np.float64 and not isinstance(data, np.ndarray):
+        arr = arr.astype(_dtypes.default_float)
+    return Tensor._make(arr)
 
 
 def _dim_arg(dim: Any) -> Any:
@@ -160,12 +172,31 @@ class Tensor:
     # Tensors hash by identity (== is elementwise), as PyTorch's do.
     __hash__ = object.__hash__
 
-    def __init__(self, data: Any = (), *, dtype: Any = None, requires_grad: bool = False) -> None:
-        if isinstance(data, Tensor):
-            data = data._data
-        arr = np.asarray(data, dtype=_dtypes.as_dtype(dtype) if dtype is not None else None)
-        if dtype is None and arr.dtype == np.float64 and not isinstance(data, np.ndarray):
-            arr = arr.astype(_dtypes.default_float)
+    def __init__(self, *data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        """``torch.Tensor``'s constructor: the default float dtype (float32), whatever the data.
+
+        ``Tensor([1, 2])`` is ``tensor([1., 2.])``; ``Tensor(2, 3)`` or ``Tensor(Size([2, 3]))``
+        is a zero-filled tensor of that shape (PyTorch leaves it uninitialised); a Tensor is
+        shared as it is. Unlike PyTorch, a NumPy array keeps its own dtype (use
+        :func:`dualgrad.tensor` to choose), and ``dtype=`` / ``requires_grad=`` are accepted.
+        """
+        dt = _dtypes.as_dtype(dtype) if dtype is not None else None
+        first = data[0] if data else ()
+        if len(data) > 1 or isinstance(first, Size) or (
+                isinstance(first, (int, np.integer)) and not isinstance(first, bool)):
+            shape = tuple(first) if len(data) == 1 and isinstance(first, Size) else data
+            for pos, n in enumerate(shape):
+                if not isinstance(n, (int, np.integer)):
+                    raise TypeError(f"new(): argument 'size' failed to unpack the object at pos "
+                                    f"{pos + 1} with error \"type must be tuple of ints,but got "
+                                    f"{type(n).__name__}\"")
+            arr = np.zeros(tuple(int(n) for n in shape), dtype=dt or _dtypes.default_float)
+        elif isinstance(first, Tensor):
+            arr = first._data if dt is None else first._data.astype(dt)
+        elif isinstance(first, np.ndarray) and dt is None:
+            arr = first
+        else:
+            arr = np.asarray(first, dtype=dt or _dtypes.default_float)
         self._init(arr, None)
         if requires_grad:
             self.requires_grad_(True)
@@ -526,7 +557,8 @@ class Tensor:
     def __iter__(self) -> Any:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        # As in PyTorch, iterating unbinds dimension 0 (UnbindBackward0 pieces).
+        return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -632,6 +664,12 @@ class Tensor:
 
     def __neg__(self) -> Tensor:
         return apply(E.neg, (self,), {})
+
+    def neg(self) -> Tensor:
+        """``-self``, elementwise."""
+        return apply(E.neg, (self,), {})
+
+    negative = neg
 
     def __pos__(self) -> Tensor:
         return self
@@ -934,9 +972,9 @@ class Tensor:
         op = _MAX_DIM if which == "max" else _MIN_DIM
         values = apply(op, (self, idx), {"axis": dim, "keepdims": keepdim})
         indices = Tensor._make(idx if keepdim else np.squeeze(idx, axis=dim))
-        from dualgrad.return_types import MinMax
+        from dualgrad import return_types
 
-        return MinMax(values, indices)
+        return (return_types.max if which == "max" else return_types.min)(values, indices)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         """Largest value; with ``dim``, a named tuple ``(values, indices)``."""
@@ -991,6 +1029,69 @@ class Tensor:
         """Cumulative sum along ``dim``."""
         return apply(R.cumsum, (self,), {"axis": dim})
 
+    def cumprod(self, dim: int) -> Tensor:
+        """Cumulative product along ``dim`` (exact gradient where values are 0).
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> x.cumprod(0)
+        tensor([1., 2., 6.], grad_fn=<CumprodBackward0>)
+        """
+        return apply(R.cumprod, (self,), {"axis": dim})
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """Pick values along ``dim``: ``out[i][j] = self[i][index[i][j]]`` for ``dim=1``.
+
+        ``index`` (int64 or int32) has as many dimensions as ``self``; along the other dimensions it
+        may be shorter than ``self``. Repeated indices add up their gradients.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> x.gather(1, dg.tensor([[0, 0], [1, 0]]))
+        tensor([[1., 1.],
+                [4., 3.]], grad_fn=<GatherBackward0>)
+        """
+        idx = _raw(index)
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+        if idx.ndim != self._data.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input "
+                               "tensor")
+        axis = dim % max(self._data.ndim, 1)
+        x = self
+        if any(i < s for d, (i, s) in enumerate(zip(idx.shape, self._data.shape)) if d != axis):
+            # PyTorch reads only the leading part of the other dimensions; NumPy broadcasts.
+            x = self[tuple(slice(None) if d == axis else slice(0, i)
+                           for d, i in enumerate(idx.shape))]
+        return apply(R.take_along, (x, idx), {"axis": axis})
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """``self`` with ``value`` (a number or a 0-d tensor) where the bool ``mask`` is True.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        >>> x.masked_fill(x < 0, 0.0)
+        tensor([1., 0., 3.], grad_fn=<MaskedFillBackward0>)
+        """
+        mask = _raw(mask)
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {_torch_dtype_name(mask.dtype).lower()}")
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
+                                   f"but got tensor with {value._data.ndim} dimension(s).")
+            return apply(E.masked_fill_tensor, (self, mask, value), {})
+        if isinstance(value, np.generic):
+            value = value.item()
+        return apply(E.masked_fill, (self, mask), {"value": value})
+
     def softmax(self, dim: int) -> Tensor:
         """Softmax along ``dim``."""
         return apply(N.softmax, (self,), {"axis": dim})
@@ -1032,14 +1133,17 @@ class Tensor:
         return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
 
     def squeeze(self, dim: Any = None) -> Tensor:
-        """Remove dimensions of size 1 (all, or the given one if it has size 1)."""
-        if dim is not None:
-            dims = (dim,) if isinstance(dim, int) else tuple(dim)
-            dims = tuple(d for d in dims if self._data.shape[d] == 1)
-            if not dims:
-                return self
-            dim = dims
-        return apply(S.squeeze, (self,), {"axis": dim})
+        """Remove dimensions of size 1 (all, or those of ``dim`` that have size 1).
+
+        As in PyTorch, ``squeeze()``, ``squeeze(dim)`` and ``squeeze(dims)`` record
+        ``SqueezeBackward0`` / ``1`` / ``2``, even when nothing is removed.
+        """
+        if dim is None:
+            return apply(S.squeeze, (self,), {"axis": None})
+        if isinstance(dim, (int, np.integer)):
+            return apply(S.squeeze_dim, (self,), {"axis": int(dim) % max(self._data.ndim, 1)})
+        dims = tuple(int(d) % max(self._data.ndim, 1) for d in dim)
+        return apply(S.squeeze_dims, (self,), {"axis": dims})
 
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert a dimension of size 1 at ``dim``."""
@@ -1109,8 +1213,12 @@ class Tensor:
             bounds = [0]
             for s in sections:
                 bounds.append(bounds[-1] + s)
-        prefix = (slice(None),) * (dim % self._data.ndim)
-        return tuple(self[prefix + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:]))
+        # One node per piece (the engine's nodes have one output), under PyTorch's name.
+        op = S.split_piece if isinstance(split_size_or_sections, int) else \
+            S.split_with_sizes_piece
+        axis = dim % self._data.ndim
+        return tuple(apply(op, (self,), {"start": a, "stop": b, "axis": axis})
+                     for a, b in zip(bounds[:-1], bounds[1:]))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """Split into ``chunks`` nearly equal pieces along ``dim``."""
@@ -1120,17 +1228,20 @@ class Tensor:
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim``, each without that dimension."""
-        prefix = (slice(None),) * (dim % self._data.ndim)
-        return tuple(self[prefix + (i,)] for i in range(self._data.shape[dim]))
+        axis = dim % self._data.ndim
+        return tuple(apply(S.unbind_piece, (self,), {"index": i, "axis": axis})
+                     for i in range(self._data.shape[dim]))
 
     def __getitem__(self, key: Any) -> Tensor:
         key = _index_key(key)
-        op = S.index_view if S._is_basic(key) else S.index
+        op = S.basic_index_op(key, self._data.shape) if S._is_basic(key) else S.index
         return apply(op, (self,), {"key": key})
 
     def __setitem__(self, key: Any, value: Any) -> None:
         key = _index_key(key)
-        self._inplace(S.index_put, as_tensor_arg(value), key=key)
+        # PyTorch: CopySlices for basic keys, IndexPutBackward0 for index arrays and masks.
+        op = S.index_put if S._is_basic(key) else S.index_put_advanced
+        self._inplace(op, as_tensor_arg(value), key=key)
 
     # --- in-place ops ----------------------------------------------------------------------
 
@@ -1215,16 +1326,55 @@ class Tensor:
         """In-place exponential."""
         return self._inplace(E.exp)
 
+    def abs_(self) -> Tensor:
+        """In-place absolute value."""
+        return self._inplace(E.abs_)
+
+    def sqrt_(self) -> Tensor:
+        """In-place square root."""
+        return self._inplace(E.sqrt)
+
+    def sigmoid_(self) -> Tensor:
+        """In-place logistic sigmoid."""
+        return self._inplace(E.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        """In-place hyperbolic tangent."""
+        return self._inplace(E.tanh)
+
+    def relu_(self) -> Tensor:
+        """In-place ``max(x, 0)``."""
+        return self._inplace(E.relu)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """In-place :meth:`masked_fill`."""
+        if isinstance(value, Tensor):
+            return self._inplace(E.masked_fill_tensor, _raw(mask), value)
+        return self._inplace(E.masked_fill, _raw(mask), value=value)
+
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         """In-place clamp."""
         return self._inplace(E.clamp, min=min, max=max)
 
     def zero_(self) -> Tensor:
-        """Fill with zeros in place."""
-        return self.fill_(0)
+        """Fill with zeros in place (recorded as ``ZeroBackward0``)."""
+        return self._inplace(_ZERO)
 
     def fill_(self, value: Any) -> Tensor:
-        """Fill with ``value`` in place."""
+        """Fill with ``value`` (a number, or a 0-d tensor that then gets the gradient) in place.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> x = dg.ones(2, requires_grad=True) * 1
+        >>> x.fill_(3.0)
+        tensor([3., 3.], grad_fn=<FillBackward2>)
+        """
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got "
+                                   f"tensor with {value._data.ndim} dimensions.")
+            return self._inplace(_FILL_TENSOR, value)
         return self._inplace(_FILL, value)
 
     def copy_(self, src: Any) -> Tensor:
@@ -1358,7 +1508,13 @@ _MIN_DIM = _registry.defop("min_dim", _max_dim_forward, vjp=(_max_dim_vjp, _regi
 _CLONE = _registry.defop("clone", np.copy, vjp=(lambda g, ans, x: g,), save_inputs=False)
 _FILL = _registry.defop("fill", lambda x, value: np.full_like(x, value),
                         vjp=(lambda g, ans, x, value: None, lambda g, ans, x, value: np.sum(g)),
-                        save_inputs=False, grad_fn_name="FillBackward2")
+                        save_inputs=False, grad_fn_name="FillBackward2",
+                        doc="``x.fill_(number)``: PyTorch's node for a Python number.")
+_FILL_TENSOR = _registry.defop("fill_tensor", _FILL.forward, vjp=_FILL.vjp, save_inputs=False,
+                               grad_fn_name="FillBackward3",
+                               doc="``x.fill_(tensor)``: the 0-d value gets the summed gradient.")
+_ZERO = _registry.defop("zero", np.zeros_like, vjp=(lambda g, ans, x: None,), save_inputs=False,
+                        grad_fn_name="ZeroBackward0", doc="``x.zero_()``.")
 _COPY = _registry.defop("copy", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
                         vjp=(lambda g, ans, x, src: None, lambda g, ans, x, src: g),
                         save_inputs=False, grad_fn_name="CopyBackwards")

@@ -1,12 +1,58 @@
-"""Named tuples returned by ops with several results, as in ``torch.return_types``."""
+"""Named tuples returned by ops with several results, as in ``torch.return_types``.
+
+Each op has its own class, so the result prints as PyTorch prints it:
+
+>>> import dualgrad as dg
+>>> dg.tensor([[1.0, 5.0], [4.0, 2.0]]).max(1)
+torch.return_types.max(
+values=tensor([5., 4.]),
+indices=tensor([1, 0]))
+"""
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+__all__ = ["max", "min"]
 
-class MinMax(NamedTuple):
-    """``(values, indices)`` returned by ``max(dim)`` / ``min(dim)``."""
+
+def _repr(name: str, result: tuple) -> str:
+    # PyTorch's structseq repr: one field per line, no indentation.
+    fields = ",\n".join(f"{field}={value!r}" for field, value in zip(result._fields, result))
+    return f"torch.return_types.{name}(\n{fields})"
+
+
+class max(NamedTuple):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.max(dim)``.
+
+    Attributes
+    ----------
+    values:
+        The largest values along ``dim`` (differentiable).
+    indices:
+        Where they are (an int64 tensor, outside the graph).
+    """
 
     values: Any
     indices: Any
+
+    def __repr__(self) -> str:
+        return _repr("max", self)
+
+
+class min(NamedTuple):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.min(dim)``.
+
+    Attributes
+    ----------
+    values:
+        The smallest values along ``dim`` (differentiable).
+    indices:
+        Where they are (an int64 tensor, outside the graph).
+    """
+
+    values: Any
+    indices: Any
+
+    def __repr__(self) -> str:
+        return _repr("min", self)

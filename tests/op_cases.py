@@ -288,6 +288,12 @@ def _fill(x: Any, value: Any) -> Any:
     return REGISTRY["fill"](x, value)
 
 
+def _masked_fill(x: Any, mask: Any) -> Any:
+    # A mask wider than ``x`` gives the broadcast shape, as in PyTorch: sum_to folds x's
+    # gradient back.
+    return REGISTRY["masked_fill"](x, mask, value=0.5)
+
+
 # --- the table ---------------------------------------------------------------------------------
 
 R = Real()
@@ -391,8 +397,6 @@ case("binary_cross_entropy_with_logits", (Real(-3.0, 3.0), Custom(_unit)), tuple
 case("binary_cross_entropy", (Real(0.05, 0.95), Custom(_unit)), tuple(
     Variant(same_shapes(2), {"reduction": r}) for r in _REDUCTIONS))
 case("mse_loss", (R, R), tuple(Variant(same_shapes(2), {"reduction": r}) for r in _REDUCTIONS))
-case("l1_loss", (R, R), tuple(Variant(same_shapes(2), {"reduction": r}) for r in _REDUCTIONS),
-     distinct=True)  # kink where input == target
 case("linear", (R, R, R), (
     Variant(fixed((4, 3), (2, 3), (2,))),
     Variant(fixed((2, 4, 3), (2, 3), (2,))),
@@ -448,8 +452,11 @@ case("t", (R,), (Variant(one_of_shapes(((2, 3),), ((3,),))),))
 case("expand", (R,), (Variant(fixed((3, 1)), {"shape": (2, 3, 4)}),
                       Variant(fixed((1,)), {"shape": (3,)})))
 case("squeeze", (R,), (Variant(fixed((1, 3, 1)), {"axis": None}),
-                       Variant(fixed((1, 3, 1)), {"axis": 0}),
-                       Variant(fixed((1, 3, 1)), {"axis": (0, 2)})))
+                       Variant(fixed((2, 3)), {"axis": None})))
+case("squeeze_dim", (R,), (Variant(fixed((1, 3, 1)), {"axis": 0}),
+                           Variant(fixed((1, 3, 1)), {"axis": 1})))  # size 3: left alone
+case("squeeze_dims", (R,), (Variant(fixed((1, 3, 1)), {"axis": (0, 2)}),
+                            Variant(fixed((1, 3, 1)), {"axis": (1, 2)})))
 case("unsqueeze", (R,), (Variant(unary_shapes(), {"axis": 0}),
                          Variant(unary_shapes(), {"axis": -1})))
 case("flip", (R,), (Variant(unary_shapes(1), {"axis": (0,)}),
@@ -467,8 +474,22 @@ _ADVANCED_KEYS = (
     (np.array([0, 2]), np.array([1, 1])),
 )
 case("index", (R,), tuple(Variant(fixed((3, 3)), {"key": k}) for k in _ADVANCED_KEYS))
+# The four basic-indexing views share their rules; each is probed with the keys it serves.
 case("select", (R,), tuple(Variant(fixed((3, 4)), {"key": k}) for k in (
-    1, (slice(None), 2), (slice(0, 2), slice(None, None, -2)), (Ellipsis, None, 1))))
+    1, (slice(None), 2), (Ellipsis, None, 1), (0, slice(None)))))
+case("slice", (R,), tuple(Variant(fixed((3, 4)), {"key": k}) for k in (
+    slice(1, 3), (slice(0, 2), slice(None, None, -2)), (1, slice(1, None)))))
+case("index_unsqueeze", (R,), tuple(Variant(fixed((3, 4)), {"key": k}) for k in (
+    None, (0, None), (Ellipsis, None))))
+case("alias", (R,), tuple(Variant(fixed((3, 4)), {"key": k}) for k in (
+    Ellipsis, (slice(None), slice(0, 4)))))
+case("split_piece", (R,), (Variant(fixed((5, 3)), {"start": 2, "stop": 4, "axis": 0}),
+                           Variant(fixed((2, 5)), {"start": 4, "stop": 5, "axis": -1})))
+case("split_with_sizes_piece", (R,), (
+    Variant(fixed((5, 3)), {"start": 0, "stop": 3, "axis": 0}),
+    Variant(fixed((2, 3, 4)), {"start": 1, "stop": 4, "axis": 2})))
+case("unbind_piece", (R,), (Variant(fixed((3, 2)), {"index": 2, "axis": 0}),
+                            Variant(fixed((2, 3, 2)), {"index": 1, "axis": -1})))
 case("index_backward", (R,), (
     Variant(fixed((4, 3)), {"key": _ADVANCED_KEYS[0], "shape": (3, 3)}),
     Variant(fixed((6,)), {"key": _ADVANCED_KEYS[2], "shape": (3, 3)}),
@@ -477,8 +498,11 @@ case("index_backward", (R,), (
 case("index_put", (R, R), (
     Variant(fixed((3, 3), (3,)), {"key": 1}),
     Variant(fixed((3, 3), ()), {"key": (slice(None), slice(0, 2))}),
+))
+case("index_put_advanced", (R, R), (
     Variant(fixed((3, 3), (2, 3)), {"key": np.array([2, 0])}),
     Variant(fixed((3, 3), (1,)), {"key": _ADVANCED_KEYS[2]}),
+    Variant(fixed((3, 3), (3, 1)), {"key": (slice(None), np.array([1]))}),
 ))
 case("max_dim", (R,), (Variant(unary_shapes(1), {"axis": 0, "keepdims": False}),
                        Variant(unary_shapes(2), {"axis": -1, "keepdims": True})),
@@ -488,6 +512,12 @@ case("min_dim", (R,), (Variant(unary_shapes(1), {"axis": 0, "keepdims": False}),
      call=_min_dim, distinct=True)
 case("clone", (R,), ELEM)
 case("fill", (R, R), (Variant(fixed((2, 3), ())),), call=_fill)
+case("fill_tensor", (R, R), (Variant(fixed((2, 3), ())),))
+case("zero", (R,), ELEM)
+case("masked_fill", (R, Mask()), (Variant(broadcast_shapes(2)), Variant(fixed((2, 3), (3,)))),
+     call=_masked_fill)
+case("masked_fill_tensor", (R, Mask(), R), (Variant(fixed((2, 3), (2, 3), ())),
+                                            Variant(fixed((2, 3), (3,), ()))))
 case("copy", (R, R), (Variant(fixed((2, 3), (3,))), Variant(fixed((2, 3), (2, 1)))))
 
 

@@ -49,33 +49,64 @@ def F(lib: Any) -> Any:
 
 
 def _solve(lib: Any, a: Any, b: Any) -> Any:
-    return torch.linalg.solve(a, b) if lib is torch else dg.solve(a, b)
+    return lib.linalg.solve(a, b)
 
 
 def _inv(lib: Any, a: Any) -> Any:
-    return torch.linalg.inv(a) if lib is torch else dg.inverse(a)
+    return lib.linalg.inv(a)
 
 
 def _det(lib: Any, a: Any) -> Any:
-    return torch.linalg.det(a) if lib is torch else dg.det(a)
+    return lib.linalg.det(a)
 
 
 def _cumprod(lib: Any, a: Any) -> Any:
-    # dualgrad has no public cumprod yet: the registered op, called directly.
-    return torch.cumprod(a, 1) if lib is torch else _op("cumprod")(a, axis=1)
+    return lib.cumprod(a, 1)
 
 
 def _gather(lib: Any, a: Any) -> Any:
-    idx = np.array([[0, 0], [2, 1]])
-    if lib is torch:
-        return torch.gather(a, 1, torch.tensor(idx))
-    return _op("take_along")(a, idx, axis=1)
+    return lib.gather(a, 1, lib.tensor([[0, 0], [2, 1]]))
 
 
-def _op(name: str) -> Any:
-    from dualgrad._registry import REGISTRY
+def _gather_short(lib: Any, a: Any) -> Any:
+    # The index is shorter than the input along the other dimension: only rows 0..1 are read.
+    return a.gather(0, lib.tensor([[2, 0, 2], [1, 1, 0]]))
 
-    return REGISTRY[name]
+
+def _fill(lib: Any, a: Any, b: Any) -> Any:
+    y = a * 1
+    y.fill_(b)
+    return y
+
+
+def _fill_number(lib: Any, a: Any) -> Any:
+    y = a * 1
+    y.fill_(0.5)
+    return y
+
+
+def _zero(lib: Any, a: Any) -> Any:
+    y = a * 1
+    y.zero_()
+    return y
+
+
+def _inplace(name: str) -> Callable[..., Any]:
+    def fn(lib: Any, a: Any) -> Any:
+        y = a * 1
+        getattr(y, name)()
+        return y
+    return fn
+
+
+def _matrix_norm(ord: Any) -> Callable[..., Any]:
+    return lambda lib, a: lib.linalg.matrix_norm(a, ord)
+
+
+def _masked_fill_(lib: Any, a: Any, b: Any) -> Any:
+    y = a * 1
+    y.masked_fill_(lib.tensor(MASK), b)
+    return y
 
 
 def _setitem(lib: Any, a: Any, b: Any) -> Any:
@@ -87,6 +118,12 @@ def _setitem(lib: Any, a: Any, b: Any) -> Any:
 def _setitem_mask(lib: Any, a: Any, b: Any) -> Any:
     y = a * 1
     y[lib.tensor(MASK)] = b
+    return y
+
+
+def _setitem_index_array(lib: Any, a: Any, b: Any) -> Any:
+    y = a * 1
+    y[:, lib.tensor([2, 0])] = b
     return y
 
 
@@ -217,6 +254,51 @@ CASES: list[Case] = [
     ("expand", lambda lib, a: a.expand(2, 3, 4), [_r(3, 1)]),
     ("clone", lambda lib, a: a.clone() * a, [_r(2, 3)]),
     ("gather", _gather, [_r(2, 3)]),
+    ("gather_short_index", _gather_short, [_r(3, 4)]),
+    ("cumprod", lambda lib, a: a.cumprod(0), [_r(3, 2)]),
+    ("neg_method", lambda lib, a: a.neg(), [_r(2, 3)]),
+    ("outer_method", lambda lib, a, b: a.outer(b), [_r(3), _r(2)]),
+    ("masked_fill", lambda lib, a: a.masked_fill(lib.tensor(MASK), 0.5), [_r(2, 3)]),
+    ("masked_fill_tensor", lambda lib, a, b: a.masked_fill(lib.tensor(MASK), b),
+     [_r(2, 3), np.array(0.7)]),
+    ("masked_fill_broadcast", lambda lib, a: a.masked_fill(lib.tensor(MASK), -1.0), [_r(3)]),
+    ("masked_fill_inplace", _masked_fill_, [_r(2, 3), np.array(0.7)]),
+    ("fill_tensor", _fill, [_r(2, 3), np.array(0.3)]),
+    ("fill_number", _fill_number, [_r(2, 3)]),
+    ("zero", _zero, [_r(2, 3)]),
+    *[(f"{n}_inplace", _inplace(n), [x]) for n, x in (
+        ("abs_", WITH_ZERO), ("sqrt_", _pos(2, 3)), ("sigmoid_", _r(2, 3)), ("tanh_", _r(2, 3)),
+        ("relu_", WITH_ZERO), ("neg_", _r(2, 3)))],
+    ("select_int", lambda lib, a: a[1], [_r(2, 3)]),
+    ("select_last_int", lambda lib, a: a[0, :, 1], [_r(2, 3, 2)]),
+    ("slice_after_int", lambda lib, a: a[0, 1:], [_r(2, 3)]),
+    ("slice_single", lambda lib, a: a[:], [_r(2, 3)]),
+    ("alias_full_slices", lambda lib, a: a[:, 0:3], [_r(2, 3)]),
+    ("alias_ellipsis", lambda lib, a: a[...], [_r(2, 3)]),
+    ("unsqueeze_none", lambda lib, a: a[None], [_r(2, 3)]),
+    ("unsqueeze_after_int", lambda lib, a: a[0, None], [_r(2, 3)]),
+    ("select_after_none", lambda lib, a: a[None, 0], [_r(2, 3)]),
+    ("squeeze_all", lambda lib, a: a.squeeze(), [_r(1, 3, 1)]),
+    ("squeeze_dim", lambda lib, a: a.squeeze(0), [_r(1, 3, 1)]),
+    ("squeeze_dim_not_one", lambda lib, a: a.squeeze(1), [_r(1, 3, 1)]),
+    ("squeeze_dims", lambda lib, a: a.squeeze((0, 2)), [_r(1, 3, 1)]),
+    ("split_one_piece", lambda lib, a: a.split(3, 1), [_r(2, 3)]),
+    ("chunk_uneven", lambda lib, a: lib.chunk(a, 2, 1), [_r(2, 5)]),
+    ("unbind_dim0", lambda lib, a: lib.unbind(a), [_r(3, 2)]),
+    ("iterate", lambda lib, a: list(a), [_r(3, 2)]),
+    ("setitem_index_array", _setitem_index_array, [_r(2, 3), _r(2, 1)]),
+    ("linalg_norm", lambda lib, a: lib.linalg.norm(a), [_r(2, 3)]),
+    ("linalg_norm_dim", lambda lib, a: lib.linalg.norm(a, dim=1), [_r(2, 3)]),
+    ("linalg_vector_norm_3", lambda lib, a: lib.linalg.vector_norm(a, 3), [_r(2, 3)]),
+    ("linalg_matrix_norm_fro", lambda lib, a: lib.linalg.matrix_norm(a), [_r(2, 2, 3)]),
+    *[(f"linalg_matrix_norm_{name}", _matrix_norm(o), [_r(3, 3)])
+      for name, o in (("1", 1), ("m1", -1), ("inf", float("inf")), ("minf", -float("inf")))],
+    ("linalg_norm_ord_1_matrix", lambda lib, a: lib.linalg.norm(a, 1), [_r(3, 3)]),
+    ("linalg_norm_ord_1_vector", lambda lib, a: lib.linalg.norm(a, 1), [_r(4)]),
+    ("l1_loss_sum", lambda lib, a, b: F(lib).l1_loss(a, b, reduction="sum"),
+     [_r(2, 3), _r(2, 3)]),
+    ("l1_loss_none", lambda lib, a, b: F(lib).l1_loss(a, b, reduction="none"),
+     [_r(2, 3), _r(2, 3)]),
     # nn
     ("softmax", lambda lib, a: a.softmax(1), [_r(2, 3)]),
     ("softmax_dim0", lambda lib, a: a.softmax(0), [_r(2, 3)]),
@@ -337,24 +419,15 @@ def test_same_values_and_gradients_as_torch(fn: Callable, arrays: list,
 
 
 # torch's node name reflects how torch decomposes the call internally (matmul of a 1-D or
-# batched operand ends in a view or squeeze, einsum in a view, l1_loss in mean): not compared.
+# batched operand ends in a view or squeeze, einsum in a view): not compared.
 TORCH_INTERNAL_NAMES = {
     "matmul_1d_2d", "matmul_batched_broadcast", "matmul_1d_batched", "matmul_batched_1d",
     "einsum_matmul", "einsum_batched", "einsum_sum_out", "einsum_trace_free_inner",
-    "einsum_trace", "einsum_diagonal", "l1_loss", "l1_loss_zero_diff",
+    "einsum_trace", "einsum_diagonal",
 }
-# Known differences in dualgrad's front end (strict xfail: fixing one makes its test fail, so
-# the entry gets removed).
-NAME_DEVIATIONS = {
-    "index_ellipsis_none": "basic indexing always records SliceBackward0, torch SelectBackward0 "
-                           "when an integer is in the key",
-    "split": "split records one slice per piece, torch SplitBackward0",
-    "split_sizes": "split records slices, torch SplitWithSizesBackward0",
-    "chunk": "chunk records slices, torch SplitBackward0",
-    "unbind": "unbind records slices, torch UnbindBackward0",
-    "outer": "outer is its own op, torch records MulBackward0",
-    "setitem_mask": "setitem always records CopySlices, torch IndexPutBackward0 for a mask",
-}
+# Known differences in dualgrad's front end, as {case id: reason} (strict xfail: fixing one
+# makes its test fail, so the entry gets removed). None at the moment.
+NAME_DEVIATIONS: dict[str, str] = {}
 
 
 def _name_params() -> list:

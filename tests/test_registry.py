@@ -94,6 +94,14 @@ PYTORCH_NAMES = {
     "flip": "FlipBackward0", "cat": "CatBackward0", "stack": "StackBackward0",
     "repeat": "RepeatBackward0", "index": "IndexBackward0", "index_put": "CopySlices",
     "clone": "CloneBackward0", "copy": "CopyBackwards",
+    "outer": "MulBackward0", "select": "SelectBackward0", "slice": "SliceBackward0",
+    "index_unsqueeze": "UnsqueezeBackward0", "alias": "AliasBackward0",
+    "split_piece": "SplitBackward0", "split_with_sizes_piece": "SplitWithSizesBackward0",
+    "unbind_piece": "UnbindBackward0", "index_put_advanced": "IndexPutBackward0",
+    "fill": "FillBackward2", "fill_tensor": "FillBackward3", "zero": "ZeroBackward0",
+    "squeeze": "SqueezeBackward0", "squeeze_dim": "SqueezeBackward1",
+    "squeeze_dims": "SqueezeBackward2", "masked_fill": "MaskedFillBackward0",
+    "masked_fill_tensor": "MaskedFillBackward1",
 }
 
 

@@ -91,9 +91,16 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean absolute error, reduced."""
+    """Mean absolute error ``|input - target|``, reduced.
+
+    Recorded as PyTorch records it: ``SubBackward0``, ``AbsBackward0``, then ``MeanBackward0``
+    or ``SumBackward0`` (the gradient at ``input == target`` is 0).
+    """
     _check_reduction(reduction)
-    return apply(N.l1_loss, (_t(input), _t(target)), {"reduction": reduction})
+    loss = (_t(input) - _t(target)).abs()
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -193,7 +200,7 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     if not label_smoothing:
         return nll
     # PyTorch: (1 - eps) * nll + eps / C * (-sum over classes of log p), ignored rows left out.
-    keep = Tensor((target._data != ignore_index).astype(logp.dtype))
+    keep = Tensor._make((target._data != ignore_index).astype(logp.dtype))
     smooth = -logp.sum(1) * keep
     if reduction == "sum":
         smooth = smooth.sum()

@@ -155,6 +155,31 @@ where = defop("where", lambda cond, x, y: np.where(cond, x, y), vjp=(
     lambda g, ans, cond, x, y: np.where(cond, g, 0.0),
     lambda g, ans, cond, x, y: np.where(cond, 0.0, g),
 ))
+
+
+def _masked_fill_forward(x: np.ndarray, mask: np.ndarray, *, value: Any) -> np.ndarray:
+    return np.where(mask, np.asarray(value, dtype=x.dtype), x)
+
+
+def _masked_fill_tensor_forward(x: np.ndarray, mask: np.ndarray, value: np.ndarray) -> np.ndarray:
+    # The value tensor is cast to x's dtype, as in PyTorch (the result keeps x's dtype).
+    return np.where(mask, np.asarray(value).astype(x.dtype, copy=False), x)
+
+
+def _masked_fill_vjp_x(g: Any, ans: Any, x: Any, mask: Any, *value: Any, **_: Any) -> Any:
+    return np.where(mask, 0.0, g)
+
+
+# ``x.masked_fill(mask, value)``: where's rules, under PyTorch's two node names (a number,
+# or a 0-d tensor that receives the gradient of the filled places).
+masked_fill = defop("masked_fill", _masked_fill_forward, vjp=(_masked_fill_vjp_x, NONDIFF),
+                    grad_fn_name="MaskedFillBackward0",
+                    doc="``x`` with ``value`` (a number) where ``mask`` is True.")
+masked_fill_tensor = defop(
+    "masked_fill_tensor", _masked_fill_tensor_forward, vjp=(
+        _masked_fill_vjp_x, NONDIFF, lambda g, ans, x, mask, value: np.where(mask, g, 0.0)),
+    grad_fn_name="MaskedFillBackward1",
+    doc="``x`` with ``value`` (a 0-d tensor) where ``mask`` is True.")
 sign = defop("sign", np.sign, vjp=(lambda g, ans, x: None,), save_inputs=False,
              numpy=(np.sign,))
 

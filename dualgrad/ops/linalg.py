@@ -96,10 +96,11 @@ def _outer_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.multiply.outer(x, y)
 
 
+# PyTorch computes outer as ``x.reshape(-1, 1) * y`` and shows MulBackward0.
 outer = defop("outer", _outer_forward, vjp=(
     lambda g, ans, x, y: np.matmul(g, y),
     lambda g, ans, x, y: np.matmul(x, g),
-), numpy=())
+), numpy=(), grad_fn_name="MulBackward0")
 
 
 @implements(np.outer)

@@ -131,20 +131,6 @@ def _mse_vjp_y(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean") -> 
 mse_loss = defop("mse_loss", _mse_forward, vjp=(_mse_vjp_x, _mse_vjp_y))
 
 
-def _l1_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean") -> np.ndarray:
-    return _reduce(np.abs(x - y), reduction)
-
-
-def _l1_vjp_x(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean") -> Any:
-    shape = np.broadcast_shapes(np.shape(x), np.shape(y))
-    return _reduced_grad(g, shape, reduction) * np.sign(x - y)
-
-
-l1_loss = defop("l1_loss", _l1_forward, vjp=(
-    _l1_vjp_x, lambda g, ans, x, y, *, reduction="mean": -_l1_vjp_x(g, ans, x, y,
-                                                                    reduction=reduction)))
-
-
 def _nll_forward(logp: np.ndarray, target: np.ndarray, *, reduction: str = "mean",
                  ignore_index: int = -100) -> np.ndarray:
     valid = target != ignore_index

@@ -56,8 +56,25 @@ def _squeeze_forward(x: np.ndarray, *, axis: Any = None) -> np.ndarray:
     return np.squeeze(x, axis=axis)
 
 
-squeeze = defop("squeeze", _squeeze_forward, view=True,
-                vjp=(lambda g, ans, x, *, axis=None: np.reshape(g, np.shape(x)),))
+def _squeeze_forward_dims(x: np.ndarray, *, axis: Any) -> np.ndarray:
+    # As in PyTorch, a listed dimension whose size is not 1 is left alone (no error).
+    dims = (axis,) if isinstance(axis, int) else tuple(axis)
+    return np.squeeze(x, axis=tuple(d for d in dims if d < x.ndim and x.shape[d] == 1))
+
+
+def _squeeze_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None) -> Any:
+    return np.reshape(g, np.shape(x))
+
+
+# PyTorch's three overloads record three node names: squeeze(), squeeze(dim), squeeze(dims).
+squeeze = defop("squeeze", _squeeze_forward, view=True, vjp=(_squeeze_vjp,),
+                doc="``x.squeeze()``: every dimension of size 1 removed.")
+squeeze_dim = defop("squeeze_dim", _squeeze_forward_dims, view=True, vjp=(_squeeze_vjp,),
+                    grad_fn_name="SqueezeBackward1",
+                    doc="``x.squeeze(dim)``: ``dim`` removed if its size is 1.")
+squeeze_dims = defop("squeeze_dims", _squeeze_forward_dims, view=True, vjp=(_squeeze_vjp,),
+                     grad_fn_name="SqueezeBackward2",
+                     doc="``x.squeeze(dims)``: those of ``dims`` whose size is 1 removed.")
 
 
 def _unsqueeze_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
@@ -147,14 +164,96 @@ def _index_backward_forward(g: np.ndarray, *, key: Any, shape: tuple) -> np.ndar
 
 
 index = defop("index", _index_forward, vjp=(_index_vjp,), grad_fn_name="IndexBackward0")
-index_view = defop("select", _index_forward, vjp=(_index_vjp,), view=True,
+# Basic indexing (ints, slices, None, ...) is a view. PyTorch records it as a chain of
+# select / slice / unsqueeze views; dualgrad records one node, named after the outermost
+# view PyTorch would record (see ``basic_index_op``). The four ops share their rules.
+index_view = defop("slice", _index_forward, vjp=(_index_vjp,), view=True,
                    grad_fn_name="SliceBackward0",
-                   doc="Basic indexing (ints and slices): a view, as in PyTorch.")
+                   doc="Basic indexing whose last effective item is a slice: ``x[1:]``.")
+index_select = defop("select", _index_forward, vjp=(_index_vjp,), view=True,
+                     grad_fn_name="SelectBackward0",
+                     doc="Basic indexing whose last effective item is an integer: ``x[0]``.")
+index_unsqueeze = defop("index_unsqueeze", _index_forward, vjp=(_index_vjp,), view=True,
+                        grad_fn_name="UnsqueezeBackward0",
+                        doc="Basic indexing whose last effective item is None: ``x[None]``.")
+index_alias = defop("alias", _index_forward, vjp=(_index_vjp,), view=True,
+                    grad_fn_name="AliasBackward0",
+                    doc="Basic indexing that selects everything: ``x[...]``, ``x[:, :]``.")
+
+
+def basic_index_op(key: Any, shape: tuple) -> Any:
+    """The view op for a basic ``key`` on a tensor of ``shape``, named as PyTorch names it.
+
+    PyTorch applies the items left to right (an int selects, a slice slices, None
+    unsqueezes) and skips full slices inside a tuple; the last op applied is the node that
+    ``grad_fn`` shows. A key that is a single slice is always a slice.
+    """
+    if not isinstance(key, tuple):
+        if key is None:
+            return index_unsqueeze
+        if key is Ellipsis:
+            return index_alias
+        return index_view if isinstance(key, slice) else index_select
+    n_ellipsis_dims = len(shape) - sum(1 for k in key if k is not None and k is not Ellipsis)
+    last, dim = index_alias, 0
+    for k in key:
+        if k is None:
+            last = index_unsqueeze
+        elif k is Ellipsis:
+            dim += n_ellipsis_dims
+        elif isinstance(k, slice):
+            if dim < len(shape) and k.indices(shape[dim]) != (0, shape[dim], 1):
+                last = index_view
+            dim += 1
+        else:
+            last, dim = index_select, dim + 1
+    return last
+
+
 index_backward = defop(
     "index_backward", _index_backward_forward, save_inputs=False,
     vjp=(lambda g, ans, gg, *, key, shape: index(g, key=key),),
     grad_fn_name="IndexPutBackward0",
     doc="Scatter-add ``g`` into zeros of ``shape`` at ``key``: the VJP of indexing.")
+
+
+# --- split / chunk / unbind: one node per output piece ------------------------------------
+# PyTorch records one multi-output node (SplitBackward0, ...); dualgrad's nodes have one output,
+# so each piece is its own view op carrying PyTorch's node name.
+
+def _piece_key(ndim: int, axis: int, item: Any) -> tuple:
+    return (slice(None),) * (axis % ndim) + (item,)
+
+
+def _split_piece_forward(x: np.ndarray, *, start: int, stop: int, axis: int) -> np.ndarray:
+    return x[_piece_key(x.ndim, axis, slice(start, stop))]
+
+
+def _split_piece_vjp(g: Any, ans: Any, x: Any, *, start: int, stop: int, axis: int) -> Any:
+    return index_backward(g, key=_piece_key(np.ndim(x), axis, slice(start, stop)),
+                          shape=np.shape(x))
+
+
+split_piece = defop("split_piece", _split_piece_forward, vjp=(_split_piece_vjp,), view=True,
+                    grad_fn_name="SplitBackward0",
+                    doc="One piece ``[start:stop]`` along ``axis`` of ``split(int)`` / ``chunk``.")
+split_with_sizes_piece = defop(
+    "split_with_sizes_piece", _split_piece_forward, vjp=(_split_piece_vjp,), view=True,
+    grad_fn_name="SplitWithSizesBackward0",
+    doc="One piece ``[start:stop]`` along ``axis`` of ``split(list_of_sizes)``.")
+
+
+def _unbind_piece_forward(x: np.ndarray, *, index: int, axis: int) -> np.ndarray:
+    return x[_piece_key(x.ndim, axis, index)]
+
+
+def _unbind_piece_vjp(g: Any, ans: Any, x: Any, *, index: int, axis: int) -> Any:
+    return index_backward(g, key=_piece_key(np.ndim(x), axis, index), shape=np.shape(x))
+
+
+unbind_piece = defop("unbind_piece", _unbind_piece_forward, vjp=(_unbind_piece_vjp,),
+                     view=True, grad_fn_name="UnbindBackward0",
+                     doc="Slice ``index`` along ``axis`` (that axis removed) of ``unbind``.")
 
 
 def _index_put_forward(x: np.ndarray, value: np.ndarray, *, key: Any) -> np.ndarray:
@@ -176,6 +275,10 @@ def _index_put_vjp_value(g: Any, ans: Any, x: Any, value: Any, *, key: Any) -> A
 index_put = defop("index_put", _index_put_forward, vjp=(_index_put_vjp_x, _index_put_vjp_value),
                   grad_fn_name="CopySlices", save_inputs=True,
                   doc="``x[key] = value`` recorded out of place (``setitem``).")
+index_put_advanced = defop(
+    "index_put_advanced", _index_put_forward, vjp=(_index_put_vjp_x, _index_put_vjp_value),
+    grad_fn_name="IndexPutBackward0",
+    doc="``x[key] = value`` with integer arrays or a mask in ``key`` (PyTorch's index_put_).")
 
 
 # --- NumPy entry points ---------------------------------------------------------------------
@@ -231,7 +334,9 @@ def _np_expand_dims(a: Any, axis: Any) -> Any:
 
 @implements(np.squeeze)
 def _np_squeeze(a: Any, axis: Any = None) -> Any:
-    return squeeze(a, axis=axis)
+    if axis is None:
+        return squeeze(a, axis=None)
+    return (squeeze_dim if isinstance(axis, int) else squeeze_dims)(a, axis=axis)
 
 
 @implements(np.flip)
@@ -279,6 +384,8 @@ def _np_atleast_1d(*arys: Any) -> Any:
     return outs[0] if len(outs) == 1 else outs
 
 
-__all__ = ["reshape", "permute", "transpose", "t", "expand", "squeeze", "unsqueeze", "flip",
-           "cat", "stack", "repeat", "index", "index_view", "index_backward", "index_put",
-           "NONDIFF"]
+__all__ = ["reshape", "permute", "transpose", "t", "expand", "squeeze", "squeeze_dim",
+           "squeeze_dims", "unsqueeze", "flip", "cat", "stack", "repeat", "index", "index_view",
+           "index_select", "index_unsqueeze", "index_alias", "basic_index_op", "index_backward",
+           "index_put", "index_put_advanced", "split_piece", "split_with_sizes_piece",
+           "unbind_piece", "NONDIFF"]

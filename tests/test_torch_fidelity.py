@@ -1,0 +1,179 @@
+"""PyTorch fidelity of the front end: ``Tensor(...)`` dtypes, ``max(dim)`` result printing,
+``dg.linalg`` / ``torch.linalg``, and the newer Tensor methods (``gather``, ``masked_fill``,
+``cumprod``, ``neg``, in-place variants) with their errors.
+
+Gradients and grad_fn names of these calls are compared with PyTorch in
+``tests/test_ops_vs_torch.py``; the registered ops are checked against finite differences in
+``tests/test_gradcheck_ops.py``. The checks here that need PyTorch skip without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+import dualgrad.torch as dtorch
+
+
+def _torch() -> Any:
+    return pytest.importorskip("torch")
+
+
+# --- the Tensor class constructor ---------------------------------------------------------
+
+@pytest.mark.parametrize("data", [[1, 2], [1.5, -2.0], [[1, 2], [3, 4]], [True, False], (2, 3),
+                                  []])
+def test_class_constructor_gives_the_default_float_dtype(data: Any) -> None:
+    t = dg.Tensor(data)
+    assert t.dtype == np.float32
+    np.testing.assert_array_equal(t.numpy(), np.asarray(data, dtype=np.float32))
+
+
+def test_class_constructor_matches_torch() -> None:
+    torch = _torch()
+    for data in ([1, 2], [[1, 0], [2, 5]], [True], (4,)):
+        ours, theirs = dg.Tensor(data), torch.Tensor(data)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert repr(ours) == repr(theirs)
+    assert repr(dg.Tensor([1, 2])) == "tensor([1., 2.])"
+
+
+def test_class_constructor_with_sizes_makes_a_float_tensor_of_that_shape() -> None:
+    assert dg.Tensor(2, 3).shape == (2, 3) and dg.Tensor(2, 3).dtype == np.float32
+    assert dg.Tensor(3).shape == (3,)
+    assert dg.Tensor(dg.Size([2, 1])).shape == (2, 1)
+    assert dg.Tensor().shape == (0,)
+    with pytest.raises(TypeError, match=r"failed to unpack the object at pos 2 with error "
+                                        r"\"type must be tuple of ints,but got str\""):
+        dg.Tensor(2, "a")
+
+
+def test_class_constructor_shares_a_tensor_and_keeps_keywords() -> None:
+    ints = dg.tensor([1, 2])
+    assert dg.Tensor(ints).dtype == np.int64
+    assert dg.Tensor([1, 2], dtype=dg.float64).dtype == np.float64
+    assert dg.Tensor([1.0], requires_grad=True).requires_grad
+
+
+def test_internal_conversions_keep_the_array_dtype() -> None:
+    # Arrays met by operators and functions are typed like dg.tensor, not like Tensor(...).
+    assert (dg.tensor([1, 2]) * np.array([3, 4])).dtype == np.int64
+    x = dg.tensor([1.0, 2.0], dtype=dg.float64)
+    assert (x + np.array([0.1, 0.2])).dtype == np.float64
+    assert dg.where(dg.tensor([True, False]), [1, 2], 0).dtype == np.int64
+
+
+# --- return types --------------------------------------------------------------------------
+
+def test_max_min_with_dim_are_named_tuples_of_their_own() -> None:
+    x = dg.tensor([[1.0, 5.0], [4.0, 2.0]])
+    r = x.max(1)
+    assert type(r).__name__ == "max" and type(x.min(1)).__name__ == "min"
+    values, indices = r
+    assert values is r.values and indices is r.indices and r[0] is values
+    np.testing.assert_array_equal(r.indices.numpy(), [1, 0])
+
+
+def test_max_min_results_print_like_torch() -> None:
+    torch = _torch()
+    data = np.array([[1.0, 5.0, -2.5], [4.0, 2.0, 7.25]], dtype=np.float32)
+    for call in (lambda t: t.max(1), lambda t: t.min(0, keepdim=True), lambda t: t.max(-1)):
+        assert repr(call(dg.tensor(data))) == repr(call(torch.tensor(data)))
+    x, xt = dg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    assert repr(x.max(1)) == repr(xt.max(1))
+    assert str(x.min(1)) == str(xt.min(1))
+
+
+# --- dg.linalg -----------------------------------------------------------------------------
+
+def test_linalg_namespace_is_torch_linalg() -> None:
+    assert dtorch.linalg is dg.linalg
+    for name in ("inv", "det", "solve", "norm", "vector_norm", "matrix_norm"):
+        assert callable(getattr(dg.linalg, name)) and getattr(dg.linalg, name).__doc__
+
+
+def test_linalg_norm_values_and_errors() -> None:
+    a = dg.tensor([[1.0, -2.0], [3.0, 4.0]])
+    assert dg.linalg.norm(a).item() == pytest.approx(np.sqrt(30.0))
+    assert dg.linalg.matrix_norm(a, 1).item() == 6.0
+    assert dg.linalg.matrix_norm(a, float("inf")).item() == 7.0
+    assert dg.linalg.matrix_norm(a, -1).item() == 4.0
+    with pytest.raises(NotImplementedError, match="ord=2 needs a singular value"):
+        dg.linalg.matrix_norm(a, 2)
+    with pytest.raises(RuntimeError, match="must be 1D or 2D. Got 3D"):
+        dg.linalg.norm(dg.ones(2, 2, 2), 1)
+
+
+def test_linalg_gradients_are_checked_twice() -> None:
+    from dualgrad.testing import check_second_order, check_vjp
+
+    rng = np.random.default_rng(0)
+    a = 2 * np.eye(3) + rng.uniform(-0.5, 0.5, (3, 3))
+    for fn in (dg.linalg.inv, dg.linalg.det, lambda m: dg.linalg.matrix_norm(m, 1),
+               lambda m: dg.linalg.norm(m), lambda m: dg.linalg.solve(m, m[:, 0] * 1)):
+        check_vjp(fn, [a])
+        check_second_order(fn, [a])
+
+
+# --- methods and their errors ----------------------------------------------------------------
+
+def test_gather_and_masked_fill_errors_are_torchs() -> None:
+    x = dg.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"^gather\(\): Expected dtype int32/int64 for index$"):
+        x.gather(0, dg.tensor([0.0]))
+    with pytest.raises(RuntimeError, match="^Index tensor must have the same number of "
+                                           "dimensions as input tensor$"):
+        x.gather(0, dg.tensor([[0]]))
+    with pytest.raises(RuntimeError, match="^masked_fill_ only supports boolean masks, but got "
+                                           "mask with dtype long$"):
+        x.masked_fill(dg.tensor([1, 0]), 0.0)
+    with pytest.raises(RuntimeError, match=r"^masked_fill_ only supports a 0-dimensional value "
+                                           r"tensor, but got tensor with 1 dimension\(s\).$"):
+        x.masked_fill(dg.tensor([True, False]), dg.tensor([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="^fill_ only supports 0-dimension value tensor but "
+                                           "got tensor with 1 dimensions.$"):
+        (x * 1).fill_(dg.tensor([1.0, 2.0]))
+
+
+def test_module_functions_match_the_methods() -> None:
+    x = dg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    idx = dg.tensor([[1, 1], [0, 1]])
+    np.testing.assert_array_equal(dg.gather(x, 1, idx).numpy(), [[2.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(dtorch.cumprod(x, 0).numpy(), [[1.0, 2.0], [3.0, 8.0]])
+    np.testing.assert_array_equal(dg.masked_fill(x, x > 2, -1.0).numpy(),
+                                  [[1.0, 2.0], [-1.0, -1.0]])
+    np.testing.assert_array_equal(x.neg().numpy(), -x.numpy())
+
+
+@pytest.mark.parametrize(("name", "reference"), [
+    ("abs_", np.abs), ("sqrt_", np.sqrt), ("tanh_", np.tanh), ("relu_", lambda a: np.maximum(a, 0)),
+    ("sigmoid_", lambda a: 1 / (1 + np.exp(-a))),
+])
+def test_inplace_variants_write_into_the_tensor(name: str, reference: Any) -> None:
+    data = np.array([0.25, -1.5, 2.0]) if name != "sqrt_" else np.array([0.25, 1.5, 2.0])
+    x = dg.tensor(data, requires_grad=True)
+    y = x * 1
+    out = getattr(y, name)()
+    assert out is y
+    np.testing.assert_allclose(y.detach().numpy(), reference(data))
+    (g,) = dg.autograd.grad(y.sum(), [x])
+    h = 1e-6
+    fd = (reference(data + h) - reference(data - h)) / (2 * h)
+    np.testing.assert_allclose(g.numpy(), fd, rtol=1e-6, atol=1e-8)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        getattr(x, name)()
+
+
+def test_split_pieces_are_views_with_one_node_each() -> None:
+    x = dg.arange(6.0).reshape(2, 3).requires_grad_()
+    a, b = x.split([1, 2], 1)
+    assert a.grad_fn is not b.grad_fn
+    (a.sum() * 2 + (b * b).sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0, 4.0], [2.0, 8.0, 10.0]])
+    base = dg.zeros(4, 2)
+    piece = base.chunk(2)[1]
+    base.add_(1.0)  # a view: the piece sees the write, as in PyTorch
+    np.testing.assert_array_equal(piece.numpy(), np.ones((2, 2)))
