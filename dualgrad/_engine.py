@@ -16,6 +16,12 @@ The graph::
 Each ``Node`` holds its op, the values its VJP rules read, and one edge per input: the
 producing ``Node``, the leaf ``Tensor`` itself (where PyTorch shows ``AccumulateGrad``), or
 ``None`` for inputs that carry no gradient.
+
+Speed: ``record`` and the backward walk run once per op, so they are written for it
+(``benchmarks/README.md`` has the figures). The common backward (no ``inputs=``, no tape, first
+order) takes ``_walk_fast``; the general loop handles the rest with the same results. Gradient
+buffers that only the engine references are added into in place (``_sum_grads``); anything a
+rule, a hook or the caller may hold is never written to.
 """
 
 from __future__ import annotations

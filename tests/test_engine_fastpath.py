@@ -172,3 +172,17 @@ def test_in_place_change_is_still_detected_on_fast_path() -> None:
         y.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward()
+
+
+def test_float32_gradients_stay_float32_all_the_way() -> None:
+    x = dg.tensor(_rand(BIG, dtype=np.float32), requires_grad=True)
+    seen = []
+    s, e = dg.sin(x), dg.exp(-x * x)
+    for t in (s, e):
+        t.register_hook(lambda g: seen.append(g.dtype) or None)
+    (s * e).mean().backward()
+    assert seen == [np.float32, np.float32]
+    assert x.grad.dtype == np.float32
+    xv = x.detach().numpy().astype(np.float64)
+    expected = np.exp(-xv * xv) * (np.cos(xv) - 2 * xv * np.sin(xv)) / BIG
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-4, atol=1e-9)
