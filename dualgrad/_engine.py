@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dualgrad._registry import NONDIFF, Op
+from dualgrad._registry import NONDIFF, InputMeta, Op
 
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
@@ -373,6 +373,10 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
         return
     # The common case, no tape active: one pass over the inputs, and at most one Node.
     save = op.save_inputs
+    reads = op.reads
+    if reads is not None:
+        # The versions come with the inputs kept, found once the edges are known.
+        save = False
     edges = []
     versions = []
     any_edge = False
@@ -397,6 +401,9 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
             arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
         node = Node(op, params, tuple(edges), args, data.shape, data.dtype,
                     tuple(versions) if versions else None, arrays)
+    elif reads is not None and op.save_inputs:
+        saved, arrays, versions = _keep_read_inputs(reads, args, edges)
+        node = Node(op, params, tuple(edges), saved, data.shape, data.dtype, versions, arrays)
     else:
         node = Node(op, params, tuple(edges), None, data.shape, data.dtype)
     if op.save_ans:
@@ -412,7 +419,9 @@ def _record_with_recorders(op: Op, args: tuple, params: dict, out: Tensor,
     """``record`` while tapes are active: they may claim the op and watch its inputs."""
     # Ask the tapes first (claiming may watch a Variable on the spot), then build the edges in
     # one pass: a leaf is an edge if it requires grad or a claiming tape watches it.
-    if len(recorders) == 1:
+    if not recorders:
+        claiming = ()
+    elif len(recorders) == 1:
         claiming = recorders if recorders[0]._claims(args) else ()
     else:
         claiming = [r for r in recorders if r._claims(args)]
@@ -452,14 +461,18 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
                arrays: tuple | None) -> Node:
     data = out._data
     versions = None
+    saved = None
     if op.save_inputs:
-        versions = tuple([(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]) or None
-        if arrays is None:
-            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+        if op.reads is not None:
+            saved, arrays, versions = _keep_read_inputs(op.reads, args, edges)
+        else:
+            saved = args
+            versions = tuple([(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]) or None
+            if arrays is None:
+                arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
     else:
         arrays = None
-    node = Node(op, params, edges, args if op.save_inputs else None, data.shape, data.dtype,
-                versions, arrays)
+    node = Node(op, params, edges, saved, data.shape, data.dtype, versions, arrays)
     if op.save_ans:
         node.ans = data
         node.ans_version = (out._vc, out._vc[0])
@@ -467,6 +480,64 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
     if _anomaly_used and _ANOMALY.get():
         _capture_trace(node)
     return node
+
+
+def _keep_read_inputs(reads: tuple, args: tuple, edges: tuple) -> tuple:
+    """The inputs the rules of the differentiable inputs read; an ``InputMeta`` for the rest.
+
+    Returns the saved values (Tensors), the same as the forward saw them (arrays), and the
+    version counters of the kept Tensors.
+    """
+    if len(args) == 1 and not reads[0]:
+        # Shape-only single-input ops (sum, mean, reshape, indexing): the common case.
+        a = args[0]
+        meta = (InputMeta(a._data.shape, a._data.dtype),)
+        return meta, meta, None
+    if len(args) == 2:
+        return _keep_read_pair(reads, args, edges)
+    kept: tuple[int, ...] = ()
+    for r, e in zip(reads, edges):
+        if e is not None:
+            kept += r
+    saved, arrays, versions = [], [], []
+    for i, a in enumerate(args):
+        if not isinstance(a, Tensor):
+            saved.append(a)
+            arrays.append(a)
+        elif i in kept:
+            saved.append(a)
+            arrays.append(a._data)
+            versions.append((a._vc, a._vc[0]))
+        else:
+            meta = InputMeta(a._data.shape, a._data.dtype)
+            saved.append(meta)
+            arrays.append(meta)
+    return tuple(saved), tuple(arrays), tuple(versions) or None
+
+
+def _keep_read_pair(reads: tuple, args: tuple, edges: tuple) -> tuple:
+    """:func:`_keep_read_inputs` unrolled for two inputs (mul, div, matmul): the hot case."""
+    a, b = args
+    ra, rb = reads
+    ea, eb = edges
+    versions = []
+    if isinstance(a, Tensor):
+        if (ea is not None and 0 in ra) or (eb is not None and 0 in rb):
+            da = a._data
+            versions.append((a._vc, a._vc[0]))
+        else:
+            a = da = InputMeta(a._data.shape, a._data.dtype)
+    else:
+        da = a
+    if isinstance(b, Tensor):
+        if (ea is not None and 1 in ra) or (eb is not None and 1 in rb):
+            db = b._data
+            versions.append((b._vc, b._vc[0]))
+        else:
+            b = db = InputMeta(b._data.shape, b._data.dtype)
+    else:
+        db = b
+    return (a, b), (da, db), tuple(versions) or None
 
 
 def _capture_trace(node: Node) -> None:
@@ -648,7 +719,9 @@ def _add(a: Any, b: Any) -> Any:
 
 
 def _free(node: Node) -> None:
-    if node.saved is not None or node.ans is not None:
+    # Only saved Tensors are freed (what PyTorch frees); Python numbers and InputMeta stay, so
+    # a node that kept no Tensor can be walked again, as in PyTorch.
+    if node.versions is not None or node.ans is not None:
         node.saved = None
         node.saved_data = None
         node.ans = None
@@ -963,7 +1036,7 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
                             owned.add(id(gi))
                     else:
                         entry[1] = _sum_grads(entry[1], gi, owned)
-        if not retain_graph and (node.saved is not None or node.ans is not None):
+        if not retain_graph and (node.versions is not None or node.ans is not None):
             node.saved = None
             node.saved_data = None
             node.ans = None

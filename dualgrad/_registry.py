@@ -18,6 +18,12 @@ The rule contract
    derivative is differentiable again.
 4. One-line rules may be lambdas; longer ones are module-level functions ``_<op>_vjp...``.
 
+Saved values: an op keeps what its rules read (``save_inputs``, ``save_ans``). ``reads`` narrows
+this per rule: ``reads[i]`` lists the inputs rule ``i`` reads, and an input that none of the
+rules to be run reads is not kept: the rules get an :class:`InputMeta` (its ``shape``,
+``dtype`` and ``ndim``) in its place. That frees memory and, as in PyTorch, an in-place change
+to such an input is no error at backward.
+
 ``NONDIFF`` marks an input that can never carry a gradient (indices, masks); asking for its
 gradient raises instead of silently returning zero.
 """
@@ -29,7 +35,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NONDIFF", "Op", "REGISTRY", "NUMPY_IMPLS", "defop", "implements", "grad_fn_name_for"]
+__all__ = ["NONDIFF", "Op", "REGISTRY", "NUMPY_IMPLS", "InputMeta", "defop", "implements",
+           "grad_fn_name_for"]
 
 
 class _NonDiff:
@@ -42,6 +49,24 @@ class _NonDiff:
 
 
 NONDIFF = _NonDiff()
+
+
+class InputMeta:
+    """What a rule gets for an input whose values were not kept: its shape, dtype and ndim.
+
+    ``np.shape(meta)``, ``np.ndim(meta)`` and ``meta.dtype`` work as on the array.
+    """
+
+    __slots__ = ("shape", "dtype", "ndim")
+
+    def __init__(self, shape: tuple, dtype: Any) -> None:
+        self.shape = shape
+        self.dtype = dtype
+        self.ndim = len(shape)
+
+    def __repr__(self) -> str:
+        return f"InputMeta(shape={self.shape}, dtype={self.dtype})"
+
 
 VJPRule = Callable[..., Any]
 
@@ -62,6 +87,8 @@ class Op:
         The name ``grad_fn`` shows, following PyTorch (``"MulBackward0"``).
     save_inputs, save_ans:
         Whether the rules read the inputs / the output; what is not read is not kept alive.
+    reads:
+        Per rule, the inputs it reads (None: all of them); see the module docstring.
     view:
         The output may share memory with the first input (reshape, transpose, indexing):
         the two then share a version counter, as in PyTorch.
@@ -78,6 +105,7 @@ class Op:
     grad_fn_name: str
     save_inputs: bool = True
     save_ans: bool = False
+    reads: tuple[tuple[int, ...], ...] | None = None
     view: bool = False
     differentiable_output: bool = True
     variadic: bool = False
@@ -119,6 +147,7 @@ def defop(
     grad_fn_name: str | None = None,
     save_inputs: bool = True,
     save_ans: bool = False,
+    reads: Iterable[Iterable[int]] | None = None,
     view: bool = False,
     differentiable_output: bool = True,
     variadic: bool = False,
@@ -139,6 +168,8 @@ def defop(
         Override of the derived ``CamelCaseBackward0`` name.
     save_inputs, save_ans:
         Which values the rules read (the others are passed as ``None``).
+    reads:
+        ``reads[i]``: the inputs rule ``i`` reads; inputs no needed rule reads are not kept.
     view, differentiable_output, variadic:
         See :class:`Op`.
     numpy:
@@ -166,6 +197,7 @@ def defop(
         vjp=tuple(vjp),
         grad_fn_name=grad_fn_name or grad_fn_name_for(name),
         save_inputs=save_inputs,
+        reads=tuple(tuple(r) for r in reads) if reads is not None else None,
         save_ans=save_ans,
         view=view,
         differentiable_output=differentiable_output,

@@ -214,3 +214,63 @@ def test_unused_input() -> None:
         dg.autograd.grad(a * 2, [a, b])
     ga, gb = dg.autograd.grad(a * 2, [a, b], allow_unused=True)
     assert ga.item() == 2.0 and gb is None
+
+
+# --- inputs kept only when a needed rule reads them (Op.reads) -------------------------------
+
+def test_inplace_change_of_an_input_no_rule_reads_is_not_an_error() -> None:
+    # As in PyTorch: x * 2 keeps only the 2, sum keeps only the shape.
+    x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y[0] = y[1] * 2
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 6.0, 2.0])
+    a = x * 1
+    s = a.sum()
+    a.add_(1)
+    s.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 7.0, 3.0])
+
+
+def test_inplace_change_of_a_read_input_still_raises() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 1
+    y = (a * a).sum()
+    a.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_graph_that_kept_no_tensor_can_be_walked_twice() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2).sum()
+    y.backward()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
+    z = (x * x).sum()
+    z.backward()
+    with pytest.raises(RuntimeError, match="^Trying to backward through the graph a second"):
+        z.backward()
+
+
+def test_sum_does_not_keep_its_input_alive() -> None:
+    import weakref
+
+    x = dg.ones(1000, requires_grad=True)
+    h = x * 3
+    ref = weakref.ref(h._data)
+    s = h.sum()
+    del h
+    assert ref() is None
+    s.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 3.0)
+
+
+def test_unread_input_is_passed_as_meta() -> None:
+    from dualgrad._registry import InputMeta
+
+    x = dg.ones((2, 3), requires_grad=True)
+    node = x.sum().grad_fn
+    assert isinstance(node.saved[0], InputMeta) and node.saved[0].shape == (2, 3)
+    node = (x * dg.ones((2, 3))).grad_fn
+    assert isinstance(node.saved[0], InputMeta) and isinstance(node.saved[1], dg.Tensor)

@@ -26,14 +26,16 @@ rsub = defop("rsub", lambda x, y: np.subtract(y, x),
              vjp=(lambda g, ans, x, y: -g, lambda g, ans, x, y: g),
              grad_fn_name="RsubBackward1", save_inputs=False,
              doc="``y - x`` with the tensor first: what PyTorch records for ``8 - x``.")
-mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x))
+mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+            reads=((1,), (0,)))
 
 
 def _div_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return -g * x / (y * y)
 
 
-div = defop("div", np.true_divide, vjp=(lambda g, ans, x, y: g / y, _div_vjp_y))
+div = defop("div", np.true_divide, vjp=(lambda g, ans, x, y: g / y, _div_vjp_y),
+            reads=((1,), (0, 1)))
 neg = defop("neg", np.negative, vjp=(lambda g, ans, x: -g,), save_inputs=False)
 
 
@@ -154,7 +156,7 @@ where = defop("where", lambda cond, x, y: np.where(cond, x, y), vjp=(
     NONDIFF,
     lambda g, ans, cond, x, y: np.where(cond, g, 0.0),
     lambda g, ans, cond, x, y: np.where(cond, 0.0, g),
-))
+), reads=((), (0,), (0,)))
 
 
 def _masked_fill_forward(x: np.ndarray, mask: np.ndarray, *, value: Any) -> np.ndarray:
@@ -173,12 +175,12 @@ def _masked_fill_vjp_x(g: Any, ans: Any, x: Any, mask: Any, *value: Any, **_: An
 # ``x.masked_fill(mask, value)``: where's rules, under PyTorch's two node names (a number,
 # or a 0-d tensor that receives the gradient of the filled places).
 masked_fill = defop("masked_fill", _masked_fill_forward, vjp=(_masked_fill_vjp_x, NONDIFF),
-                    grad_fn_name="MaskedFillBackward0",
+                    grad_fn_name="MaskedFillBackward0", reads=((1,), ()),
                     doc="``x`` with ``value`` (a number) where ``mask`` is True.")
 masked_fill_tensor = defop(
     "masked_fill_tensor", _masked_fill_tensor_forward, vjp=(
         _masked_fill_vjp_x, NONDIFF, lambda g, ans, x, mask, value: np.where(mask, g, 0.0)),
-    grad_fn_name="MaskedFillBackward1",
+    grad_fn_name="MaskedFillBackward1", reads=((1,), (), (1,)),
     doc="``x`` with ``value`` (a 0-d tensor) where ``mask`` is True.")
 sign = defop("sign", np.sign, vjp=(lambda g, ans, x: None,), save_inputs=False,
              numpy=(np.sign,))

@@ -39,11 +39,13 @@ def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 _MATMUL_RULES = (_matmul_vjp_x, _matmul_vjp_y)
+_MATMUL_READS = ((1,), (0,))  # each rule reads the other operand (and only the ndim of its own)
 matmul = defop("matmul", np.matmul, vjp=_MATMUL_RULES, grad_fn_name="MatmulBackward0",
+               reads=_MATMUL_READS,
                doc="Batched and mixed-rank matmul; 2-D, 1-D pairs record mm/mv/dot.")
-mm = defop("mm", np.matmul, vjp=_MATMUL_RULES)
-mv = defop("mv", np.matmul, vjp=_MATMUL_RULES)
-dot = defop("dot", np.matmul, vjp=_MATMUL_RULES)
+mm = defop("mm", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS)
+mv = defop("mv", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS)
+dot = defop("dot", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS)
 
 
 @implements(np.matmul)
@@ -100,7 +102,7 @@ def _outer_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 outer = defop("outer", _outer_forward, vjp=(
     lambda g, ans, x, y: np.matmul(g, y),
     lambda g, ans, x, y: np.matmul(x, g),
-), numpy=(), grad_fn_name="MulBackward0")
+), numpy=(), grad_fn_name="MulBackward0", reads=((1,), (0,)))
 
 
 @implements(np.outer)

@@ -46,11 +46,11 @@ def _count(shape: tuple, axis: Any) -> int:
 
 
 def _sum_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
-    if axis is None and type(x) is np.ndarray:
-        # First-order path, whole-array reduction: g (0-d, or all ones with keepdims)
-        # broadcasts to x's shape as it is.
+    # x may be an InputMeta (sum keeps only its input's shape): read .shape/.ndim only.
+    if axis is None:
+        # g (0-d, or all ones with keepdims) broadcasts to x's shape as it is.
         return np.broadcast_to(g, x.shape)
-    return np.broadcast_to(restore_reduced(g, np.ndim(x), axis, keepdims), np.shape(x))
+    return np.broadcast_to(restore_reduced(g, x.ndim, axis, keepdims), x.shape)
 
 
 def _sum_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:
@@ -60,8 +60,9 @@ def _sum_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> 
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
-sum_all = defop("sum", _sum_forward, vjp=(_sum_vjp,))
-sum_dim = defop("sum_dim", _sum_forward, vjp=(_sum_vjp,), grad_fn_name="SumBackward1")
+sum_all = defop("sum", _sum_forward, vjp=(_sum_vjp,), reads=((),))
+sum_dim = defop("sum_dim", _sum_forward, vjp=(_sum_vjp,), grad_fn_name="SumBackward1",
+                 reads=((),))
 
 
 def _mean_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:
@@ -74,15 +75,14 @@ def _mean_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) ->
 
 
 def _mean_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
-    if axis is None and type(x) is np.ndarray and x.size:
-        # Divide the one-element cotangent before broadcasting it: the same values, with
-        # one division instead of one per element.
-        return _sum_vjp(np.asarray(g) / x.size, ans, x, axis=axis, keepdims=keepdims)
-    return _sum_vjp(g, ans, x, axis=axis, keepdims=keepdims) / _count(np.shape(x), axis)
+    # Divide the reduced cotangent before broadcasting it: one division, not one per element.
+    n = _count(x.shape, axis)
+    return _sum_vjp(g / n if n else g, ans, x, axis=axis, keepdims=keepdims)
 
 
-mean_all = defop("mean", _mean_forward, vjp=(_mean_vjp,))
-mean_dim = defop("mean_dim", _mean_forward, vjp=(_mean_vjp,), grad_fn_name="MeanBackward1")
+mean_all = defop("mean", _mean_forward, vjp=(_mean_vjp,), reads=((),))
+mean_dim = defop("mean_dim", _mean_forward, vjp=(_mean_vjp,), grad_fn_name="MeanBackward1",
+                  reads=((),))
 
 
 def _prod_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) -> np.ndarray:

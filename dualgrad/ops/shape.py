@@ -14,7 +14,7 @@ def _reshape_forward(x: np.ndarray, *, shape: tuple) -> np.ndarray:
     return np.reshape(x, shape)
 
 
-reshape = defop("view", _reshape_forward, view=True, save_inputs=True,
+reshape = defop("view", _reshape_forward, view=True, reads=((),),
                 vjp=(lambda g, ans, x, *, shape: np.reshape(g, np.shape(x)),))
 
 
@@ -67,12 +67,14 @@ def _squeeze_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None) -> Any:
 
 
 # PyTorch's three overloads record three node names: squeeze(), squeeze(dim), squeeze(dims).
-squeeze = defop("squeeze", _squeeze_forward, view=True, vjp=(_squeeze_vjp,),
+squeeze = defop("squeeze", _squeeze_forward, view=True, vjp=(_squeeze_vjp,), reads=((),),
                 doc="``x.squeeze()``: every dimension of size 1 removed.")
 squeeze_dim = defop("squeeze_dim", _squeeze_forward_dims, view=True, vjp=(_squeeze_vjp,),
+                    reads=((),),
                     grad_fn_name="SqueezeBackward1",
                     doc="``x.squeeze(dim)``: ``dim`` removed if its size is 1.")
 squeeze_dims = defop("squeeze_dims", _squeeze_forward_dims, view=True, vjp=(_squeeze_vjp,),
+                     reads=((),),
                      grad_fn_name="SqueezeBackward2",
                      doc="``x.squeeze(dims)``: those of ``dims`` whose size is 1 removed.")
 
@@ -163,20 +165,22 @@ def _index_backward_forward(g: np.ndarray, *, key: Any, shape: tuple) -> np.ndar
     return out
 
 
-index = defop("index", _index_forward, vjp=(_index_vjp,), grad_fn_name="IndexBackward0")
+index = defop("index", _index_forward, vjp=(_index_vjp,),
+              reads=((),), grad_fn_name="IndexBackward0")
 # Basic indexing (ints, slices, None, ...) is a view. PyTorch records it as a chain of
 # select / slice / unsqueeze views; dualgrad records one node, named after the outermost
 # view PyTorch would record (see ``basic_index_op``). The four ops share their rules.
-index_view = defop("slice", _index_forward, vjp=(_index_vjp,), view=True,
+index_view = defop("slice", _index_forward, vjp=(_index_vjp,), reads=((),), view=True,
                    grad_fn_name="SliceBackward0",
                    doc="Basic indexing whose last effective item is a slice: ``x[1:]``.")
-index_select = defop("select", _index_forward, vjp=(_index_vjp,), view=True,
+index_select = defop("select", _index_forward, vjp=(_index_vjp,), reads=((),), view=True,
                      grad_fn_name="SelectBackward0",
                      doc="Basic indexing whose last effective item is an integer: ``x[0]``.")
-index_unsqueeze = defop("index_unsqueeze", _index_forward, vjp=(_index_vjp,), view=True,
+index_unsqueeze = defop("index_unsqueeze", _index_forward, vjp=(_index_vjp,),
+                        reads=((),), view=True,
                         grad_fn_name="UnsqueezeBackward0",
                         doc="Basic indexing whose last effective item is None: ``x[None]``.")
-index_alias = defop("alias", _index_forward, vjp=(_index_vjp,), view=True,
+index_alias = defop("alias", _index_forward, vjp=(_index_vjp,), reads=((),), view=True,
                     grad_fn_name="AliasBackward0",
                     doc="Basic indexing that selects everything: ``x[...]``, ``x[:, :]``.")
 
@@ -235,10 +239,11 @@ def _split_piece_vjp(g: Any, ans: Any, x: Any, *, start: int, stop: int, axis: i
 
 
 split_piece = defop("split_piece", _split_piece_forward, vjp=(_split_piece_vjp,), view=True,
+                    reads=((),),
                     grad_fn_name="SplitBackward0",
                     doc="One piece ``[start:stop]`` along ``axis`` of ``split(int)`` / ``chunk``.")
 split_with_sizes_piece = defop(
-    "split_with_sizes_piece", _split_piece_forward, vjp=(_split_piece_vjp,), view=True,
+    "split_with_sizes_piece", _split_piece_forward, vjp=(_split_piece_vjp,), view=True, reads=((),),
     grad_fn_name="SplitWithSizesBackward0",
     doc="One piece ``[start:stop]`` along ``axis`` of ``split(list_of_sizes)``.")
 
@@ -251,7 +256,7 @@ def _unbind_piece_vjp(g: Any, ans: Any, x: Any, *, index: int, axis: int) -> Any
     return index_backward(g, key=_piece_key(np.ndim(x), axis, index), shape=np.shape(x))
 
 
-unbind_piece = defop("unbind_piece", _unbind_piece_forward, vjp=(_unbind_piece_vjp,),
+unbind_piece = defop("unbind_piece", _unbind_piece_forward, vjp=(_unbind_piece_vjp,), reads=((),),
                      view=True, grad_fn_name="UnbindBackward0",
                      doc="Slice ``index`` along ``axis`` (that axis removed) of ``unbind``.")
 
@@ -273,10 +278,12 @@ def _index_put_vjp_value(g: Any, ans: Any, x: Any, value: Any, *, key: Any) -> A
 
 
 index_put = defop("index_put", _index_put_forward, vjp=(_index_put_vjp_x, _index_put_vjp_value),
+                  reads=((), ()),
                   grad_fn_name="CopySlices", save_inputs=True,
                   doc="``x[key] = value`` recorded out of place (``setitem``).")
 index_put_advanced = defop(
     "index_put_advanced", _index_put_forward, vjp=(_index_put_vjp_x, _index_put_vjp_value),
+    reads=((), ()),
     grad_fn_name="IndexPutBackward0",
     doc="``x[key] = value`` with integer arrays or a mask in ``key`` (PyTorch's index_put_).")
 
