@@ -572,21 +572,34 @@ def sum_to(grad: Any, shape: tuple, dtype: np.dtype, node: Node, index: int) -> 
     gshape = grad.shape
     if gshape != shape:
         lead = len(gshape) - len(shape)
-        if lead < 0 or any(
-            s != 1 and s != gs for s, gs in zip(shape, gshape[lead:], strict=True)
-        ):
+        # One plain loop (no generators): this runs for every broadcast input in backward.
+        axes = list(range(lead)) if lead > 0 else []
+        bad = lead < 0
+        if not bad:
+            for i, s in enumerate(shape):
+                gs = gshape[lead + i]
+                if s != gs:
+                    if s != 1:
+                        bad = True
+                        break
+                    axes.append(lead + i)
+        if bad:
             raise RuntimeError(
                 f"Function {node.op.grad_fn_name} returned an invalid gradient at index "
                 f"{index} - got {_shape_text(gshape)} but expected shape compatible with "
                 f"{_shape_text(shape)}"
             )
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1
-        )
-        if axes:
-            grad = np.sum(grad, axis=axes, keepdims=True)
-        if lead:
-            grad = np.reshape(grad, shape)
+        if type(grad) is np.ndarray:
+            # ndarray methods skip np.sum's and np.reshape's Python-level dispatch wrappers.
+            if axes:
+                grad = grad.sum(axis=tuple(axes), keepdims=True)
+            if lead:
+                grad = grad.reshape(shape)
+        else:
+            if axes:
+                grad = np.sum(grad, axis=tuple(axes), keepdims=True)
+            if lead:
+                grad = np.reshape(grad, shape)
     if grad.dtype != dtype:
         if dtype.kind not in "fc":
             return None
@@ -907,7 +920,13 @@ def backward(
                 is_owned = False
             if accumulate:
                 if sources is None or id(t) in leaf_index:
-                    _accumulate(t, g, create_graph, is_owned)
+                    if (is_owned and t._grad is None and type(g) is np.ndarray
+                            and g.shape == t._data.shape and g.dtype == t._data.dtype):
+                        # A fresh buffer only the engine holds becomes .grad (the common
+                        # case after zero_grad): what _accumulate does, without the call.
+                        t._grad = Tensor._make(g)
+                    else:
+                        _accumulate(t, g, create_graph, is_owned)
                     post = getattr(t, "_post_hooks", None)
                     if post:
                         for hook in list(post.values()):
@@ -977,8 +996,9 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
                         for vc, version in versions:
                             if vc[0] != version:
                                 _check_versions(node)  # raises the version error
-                    if node.ans_version is not None:
-                        _check_versions(node)
+                    ans_version = node.ans_version
+                    if ans_version is not None and ans_version[0][0] != ans_version[1]:
+                        _check_versions(node)  # raises the version error
                     args = node.saved_data
                     if args is None:
                         args = (None,) * len(edges)
@@ -1012,8 +1032,10 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
                         if gi is not None and type(gi) is not ndarray:
                             gi = np.asarray(gi)
                     # A large fresh array that only this frame references (not ``g``, not
-                    # a saved input, not a view): later arrivals can be added into it.
-                    fresh = (gi is not None and type(gi) is ndarray and gi.size >= min_size
+                    # a saved input, not a view): later arrivals can be added into it. For a
+                    # leaf any size counts: owning it lets it become ``.grad`` without a copy.
+                    fresh = (gi is not None and type(gi) is ndarray
+                             and (not is_node or gi.size >= min_size)
                              and gi.base is None and refcount(gi) == 2)
                 if is_node:
                     if gi is not None:

@@ -46,6 +46,11 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         a = args[0]
         arrays = (a._data if isinstance(a, Tensor) else a,)
         out = op.forward(arrays[0], **params)
+    elif n == 3:  # nn.functional.linear
+        a, b, c = args
+        arrays = (a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b,
+                  c._data if isinstance(c, Tensor) else c)
+        out = op.forward(arrays[0], arrays[1], arrays[2], **params)
     else:
         arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
         out = op.forward(*arrays, **params)
@@ -362,6 +367,16 @@ class Tensor:
             without ``gradient``, for a ``gradient`` of the wrong shape, for a second
             backward through freed values.
         """
+        if gradient is None and inputs is None and not create_graph and self._node is not None:
+            data = self._data
+            if data.size == 1:
+                # The training loop's ``loss.backward()``: seed with 1 and walk, without the
+                # general argument handling of autograd.backward (same checks, same result).
+                seed = np.array(1, dtype=data.dtype)
+                if data.ndim:
+                    seed = seed.reshape(data.shape)
+                _engine.backward((self,), (seed,), retain_graph=bool(retain_graph))
+                return
         from dualgrad.autograd import backward as _autograd_backward
 
         _autograd_backward(self, gradient, retain_graph=retain_graph,

@@ -20,6 +20,7 @@ import contextlib
 import contextvars
 import importlib.util
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -274,6 +275,7 @@ def test_site_builds_strict(tmp_path: Path) -> None:
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir",
          str(tmp_path / "site")],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "site" / "tutorials" / "02-graph" / "index.html").exists()

@@ -146,16 +146,18 @@ def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> None:
     """PyTorch's errors for class-index targets of an ``(N, C)`` input."""
+    _check_class_shapes(input, target)
+    N.check_target_range(target._data, input.shape[1], ignore_index)
+
+
+def _check_class_shapes(input: Tensor, target: Tensor) -> None:
+    """PyTorch's errors for the dtype and shape of class-index targets."""
     if target._data.dtype.kind not in "iu":
         raise RuntimeError(f"expected scalar type Long but found {target.type()[6:-6]}")
-    if input.ndim != 2 or target.ndim != 1 or input.shape[0] != target.shape[0]:
+    xs, ts = input._data.shape, target._data.shape  # plain tuples: no Size objects
+    if len(xs) != 2 or len(ts) != 1 or xs[0] != ts[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0] if input.ndim else 0}) "
                          f"to match target batch_size ({target.shape[0] if target.ndim else 0}).")
-    n_classes = input.shape[1]
-    t = target._data
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-    if bad.any():
-        raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
 
 
 def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
@@ -175,7 +177,7 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     """
     _check_reduction(reduction)
     input, target = _t(input), _t(target)
-    if input.ndim == 1:  # one unbatched sample: a batch of one, reduced the same way
+    if input._data.ndim == 1:  # one unbatched sample: a batch of one, reduced the same way
         loss = cross_entropy(input.unsqueeze(0), target.unsqueeze(0), reduction, ignore_index,
                              label_smoothing)
         return loss[0] if reduction == "none" else loss
@@ -184,7 +186,8 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
                            f"{label_smoothing}")
     if not label_smoothing and target._data.dtype.kind != "f":
         # Class indices: one fused op (log_softmax + nll_loss), the training hot path.
-        _check_class_targets(input, target, ignore_index)
+        # The op's forward checks the range of the targets (it needs their bounds anyway).
+        _check_class_shapes(input, target)
         return apply(N.cross_entropy, (input, target), {"reduction": reduction,
                                                         "ignore_index": ignore_index})
     logp = input.log_softmax(1)

@@ -24,9 +24,10 @@ import numpy as np
 from dualgrad import _dtypes
 from dualgrad._creation import _generator
 from dualgrad._device import check_device
-from dualgrad._tensor import Tensor
+from dualgrad._tensor import Tensor, apply
 from dualgrad.nn import functional as F
 from dualgrad.nn.parameter import Parameter
+from dualgrad.ops import nn as N
 
 __all__ = [
     "Module", "Linear", "Sequential", "Identity", "Flatten", "ReLU", "Tanh", "Sigmoid",
@@ -510,7 +511,11 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """Apply the affine map to the last dimension of ``input``."""
-        return F.linear(input, self.weight, self.bias)
+        bias = self.bias
+        if bias is not None and type(input) is Tensor and input._data.ndim >= 2:
+            # What F.linear does for a batch, without its argument handling (the hot path).
+            return apply(N.linear, (input, self.weight, bias), {})
+        return F.linear(input, self.weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

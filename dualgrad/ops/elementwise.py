@@ -100,8 +100,21 @@ sin = defop("sin", np.sin, vjp=(lambda g, ans, x: g * np.cos(x),), numpy=(np.sin
 cos = defop("cos", np.cos, vjp=(lambda g, ans, x: -g * np.sin(x),), numpy=(np.cos,))
 tan = defop("tan", np.tan, vjp=(lambda g, ans, x: g * (1 + ans * ans),), save_inputs=False,
             save_ans=True, numpy=(np.tan,))
-tanh = defop("tanh", np.tanh, vjp=(lambda g, ans, x: g * (1 - ans * ans),), save_inputs=False,
-             save_ans=True, numpy=(np.tanh,))
+
+
+def _tanh_vjp(g: Any, ans: Any, x: Any) -> Any:
+    if (type(g) is np.ndarray and type(ans) is np.ndarray and ans.ndim
+            and g.shape == ans.shape and g.dtype == ans.dtype):
+        # First order on arrays (an MLP's hidden layer): one buffer instead of three.
+        r = ans * ans
+        np.subtract(1, r, out=r)
+        r *= g
+        return r
+    return g * (1 - ans * ans)
+
+
+tanh = defop("tanh", np.tanh, vjp=(_tanh_vjp,), save_inputs=False, save_ans=True,
+             numpy=(np.tanh,))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

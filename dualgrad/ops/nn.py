@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -177,28 +178,70 @@ def _linear_vjp_w(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     return np.matmul(np.swapaxes(g, -1, -2), x)
 
 
+def _linear_vjp_b(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    if type(g) is np.ndarray and g.ndim == 2:
+        # The hot path: sum the batch rows here, as one would by hand, instead of returning
+        # ``g`` for sum_to to reduce (its axis bookkeeping and reshape cost more than the sum).
+        return g.sum(0)
+    return g  # batched inputs and Tensors (create_graph): the engine's sum_to reduces
+
+
 linear = defop("linear", _linear_forward, vjp=(
     lambda g, ans, x, w, b: np.matmul(g, w),
     _linear_vjp_w,
-    lambda g, ans, x, w, b: g,
+    _linear_vjp_b,
 ), grad_fn_name="AddmmBackward0", doc="``x @ w.T + b`` (``nn.functional.linear``).")
+
+
+# The last first-order forward's softmax pieces, for its backward: ``(x, target, params,
+# exp(x - rowmax), row sums, rows, every target valid)``. The rule takes them only if it gets
+# the very same input arrays (identity, not equality) with the same params, and clears the
+# slot, so a second backward (retain_graph) or any other call recomputes from ``x``. The
+# engine's version counters have already rejected an input modified in place by then.
+# One slot, not a per-node store: the training loop's loss is the case that matters, and at
+# most one (N, C) array per thread is held past its graph. Per thread, so that two threads
+# never both take (and modify in place) the same pieces.
+_ce_slot = threading.local()
+
+
+def check_target_range(target: np.ndarray, n_classes: int, ignore_index: int) -> bool:
+    """Raise PyTorch's error for a class index outside ``[0, n_classes)`` that is not
+    ``ignore_index``; return whether every target is valid (none is ``ignore_index``)."""
+    if not target.size:
+        return True
+    # Two reductions settle the usual case (every target in range, ignore_index outside
+    # them); only otherwise look element by element.
+    lo, hi = target.min(), target.max()
+    if lo < 0 or hi >= n_classes:
+        bad = (target != ignore_index) & ((target < 0) | (target >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {int(target[bad][0])} is out of bounds.")
+    if ignore_index < lo or ignore_index > hi:
+        return True
+    return bool((target != ignore_index).all())
 
 
 def _cross_entropy_forward(x: np.ndarray, target: np.ndarray, *, reduction: str = "mean",
                            ignore_index: int = -100) -> np.ndarray:
+    all_valid = check_target_range(target, x.shape[1], ignore_index)
     # On arrays only, so ndarray methods (no np.* dispatch wrappers: this is the hot path).
     shifted = x - x.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(shifted).sum(axis=1))
+    e = np.exp(shifted)
+    sums = e.sum(axis=1, keepdims=True)
+    lse = np.log(sums[:, 0])
     rows = np.arange(len(target))
-    valid = target != ignore_index
-    if valid.all():
+    if all_valid:
         picked = lse - shifted[rows, target]
         count = len(target)
     else:
+        valid = target != ignore_index
         picked = (lse - shifted[rows, np.where(valid, target, 0)]) * valid
         count = max(int(valid.sum()), 1)
+    _ce_slot.last = (x, target, reduction, ignore_index, e, sums, rows, all_valid)
     if reduction == "mean":
-        return np.asarray(picked.sum() / count, dtype=x.dtype)
+        # A NumPy scalar of x's dtype (Python's int count is weak under NEP 50); apply()
+        # makes the 0-d array.
+        return picked.sum() / count
     if reduction == "sum":
         return picked.sum()
     return picked
@@ -208,6 +251,26 @@ def _cross_entropy_vjp(g: Any, ans: Any, x: Any, target: Any, *, reduction: str 
                        ignore_index: int = -100) -> Any:
     # d/dx of -log_softmax(x)[t] is softmax(x) - onehot(t), scaled per row by g (and by
     # 1/count for the mean); rows whose target is ignore_index get nothing.
+    last = getattr(_ce_slot, "last", None)
+    if (last is not None and last[0] is x and last[1] is target and last[2] == reduction
+            and last[3] == ignore_index and type(g) is np.ndarray):
+        _ce_slot.last = None
+        e, sums, rows, all_valid = last[4:]
+        if all_valid:
+            safe = target
+            weight = 1 / max(len(target), 1) if reduction == "mean" else 1
+        else:
+            valid = target != ignore_index
+            safe = np.where(valid, target, 0)
+            weight = valid[:, None] / max(int(valid.sum()), 1) if reduction == "mean" else \
+                valid[:, None]
+        if reduction == "none":
+            g = np.expand_dims(g, -1)
+        # ``e`` is ours alone now (the slot is cleared): the result is built in it, in place.
+        e /= sums
+        e[rows, safe] -= 1
+        e *= weight * g
+        return e
     target = np.asarray(target)
     valid = target != ignore_index
     rows = np.arange(len(target))
