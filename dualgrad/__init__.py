@@ -53,16 +53,16 @@ from dualgrad._dtypes import (
     int64,
     uint8,
 )
-from dualgrad._engine import (
+from dualgrad._function import custom_gradient  # noqa: E402
+from dualgrad._functions import *  # noqa: F403
+from dualgrad._functions import __all__ as _function_names
+from dualgrad._grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
     no_grad,
     set_grad_enabled,
 )
-from dualgrad._function import custom_gradient  # noqa: E402
-from dualgrad._functions import *  # noqa: F403
-from dualgrad._functions import __all__ as _function_names
 from dualgrad._registry import defop  # noqa: E402
 from dualgrad._tensor import Tensor
 from dualgrad.diagnose import why_no_grad  # noqa: E402

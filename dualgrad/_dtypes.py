@@ -45,6 +45,16 @@ def as_dtype(dtype: Any) -> np.dtype:
     return np.dtype(dtype)
 
 
+# PyTorch's names of the scalar types, as its error messages and ``Tensor.type()`` spell them.
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                "bool": "Bool", "float16": "Half"}
+
+
+def torch_name(dtype: np.dtype) -> str:
+    """PyTorch's name of ``dtype`` (``"Float"`` for float32); NumPy's for the others."""
+    return _TORCH_NAMES.get(str(dtype), str(dtype))
+
+
 def is_floating(dtype: np.dtype) -> bool:
     """True for floating and complex dtypes: the ones that may require grad."""
     return dtype.kind in "fc"

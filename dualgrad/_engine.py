@@ -1,4 +1,4 @@
-"""The engine: recording (``Node``), grad mode, and the one backward pass.
+"""The engine: recording (``record``) and the one backward pass.
 
 This is the only module that walks a graph. Both front ends call :func:`backward`:
 
@@ -13,9 +13,10 @@ The graph::
     w (leaf, requires_grad) ----/                 /
     b (leaf, requires_grad) --------------------/
 
-Each ``Node`` holds its op, the values its VJP rules read, and one edge per input: the
-producing ``Node``, the leaf ``Tensor`` itself (where PyTorch shows ``AccumulateGrad``), or
-``None`` for inputs that carry no gradient.
+Each :class:`~dualgrad._node.Node` holds its op, the values its VJP rules read, and one edge per
+input: the producing ``Node``, the leaf ``Tensor`` itself (where PyTorch shows
+``AccumulateGrad``), or ``None`` for inputs that carry no gradient. Grad mode and the recorder
+(tape) stack live in :mod:`dualgrad._grad_mode`.
 
 Speed: ``record`` and the backward walk run once per op, so they are written for it
 (``benchmarks/README.md`` has the figures). The common backward (no ``inputs=``, no tape, first
@@ -26,9 +27,6 @@ rule, a hook or the caller may hold is never written to.
 
 from __future__ import annotations
 
-import contextvars
-import functools
-import inspect
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,21 +34,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dualgrad import _grad_mode
+from dualgrad._grad_mode import _ANOMALY, _STATE
+from dualgrad._node import Node
 from dualgrad._registry import NONDIFF, InputMeta, Op
 
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
 __all__ = [
-    "Node",
-    "AccumulateGrad",
+    "record",
     "backward",
     "sum_to",
-    "no_grad",
-    "enable_grad",
-    "set_grad_enabled",
-    "is_grad_enabled",
-    "inference_mode",
+    "walk",
     "ERR_BACKWARD_TWICE",
 ]
 
@@ -67,291 +63,9 @@ _INPLACE_HINT = (
     "gradient, with torch.autograd.set_detect_anomaly(True)."
 )
 
-# The recording context: (grad mode enabled, active recorders). Context variables are per
-# thread (as PyTorch's grad mode) and inherited by asyncio tasks.
-_STATE: contextvars.ContextVar[tuple[bool, tuple]] = contextvars.ContextVar(
-    "dualgrad_recording_state", default=(True, ())
-)
-
 # Set by ``_tensor`` at import: the Tensor class (the engine wraps arrays when it must hand
 # Tensors to rules and hooks).
 Tensor: type = None  # type: ignore[assignment]
-
-
-# --------------------------------------------------------------------------------------------
-# Nodes
-
-
-class Node:
-    """A recorded operation: what ``tensor.grad_fn`` returns.
-
-    Attributes
-    ----------
-    op:
-        The registry :class:`~dualgrad._registry.Op`.
-    edges:
-        One entry per positional input: the producing ``Node``, the leaf ``Tensor``, or None.
-    saved:
-        The inputs the rules read (Tensors or Python values), freed after backward.
-    saved_data:
-        The same inputs as the forward saw them (arrays for Tensors): what first-order rules
-        are called with.
-    out_shape, out_dtype:
-        Shape and dtype of the output. The gradient reaching an input is reduced and cast to
-        that input's metadata, read from its edge: ``out_shape``/``out_dtype`` of the
-        producing node, or the leaf's own array; so nothing per input is stored here.
-    """
-
-    __slots__ = (
-        "op",
-        "params",
-        "edges",
-        "saved",
-        "saved_data",
-        "versions",
-        "ans",
-        "ans_version",
-        "out_shape",
-        "out_dtype",
-        "freed",
-        "pre_hooks",
-        "retained",
-        "trace",
-        "__weakref__",
-    )
-
-    def __init__(self, op: Op, params: dict, edges: tuple, saved: tuple | None,
-                 out_shape: tuple, out_dtype: np.dtype, versions: tuple | None = None,
-                 saved_data: tuple | None = None) -> None:
-        self.op = op
-        self.params = params
-        self.edges = edges
-        self.saved = saved
-        self.saved_data = saved_data
-        self.versions = versions
-        self.ans = None
-        self.ans_version = None
-        self.out_shape = out_shape
-        self.out_dtype = out_dtype
-        self.freed = False
-        self.pre_hooks = None
-        self.retained = None
-        self.trace = None
-
-    def name(self) -> str:
-        """PyTorch's name of this node, e.g. ``"MulBackward0"``."""
-        return self.op.grad_fn_name
-
-    @property
-    def next_functions(self) -> tuple[tuple[Any, int], ...]:
-        """The nodes of the inputs, as PyTorch shows them: ``((AccumulateGrad, 0), (None, 0))``."""
-        return tuple(
-            (AccumulateGrad(e) if e is not None and e.__class__ is not Node else e, 0)
-            for e in self.edges
-        )
-
-    @property
-    def metadata(self) -> dict:
-        """Free-form per-node dictionary, as in PyTorch."""
-        return {}
-
-    def register_hook(self, fn: Callable) -> Any:
-        """Not supported on nodes; use ``Tensor.register_hook`` on the output tensor."""
-        raise NotImplementedError("use Tensor.register_hook on the tensor this node produced")
-
-    def __repr__(self) -> str:
-        return f"<{self.op.grad_fn_name} object at {id(self):#x}>"
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        # IPython shows PyTorch's nodes (default object repr) without "object": match it.
-        p.text(f"<{self.op.grad_fn_name} at {id(self):#x}>")
-
-
-class AccumulateGrad:
-    """The node PyTorch shows for a leaf that requires grad; ``variable`` is the leaf."""
-
-    __slots__ = ("variable",)
-
-    def __init__(self, variable: Tensor) -> None:
-        self.variable = variable
-
-    def name(self) -> str:
-        """Always ``"AccumulateGrad"``."""
-        return "AccumulateGrad"
-
-    @property
-    def next_functions(self) -> tuple:
-        """A leaf has no inputs."""
-        return ()
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AccumulateGrad) and other.variable is self.variable
-
-    def __hash__(self) -> int:
-        return id(self.variable)
-
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad object at {id(self.variable):#x}>"
-
-
-# --------------------------------------------------------------------------------------------
-# Grad mode
-
-
-def is_grad_enabled() -> bool:
-    """True when operations are being recorded (the default)."""
-    return _STATE.get()[0]
-
-
-class _GradModeContext:
-    """Shared machinery of the grad-mode switches: context manager and decorator."""
-
-    _enabled: bool
-
-    def __init__(self) -> None:
-        self._tokens: list[contextvars.Token] = []
-
-    def __enter__(self) -> None:
-        recorders = _STATE.get()[1]
-        self._tokens.append(_STATE.set((self._enabled, recorders)))
-
-    def __exit__(self, *exc: object) -> None:
-        _STATE.reset(self._tokens.pop())
-
-    def __call__(self, fn: Callable) -> Callable:
-        # A fresh switch per call (the decorator may be re-entered, from several threads).
-        mode = enable_grad if self._enabled else no_grad
-        if inspect.isgeneratorfunction(fn):
-            return _generator_in_mode(fn, mode)
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with mode():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-    def clone(self) -> _GradModeContext:
-        """A fresh context manager of the same kind."""
-        return self.__class__()
-
-
-def _generator_in_mode(fn: Callable, mode: type) -> Callable:
-    """Run each step of the generator ``fn`` makes under ``mode``, and the caller outside it.
-
-    A context variable set around ``yield`` would leak into the caller, so the mode is entered
-    and left around every resumption, as PyTorch's decorators do.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        gen = fn(*args, **kwargs)
-        try:
-            with mode():
-                response = gen.send(None)
-            while True:
-                try:
-                    request = yield response
-                except GeneratorExit:
-                    with mode():
-                        gen.close()
-                    raise
-                except BaseException as exc:
-                    with mode():
-                        response = gen.throw(exc)
-                else:
-                    with mode():
-                        response = gen.send(request)
-        except StopIteration as stop:
-            return stop.value
-
-    return wrapper
-
-
-class no_grad(_GradModeContext):
-    """Context manager and decorator that turns recording off.
-
-    Inside, operations create no graph: results have ``requires_grad=False`` and cost one
-    NumPy call and one Tensor.
-
-    Examples
-    --------
-    >>> import dualgrad as dg
-    >>> x = dg.tensor([1.0, 2.0], requires_grad=True)
-    >>> with dg.no_grad():
-    ...     y = x * 2
-    >>> y.requires_grad
-    False
-    """
-
-    _enabled = False
-
-
-class enable_grad(_GradModeContext):
-    """Context manager and decorator that turns recording back on inside ``no_grad``."""
-
-    _enabled = True
-
-
-class inference_mode(_GradModeContext):
-    """Like ``no_grad`` (dualgrad has no separate inference tensors)."""
-
-    def __init__(self, mode: bool = True) -> None:
-        super().__init__()
-        self._enabled = not mode
-
-
-class set_grad_enabled(_GradModeContext):
-    """Turn recording on or off: at once when called, or for a ``with`` block.
-
-    ``dg.set_grad_enabled(False)`` switches recording off for the current thread until it is
-    switched on again; ``with dg.set_grad_enabled(False): ...`` restores the previous mode at
-    the end of the block.
-    """
-
-    def __init__(self, mode: bool) -> None:
-        super().__init__()
-        self._enabled = bool(mode)
-        self._previous = _STATE.get()
-        _STATE.set((self._enabled, self._previous[1]))
-
-    def __enter__(self) -> None:
-        self._tokens.append(_STATE.set((self._enabled, _STATE.get()[1])))
-
-    def __exit__(self, *exc: object) -> None:
-        _STATE.reset(self._tokens.pop())
-        _STATE.set((self._previous[0], _STATE.get()[1]))
-
-    def __call__(self, fn: Callable) -> Callable:
-        # Used as a decorator, the constructor's switch must not outlive the decoration.
-        _STATE.set((self._previous[0], _STATE.get()[1]))
-        return super().__call__(fn)
-
-    def clone(self) -> set_grad_enabled:
-        """A fresh context manager for the same mode."""
-        return set_grad_enabled(self._enabled)
-
-
-def push_recorder(recorder: Any) -> contextvars.Token:
-    """Make ``recorder`` (a GradientTape) active in this context; returns the reset token."""
-    enabled, recorders = _STATE.get()
-    return _STATE.set((enabled, (*recorders, recorder)))
-
-
-def pop_recorder(token: contextvars.Token) -> None:
-    """Undo :func:`push_recorder`."""
-    _STATE.reset(token)
-
-
-def without_recorder(recorder: Any) -> contextvars.Token:
-    """Pause ``recorder`` (``tape.stop_recording``); returns the reset token."""
-    enabled, recorders = _STATE.get()
-    return _STATE.set((enabled, tuple(r for r in recorders if r is not recorder)))
-
-
-def active_recorders() -> tuple:
-    """The recorders (tapes) active in this context, innermost last."""
-    return _STATE.get()[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,7 +124,7 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
         node.ans = data
         node.ans_version = (out._vc, out._vc[0])
     out._node = node
-    if _anomaly_used and _ANOMALY.get():
+    if _grad_mode._anomaly_used and _ANOMALY.get():
         _capture_trace(node)
 
 
@@ -477,7 +191,7 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
         node.ans = data
         node.ans_version = (out._vc, out._vc[0])
     out._node = node
-    if _anomaly_used and _ANOMALY.get():
+    if _grad_mode._anomaly_used and _ANOMALY.get():
         _capture_trace(node)
     return node
 
@@ -548,11 +262,6 @@ def _capture_trace(node: Node) -> None:
     package = f'"{os.path.dirname(os.path.abspath(__file__))}{os.sep}'
     node.trace = [line for line in traceback.format_stack() if package not in line]
 
-
-_ANOMALY: contextvars.ContextVar[bool] = contextvars.ContextVar("dualgrad_anomaly", default=False)
-# Becomes True the first time anomaly mode is switched on, in any thread: until then the
-# per-op check is one global read instead of a ContextVar lookup.
-_anomaly_used = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -709,7 +418,7 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
             if not create_graph and gi is not None and type(gi) is not np.ndarray:
                 gi = np.asarray(gi)
         results.append(gi)
-    if _anomaly_used and _ANOMALY.get():
+    if _grad_mode._anomaly_used and _ANOMALY.get():
         _check_nan(node, results)
     return results
 
@@ -863,7 +572,7 @@ def backward(
     token = _STATE.set((create_graph, recorders if create_graph else ()))
     # Every input edge of every node is wanted: the rules can run on the fast path.
     fast = (not prune and restrict_to is None and not create_graph
-            and not (_anomaly_used and _ANOMALY.get()))
+            and not (_grad_mode._anomaly_used and _ANOMALY.get()))
     # ids of gradient buffers that the engine allocated itself (sums of two arrivals) and
     # that nothing else references: later arrivals are added into them in place.
     owned: set[int] = set()
@@ -1164,23 +873,6 @@ def retain(t: Tensor) -> None:
     """Make backward fill ``t.grad`` for the non-leaf ``t``."""
     t._node.retained = weakref.ref(t)
 
-
-def set_anomaly(enabled: bool) -> contextvars.Token:
-    """Switch anomaly detection (forward traces and NaN checks in backward)."""
-    global _anomaly_used
-    if enabled:
-        _anomaly_used = True
-    return _ANOMALY.set(enabled)
-
-
-def anomaly_enabled() -> bool:
-    """True inside ``detect_anomaly``."""
-    return _ANOMALY.get()
-
-
-def reset_anomaly(token: contextvars.Token) -> None:
-    """Undo :func:`set_anomaly`."""
-    _ANOMALY.reset(token)
 
 
 def walk(root: Node, restrict_to: set | None = None) -> Iterator[Node]:

@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _engine
-from dualgrad._engine import enable_grad, no_grad
+from dualgrad import _engine, _grad_mode
+from dualgrad._grad_mode import enable_grad, no_grad
 from dualgrad._registry import Op
 from dualgrad._tensor import Tensor
 
@@ -260,12 +260,12 @@ class Function:
         """
         if cls is Function:
             raise RuntimeError("apply is called on a subclass of Function, not on Function")
-        recorders = _engine.active_recorders()
+        recorders = _grad_mode.active_recorders()
         ctx = FunctionCtx()
         ctx._fn = cls
         ctx._n_inputs = len(args)
         ctx._tensor_inputs = tuple(isinstance(a, Tensor) for a in args)
-        grad_on = _engine.is_grad_enabled()
+        grad_on = _grad_mode.is_grad_enabled()
         ctx.needs_input_grad = tuple(
             grad_on and isinstance(a, Tensor)
             and (a.requires_grad or any(r._claims((a,)) for r in recorders))
@@ -310,7 +310,7 @@ def once_differentiable(backward: Callable) -> Callable:
                 if isinstance(t, Tensor) and t.requires_grad]
         with no_grad():
             result = backward(ctx, *grad_outputs)
-        if not deps or not _engine.is_grad_enabled():
+        if not deps or not _grad_mode.is_grad_enabled():
             return result
         grads = tuple(result) if isinstance(result, (tuple, list)) else (result,)
         # Connect each result to what it was computed from, through a node that refuses to

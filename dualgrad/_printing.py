@@ -66,14 +66,20 @@ def _as_torch_array(data: Any) -> np.ndarray:
     NumPy arrays and scalars keep their dtype; Python floats (and complex
     numbers) become float32 (complex64) like torch's default dtype.
     """
+    return _as_inferred_array(data, _TORCH_INFERRED, "torch")
+
+
+# The dtypes the frameworks infer for Python numbers where NumPy's differ.
+_TORCH_INFERRED = {np.dtype(np.float64): np.float32, np.dtype(np.complex128): np.complex64}
+_TF_INFERRED = {np.dtype(np.float64): np.float32, np.dtype(np.int64): np.int32}
+
+
+def _as_inferred_array(data: Any, inferred: dict, framework: str) -> np.ndarray:
     arr = np.asarray(data)
-    if not isinstance(data, np.ndarray | np.generic):
-        if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        elif arr.dtype == np.complex128:
-            arr = arr.astype(np.complex64)
-    if arr.dtype not in _TORCH_DTYPE_NAMES:
-        raise TypeError(f"cannot format an array of dtype {arr.dtype} as a torch tensor")
+    if not isinstance(data, np.ndarray | np.generic) and arr.dtype in inferred:
+        arr = arr.astype(inferred[arr.dtype])
+    if arr.dtype not in _TORCH_DTYPE_NAMES:  # TF has the same numeric dtypes
+        raise TypeError(f"cannot format an array of dtype {arr.dtype} as a {framework} tensor")
     return arr
 
 
@@ -306,15 +312,7 @@ def _as_tf_value(data: Any) -> np.ndarray:
     NumPy arrays and scalars keep their dtype; Python floats become float32 and
     Python ints int32, as TensorFlow infers them.
     """
-    arr = np.asarray(data)
-    if not isinstance(data, np.ndarray | np.generic):
-        if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        elif arr.dtype == np.int64:
-            arr = arr.astype(np.int32)
-    if arr.dtype not in _TORCH_DTYPE_NAMES:  # TF has the same numeric dtypes
-        raise TypeError(f"cannot format an array of dtype {arr.dtype} as a tf tensor")
-    return arr
+    return _as_inferred_array(data, _TF_INFERRED, "tf")
 
 
 def _tf_shape(shape: tuple[int, ...]) -> str:

@@ -1,5 +1,10 @@
 """``Tensor``: the user-facing value. Operators and methods call registered ops; no derivative
-math and no graph walking live here (that is the registry's and the engine's job)."""
+math and no graph walking live here (that is the registry's and the engine's job).
+
+The methods stay on the class (the API reference is generated from their docstrings), grouped
+by section; what they delegate to lives elsewhere: the ops in ``ops/``, NumPy's
+``__array_ufunc__``/``__array_function__`` in ``_dispatch``, the in-place machinery in
+``_inplace``, printing in ``_printing``."""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _dtypes, _engine, _registry
+from dualgrad import _dispatch, _dtypes, _engine, _registry
+from dualgrad import _inplace as _inplace_mod
 from dualgrad._device import Size, check_device, device
-from dualgrad._registry import NUMPY_IMPLS, Op
+from dualgrad._node import Node
+from dualgrad._registry import Op
 from dualgrad.ops import elementwise as E
 from dualgrad.ops import linalg as L
 from dualgrad.ops import nn as N
@@ -28,9 +35,6 @@ _NONLEAF_GRAD_WARNING = (
     "instead. See github.com/pytorch/pytorch/pull/30531 for more informations."
 )
 _ERR_INT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
-_ERR_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
-_ERR_VIEW_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
-                          "in-place operation.")
 _ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
 
 
@@ -258,7 +262,7 @@ class Tensor:
         return self._node is None
 
     @property
-    def grad_fn(self) -> _engine.Node | None:
+    def grad_fn(self) -> Node | None:
         """The recorded node that produced this tensor (None for leaves)."""
         return self._node
 
@@ -284,8 +288,8 @@ class Tensor:
                 # A gradient of another dtype would be silently cast by the next accumulation.
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype "
-                    f"'{_torch_dtype_name(value.dtype).lower()}' to a tensor with grad_dtype "
-                    f"'{_torch_dtype_name(self.dtype)}'. The gradient must match the tensor's "
+                    f"'{_dtypes.torch_name(value.dtype).lower()}' to a tensor with grad_dtype "
+                    f"'{_dtypes.torch_name(self.dtype)}'. The gradient must match the tensor's "
                     "dtype.")
         self._grad = value
 
@@ -517,10 +521,8 @@ class Tensor:
     def type(self, dtype: Any = None) -> Any:
         """The type name (``torch.FloatTensor``), or a converted tensor when given a dtype."""
         if dtype is None:
-            return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-                    "int64": "torch.LongTensor", "int32": "torch.IntTensor",
-                    "bool": "torch.BoolTensor", "float16": "torch.HalfTensor"}.get(
-                str(self._data.dtype), f"torch.{self._data.dtype}")
+            name = _dtypes.torch_name(self._data.dtype)
+            return f"torch.{name}Tensor" if name != str(self._data.dtype) else f"torch.{name}"
         return self.to(dtype)
 
     def float(self) -> Tensor:
@@ -558,7 +560,7 @@ class Tensor:
 
     def clone(self) -> Tensor:
         """A copy that stays in the graph."""
-        return apply(_CLONE, (self,), {})
+        return apply(E.clone, (self,), {})
 
     def contiguous(self) -> Tensor:
         """This tensor (NumPy handles memory layout)."""
@@ -613,35 +615,8 @@ class Tensor:
 
     # --- NumPy protocols -------------------------------------------------------------------
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        impl = NUMPY_IMPLS.get(ufunc) if method == "__call__" else None
-        if impl is None or kwargs.get("out") is not None:
-            name = getattr(ufunc, "__name__", ufunc)
-            raise TypeError(
-                f"numpy.{name}{'' if method == '__call__' else '.' + method} has no "
-                "registered dualgrad op, so it cannot run on a Tensor and stay differentiable. "
-                "Use a dualgrad function, or call it on tensor.detach().numpy().")
-        kwargs.pop("out", None)
-        # ``np.float64(2) * t``: a NumPy scalar promotes as a Python scalar, as in PyTorch.
-        inputs = tuple(i.item() if isinstance(i, np.generic) else i for i in inputs)
-        operators = _UFUNC_OPERATORS.get(ufunc)
-        if operators is not None and not kwargs and len(inputs) == 2:
-            # The Tensor's own operator applies PyTorch's promotion (int tensor / 2 -> float).
-            if isinstance(inputs[0], Tensor):
-                return getattr(inputs[0], operators[0])(inputs[1])
-            return getattr(inputs[1], operators[1])(inputs[0])
-        return impl(*inputs, **kwargs)
-
-    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        impl = NUMPY_IMPLS.get(func)
-        if impl is None:
-            # ``numpy.linalg.norm``, not ``numpy.norm``: name the function as users call it.
-            module = getattr(func, "__module__", None) or "numpy"
-            raise TypeError(
-                f"{module}.{getattr(func, '__name__', func)} has no registered dualgrad op, so it "
-                "cannot run on a Tensor and stay differentiable. Use a dualgrad function, or "
-                "call it on tensor.detach().numpy().")
-        return impl(*args, **kwargs)
+    __array_ufunc__ = _dispatch.array_ufunc
+    __array_function__ = _dispatch.array_function
 
     # --- arithmetic ------------------------------------------------------------------------
 
@@ -965,7 +940,7 @@ class Tensor:
         if x._data.dtype.kind not in "fc":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {_torch_dtype_name(x._data.dtype)}")
+                f"point or complex dtype. Got: {_dtypes.torch_name(x._data.dtype)}")
         if dim is None:
             return apply(R.mean_all, (x,), {"axis": None, "keepdims": keepdim})
         return apply(R.mean_dim, (x,), {"axis": dim, "keepdims": keepdim})
@@ -984,7 +959,7 @@ class Tensor:
             return self.maximum(dim) if which == "max" else self.minimum(dim)
         arg = np.argmax if which == "max" else np.argmin
         idx = np.expand_dims(arg(self._data, axis=dim), dim)
-        op = _MAX_DIM if which == "max" else _MIN_DIM
+        op = R.max_dim if which == "max" else R.min_dim
         values = apply(op, (self, idx), {"axis": dim, "keepdims": keepdim})
         indices = Tensor._make(idx if keepdim else np.squeeze(idx, axis=dim))
         from dualgrad import return_types
@@ -1097,7 +1072,7 @@ class Tensor:
         mask = _raw(mask)
         if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
-                               f"dtype {_torch_dtype_name(mask.dtype).lower()}")
+                               f"dtype {_dtypes.torch_name(mask.dtype).lower()}")
         if isinstance(value, Tensor):
             if value._data.ndim:
                 raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
@@ -1258,58 +1233,10 @@ class Tensor:
         op = S.index_put if S._is_basic(key) else S.index_put_advanced
         self._inplace(op, as_tensor_arg(value), key=key)
 
-    # --- in-place ops ----------------------------------------------------------------------
+    # --- in-place ops (the machinery is in _inplace.py) -------------------------------------
 
-    def _inplace(self, op: Op, *args: Any, **params: Any) -> Tensor:
-        """Run ``op`` and write the result into this tensor, keeping the graph right.
-
-        A leaf that requires grad refuses (PyTorch's error), and so does a recorded view (of a
-        leaf: PyTorch's error; of a non-leaf: dualgrad does not rebase the view's base, so it
-        refuses rather than leave the base's graph stale). Otherwise the op is recorded out
-        of place on a copy of the old value, this tensor takes the new node, and its version
-        counter moves on, so that any node that saved the old value raises at backward.
-        """
-        if _engine.is_grad_enabled():
-            if self._node is None and self._requires_grad:
-                raise RuntimeError(_ERR_LEAF_INPLACE)
-            if self._node is not None and self._node.op.view:
-                raise _view_inplace_error(self._node)
-            tracked = self._node is not None or any(
-                isinstance(a, Tensor) and a.requires_grad for a in args
-            ) or bool(_engine.active_recorders())
-        else:
-            tracked = False
-        try:
-            if tracked:
-                old = Tensor.__new__(Tensor)
-                old._init(self._data.copy(), self._node)
-                result = apply(op, (old, *args), params)
-                new_data, node = result._data, result._node
-            else:
-                arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-                new_data, node = op.forward(self._data, *arrays, **params), None
-        except ValueError:
-            other = args[0] if args and isinstance(args[0], Tensor) else None
-            err = None if other is None else _broadcast_error(self._data.shape, other._data.shape)
-            if err is not None:
-                raise err from None
-            raise
-        if np.shape(new_data) != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(np.shape(new_data))}")
-        if np.result_type(new_data) != self._data.dtype and not np.can_cast(
-                np.result_type(new_data), self._data.dtype, casting="same_kind"):
-            raise RuntimeError(
-                f"result type {_torch_dtype_name(np.result_type(new_data))} can't be cast to "
-                f"the desired output type {_torch_dtype_name(self._data.dtype)}")
-        np.copyto(self._data, new_data, casting="unsafe")
-        self._vc[0] += 1
-        if tracked:
-            previous, self._node = self._node, node
-            if previous is not None and previous.retained is not None and node is not None:
-                # As in PyTorch, ``.grad`` of a retaining tensor is taken at its newest version.
-                node.retained, previous.retained = previous.retained, None
-        return self
+    _inplace = _inplace_mod.inplace
+    _fill_random = _inplace_mod.fill_random
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """In-place ``self += alpha * other``."""
@@ -1373,7 +1300,7 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (recorded as ``ZeroBackward0``)."""
-        return self._inplace(_ZERO)
+        return self._inplace(E.zero)
 
     def fill_(self, value: Any) -> Tensor:
         """Fill with ``value`` (a number, or a 0-d tensor that then gets the gradient) in place.
@@ -1389,12 +1316,12 @@ class Tensor:
             if value._data.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got "
                                    f"tensor with {value._data.ndim} dimensions.")
-            return self._inplace(_FILL_TENSOR, value)
-        return self._inplace(_FILL, value)
+            return self._inplace(E.fill_tensor, value)
+        return self._inplace(E.fill, value)
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (broadcast) into this tensor in place."""
-        return self._inplace(_COPY, as_tensor_arg(src))
+        return self._inplace(E.copy, as_tensor_arg(src))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill with normal samples in place (not recorded)."""
@@ -1408,47 +1335,10 @@ class Tensor:
 
         return self._fill_random(_generator().uniform(a, b, self._data.shape))
 
-    def _fill_random(self, values: np.ndarray) -> Tensor:
-        if _engine.is_grad_enabled() and self._node is None and self._requires_grad:
-            raise RuntimeError(_ERR_LEAF_INPLACE)
-        self._data[...] = values
-        self._vc[0] += 1
-        return self
-
     __iadd__ = add_
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
-
-
-def _view_inplace_error(node: Any) -> RuntimeError:
-    """In-place on a recorded view would leave its base's graph stale: refuse, never be wrong."""
-    base = node
-    while base.__class__ is _engine.Node and base.op.view:
-        base = base.edges[0]
-    if base is not None and base.__class__ is not _engine.Node:
-        return RuntimeError(_ERR_VIEW_LEAF_INPLACE)
-    return RuntimeError(
-        f"an in-place operation on a view ({node.op.grad_fn_name}) of a tensor that requires "
-        "grad is not supported by dualgrad: the base tensor's graph would be left out of date. "
-        "Use the out-of-place operation (v = v * 2), or assign into the base by indexing "
-        "(base[idx] = value).")
-
-
-# NumPy's arithmetic ufuncs met through ``__array_ufunc__`` (``np.float64(2) - t``), served by
-# the Tensor operators (forward, reflected) so that they promote as PyTorch does.
-_UFUNC_OPERATORS = {
-    np.add: ("__add__", "__radd__"),
-    np.subtract: ("__sub__", "__rsub__"),
-    np.multiply: ("__mul__", "__rmul__"),
-    np.true_divide: ("__truediv__", "__rtruediv__"),
-    np.power: ("__pow__", "__rpow__"),
-}
-
-
-def _torch_dtype_name(dtype: np.dtype) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool", "float16": "Half"}.get(str(dtype), str(dtype))
 
 
 def _correction(unbiased: bool | None, correction: int | None) -> int:
@@ -1501,37 +1391,5 @@ class _HookHandle:
         """Unregister the hook (idempotent)."""
         self._hooks.pop(self.id, None)
 
-
-def _max_dim_forward(x: np.ndarray, index: np.ndarray, *, axis: int,
-                     keepdims: bool) -> np.ndarray:
-    out = np.take_along_axis(x, index, axis=axis)
-    return out if keepdims else np.squeeze(out, axis=axis)
-
-
-def _max_dim_vjp(g: Any, ans: Any, x: Any, index: Any, *, axis: int, keepdims: bool) -> Any:
-    if not keepdims:
-        g = np.expand_dims(g, axis)
-    return R.put_along(g, index, axis=axis, shape=np.shape(x))
-
-
-_MAX_DIM = _registry.defop("max_dim", _max_dim_forward, vjp=(_max_dim_vjp, _registry.NONDIFF),
-                           grad_fn_name="MaxBackward0",
-                           doc="``x.max(dim)``: the values at the argmax indices.")
-_MIN_DIM = _registry.defop("min_dim", _max_dim_forward, vjp=(_max_dim_vjp, _registry.NONDIFF),
-                           grad_fn_name="MinBackward0",
-                           doc="``x.min(dim)``: the values at the argmin indices.")
-_CLONE = _registry.defop("clone", np.copy, vjp=(lambda g, ans, x: g,), save_inputs=False)
-_FILL = _registry.defop("fill", lambda x, value: np.full_like(x, value),
-                        vjp=(lambda g, ans, x, value: None, lambda g, ans, x, value: np.sum(g)),
-                        save_inputs=False, grad_fn_name="FillBackward2",
-                        doc="``x.fill_(number)``: PyTorch's node for a Python number.")
-_FILL_TENSOR = _registry.defop("fill_tensor", _FILL.forward, vjp=_FILL.vjp, save_inputs=False,
-                               grad_fn_name="FillBackward3",
-                               doc="``x.fill_(tensor)``: the 0-d value gets the summed gradient.")
-_ZERO = _registry.defop("zero", np.zeros_like, vjp=(lambda g, ans, x: None,), save_inputs=False,
-                        grad_fn_name="ZeroBackward0", doc="``x.zero_()``.")
-_COPY = _registry.defop("copy", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
-                        vjp=(lambda g, ans, x, src: None, lambda g, ans, x, src: g),
-                        save_inputs=False, grad_fn_name="CopyBackwards")
 
 _engine.Tensor = Tensor

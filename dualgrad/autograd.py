@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from dualgrad import _engine
-from dualgrad._engine import enable_grad, no_grad, set_grad_enabled
 from dualgrad._function import Function, FunctionCtx, once_differentiable
+from dualgrad._grad_mode import enable_grad, no_grad, set_grad_enabled
 from dualgrad._gradcheck import GradcheckError, gradcheck, gradgradcheck
 from dualgrad._tensor import Tensor
 from dualgrad.diagnose import detect_anomaly, is_anomaly_enabled, set_detect_anomaly

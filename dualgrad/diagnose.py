@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _engine
+from dualgrad import _engine, _grad_mode
+from dualgrad._node import Node
 from dualgrad._tensor import Tensor
 
 __all__ = ["why_no_grad", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
@@ -50,10 +51,10 @@ class detect_anomaly:
 
     def __enter__(self) -> None:
         warnings.warn(_ANOMALY_WARNING, UserWarning, stacklevel=2)
-        self._tokens.append(_engine.set_anomaly(True))
+        self._tokens.append(_grad_mode.set_anomaly(True))
 
     def __exit__(self, *exc: object) -> None:
-        _engine.reset_anomaly(self._tokens.pop())
+        _grad_mode.reset_anomaly(self._tokens.pop())
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -82,26 +83,26 @@ class set_detect_anomaly:
     """
 
     def __init__(self, mode: bool) -> None:
-        self._previous = _engine.anomaly_enabled()
-        _engine.set_anomaly(bool(mode))
+        self._previous = _grad_mode.anomaly_enabled()
+        _grad_mode.set_anomaly(bool(mode))
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        _engine.set_anomaly(self._previous)
+        _grad_mode.set_anomaly(self._previous)
 
 
 def is_anomaly_enabled() -> bool:
     """True while anomaly detection is on."""
-    return _engine.anomaly_enabled()
+    return _grad_mode.anomaly_enabled()
 
 
 # --------------------------------------------------------------------------------------------
 # why_no_grad
 
 
-def _where(node: _engine.Node) -> str:
+def _where(node: Node) -> str:
     """`` (created at File "...", line N: code)`` when anomaly mode recorded the forward call."""
     if not node.trace:
         return ""
@@ -109,7 +110,7 @@ def _where(node: _engine.Node) -> str:
     return f" (created at {lines[0]}" + (f": {lines[1]})" if len(lines) > 1 else ")")
 
 
-def _reaches(root: _engine.Node, source: Tensor, restrict: set | None) -> bool:
+def _reaches(root: Node, source: Tensor, restrict: set | None) -> bool:
     """Whether the graph from ``root`` reaches ``source`` (its node, or the leaf itself)."""
     target_node = source._node
     for node in _engine.walk(root, restrict):

@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _engine
-from dualgrad._engine import enable_grad
+from dualgrad import _engine, _grad_mode
+from dualgrad._grad_mode import enable_grad
 from dualgrad._tensor import Tensor
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "elementwise_grad"]
@@ -82,9 +82,9 @@ def _dtype_name(dtype: np.dtype) -> str:
 
 def _nested(values: Sequence[Any] = ()) -> bool:
     """Whether this call must record its backward pass (see the module docstring)."""
-    if not _engine.is_grad_enabled():
+    if not _grad_mode.is_grad_enabled():
         return False
-    if _DEPTH.get() > 0 or _engine.active_recorders():
+    if _DEPTH.get() > 0 or _grad_mode.active_recorders():
         return True
     return any(isinstance(v, Tensor) and v.requires_grad for v in values)
 
@@ -107,7 +107,7 @@ def _leaf(value: Any, allow_int: bool = False) -> Tensor | None:
             return None
         raise TypeError(_ERR_INT.format(dtype=_dtype_name(dtype)))
     if isinstance(value, Tensor):
-        if value.requires_grad or any(r._claims((value,)) for r in _engine.active_recorders()):
+        if value.requires_grad or any(r._claims((value,)) for r in _grad_mode.active_recorders()):
             # A value of an outer graph (or tape): differentiate with respect to a copy of it,
             # so this call does not count paths that reach the value without passing through
             # the copy, while the outer graph still sees the copy as a function of the value.
@@ -140,6 +140,21 @@ def _convert(value: Any, kind: str, keep_graph: bool) -> Any:
 
 def _zeros_like(leaf: Tensor) -> np.ndarray:
     return np.zeros_like(leaf._data)
+
+
+def _per_argument(grads: Sequence[Any], kinds: Sequence[str], leaves: Sequence[Any],
+                  keep_graph: bool) -> list:
+    """One gradient per argument from the gradients of the non-None ``leaves``: None for an
+    argument not differentiated, zeros for one the output does not depend on."""
+    it = iter(grads)
+    results = []
+    for kind, leaf in zip(kinds, leaves):
+        if leaf is None:
+            results.append(None)
+            continue
+        g = next(it)
+        results.append(_convert(_zeros_like(leaf) if g is None else g, kind, keep_graph))
+    return results
 
 
 def _normalise_argnums(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
@@ -225,14 +240,7 @@ def _value_and_grad_call(f: Callable, argnums: int | Sequence[int], has_aux: boo
     grads = _backward([out_t], [np.ones(data.shape, dtype=data.dtype)], sources, nested)
     if sources and all(g is None for g in grads):
         warnings.warn("Output seems independent of input.", UserWarning, stacklevel=3)
-    it = iter(grads)
-    results = []
-    for kind, leaf in zip(kinds, leaves):
-        if leaf is None:
-            results.append(None)
-            continue
-        g = next(it)
-        results.append(_convert(_zeros_like(leaf) if g is None else g, kind, nested))
+    results = _per_argument(grads, kinds, leaves, nested)
     grad_value = results[0] if isinstance(argnums, (int, np.integer)) else tuple(results)
     value = _convert(out_t, kinds[0], nested)
     return value, grad_value, aux
@@ -422,15 +430,8 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         create = nested or _nested(cts)
         seeds = [_cotangent(ct, o, create, "cotangent input to vjp pullback function")
                  for ct, o in zip(cts, outs)]
-        grads = iter(_backward(outs, seeds, sources, create))
-        res = []
-        for kind, leaf in zip(kinds, leaves):
-            if leaf is None:
-                res.append(None)
-                continue
-            g = next(grads)
-            res.append(_convert(_zeros_like(leaf) if g is None else g, kind, create))
-        return tuple(res)
+        return tuple(_per_argument(_backward(outs, seeds, sources, create), kinds, leaves,
+                                   create))
 
     values = [_convert(o, out_kind, nested) for o in outs]
     out_value = type(result)(values) if is_tuple else values[0]

@@ -16,13 +16,19 @@ from typing import Any, NamedTuple
 __all__ = ["max", "min"]
 
 
-def _repr(name: str, result: tuple) -> str:
-    # PyTorch's structseq repr: one field per line, no indentation.
-    fields = ",\n".join(f"{field}={value!r}" for field, value in zip(result._fields, result))
-    return f"torch.return_types.{name}(\n{fields})"
+class _ValuesIndices(NamedTuple):
+    """The fields every result here has; each op subclasses it under its PyTorch name."""
+
+    values: Any
+    indices: Any
+
+    def __repr__(self) -> str:
+        # PyTorch's structseq repr: one field per line, no indentation.
+        fields = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+        return f"torch.return_types.{type(self).__name__}(\n{fields})"
 
 
-class max(NamedTuple):  # noqa: N801  (PyTorch's class name)
+class max(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
     """``(values, indices)`` returned by ``x.max(dim)``.
 
     Attributes
@@ -33,14 +39,10 @@ class max(NamedTuple):  # noqa: N801  (PyTorch's class name)
         Where they are (an int64 tensor, outside the graph).
     """
 
-    values: Any
-    indices: Any
-
-    def __repr__(self) -> str:
-        return _repr("max", self)
+    __slots__ = ()
 
 
-class min(NamedTuple):  # noqa: N801  (PyTorch's class name)
+class min(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
     """``(values, indices)`` returned by ``x.min(dim)``.
 
     Attributes
@@ -51,8 +53,4 @@ class min(NamedTuple):  # noqa: N801  (PyTorch's class name)
         Where they are (an int64 tensor, outside the graph).
     """
 
-    values: Any
-    indices: Any
-
-    def __repr__(self) -> str:
-        return _repr("min", self)
+    __slots__ = ()

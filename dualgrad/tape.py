@@ -2,7 +2,7 @@
 
 The tape is a second front end over the *same* nodes and the *same* backward pass as
 ``Tensor.backward``; it adds no derivative rules and walks no graph itself. It is a
-*recorder* (see ``dualgrad._engine``):
+*recorder* (see ``dualgrad._grad_mode``):
 
 * entering the ``with`` block pushes the tape on the engine's recorder stack;
 * for every operation, the engine asks each active tape whether it ``_claims`` the inputs: a
@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _dtypes, _engine
+from dualgrad import _dtypes, _engine, _grad_mode
 from dualgrad._tensor import Tensor
 
 __all__ = ["GradientTape", "Variable", "constant", "UnconnectedGradients", "stop_gradient"]
@@ -279,7 +279,7 @@ class Variable(Tensor):
     def _inplace(self, op: Any, *args: Any, **params: Any) -> Tensor:
         # A TensorFlow variable changes by assignment, which no tape records: run the in-place
         # tensor methods (add_, mul_, ...) the same way.
-        with _engine.no_grad():
+        with _grad_mode.no_grad():
             return Tensor._inplace(self, op, *args, **params)
 
     # ``v += 1`` on a tf.Variable makes a new tensor and rebinds the name (TensorFlow's
@@ -416,19 +416,19 @@ class GradientTape:
     def __enter__(self) -> GradientTape:
         if self._recording:
             raise ValueError(ERR_REENTER)
-        active = _engine.active_recorders()
+        active = _grad_mode.active_recorders()
         if active:
             self._shared = True
             for r in active:
                 r._shared = True
         self._has_tape = True
-        self._token = _engine.push_recorder(self)
+        self._token = _grad_mode.push_recorder(self)
         self._recording = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._recording:
-            _engine.pop_recorder(self._token)
+            _grad_mode.pop_recorder(self._token)
             self._token = None
             self._recording = False
 
@@ -505,12 +505,12 @@ class GradientTape:
         """
         if not self._recording:
             raise RuntimeError(ERR_STOP_RECORDING)
-        token = _engine.without_recorder(self)
+        token = _grad_mode.without_recorder(self)
         self._recording = False
         try:
             yield
         finally:
-            _engine.pop_recorder(token)
+            _grad_mode.pop_recorder(token)
             self._recording = True
 
     def reset(self) -> None:
@@ -563,7 +563,7 @@ class GradientTape:
                 _LOG.warning(WARN_INSIDE_CONTEXT)
         # Another tape (or this persistent one) still recording records the gradient
         # computation too: that is how nested tapes give higher derivatives.
-        for r in _engine._STATE.get()[1]:
+        for r in _grad_mode._STATE.get()[1]:
             if (r is not self or self._persistent) and getattr(r, "_has_tape", True):
                 return True
         return False

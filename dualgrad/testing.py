@@ -155,6 +155,20 @@ def _vjp(outs: list, leaves: list, diff: Sequence[int], cotangents: Sequence[np.
     return result
 
 
+def _start(fn: Function, inputs: Sequence[Any], nondiff: Sequence[int],
+           rng: np.random.Generator | None, name: str | None) -> tuple:
+    """What every check begins with: its name and generator, the inputs as arrays, which of
+    them are differentiated, their leaves, and the outputs of ``fn`` at them."""
+    name = name or getattr(fn, "__name__", "fn")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    arrays = [_raw(x) for x in inputs]
+    diff = _diff_indices(arrays, nondiff)
+    if not diff:
+        raise ValueError(f"{name}: no floating input to differentiate")
+    leaves = _leaves(arrays, diff)
+    return name, rng, arrays, diff, leaves, _as_outputs(fn(*leaves), name)
+
+
 def _fail(name: str, order: int, what: str) -> AssertionError:
     kind = "first-order" if order == 1 else "second-order"
     return AssertionError(f"{name}: {kind} gradient check failed: {what}")
@@ -207,14 +221,7 @@ def check_vjp(fn: Function, inputs: Sequence[Any], *, nondiff: Sequence[int] = (
       ...
     AssertionError: detached: first-order gradient check failed: input 0, element (0,), ...
     """
-    name = name or getattr(fn, "__name__", "fn")
-    rng = rng if rng is not None else np.random.default_rng(0)
-    arrays = [_raw(x) for x in inputs]
-    diff = _diff_indices(arrays, nondiff)
-    if not diff:
-        raise ValueError(f"{name}: no floating input to differentiate")
-    leaves = _leaves(arrays, diff)
-    outs = _as_outputs(fn(*leaves), name)
+    name, rng, arrays, diff, leaves, outs = _start(fn, inputs, nondiff, rng, name)
     out_sizes = [o._data.size for o in outs]
     in_sizes = [leaves[i]._data.size for i in diff]
     if sum(out_sizes) == 0 or sum(in_sizes) == 0:
@@ -310,13 +317,7 @@ def check_second_order(fn: Function, inputs: Sequence[Any], *, nondiff: Sequence
     """
     from dualgrad import autograd
 
-    name = name or getattr(fn, "__name__", "fn")
-    rng = rng if rng is not None else np.random.default_rng(0)
-    arrays = [_raw(x) for x in inputs]
-    diff = _diff_indices(arrays, nondiff)
-    if not diff:
-        raise ValueError(f"{name}: no floating input to differentiate")
-    outs = _as_outputs(fn(*_leaves(arrays, diff)), name)
+    name, rng, arrays, diff, _, outs = _start(fn, inputs, nondiff, rng, name)
     cotangents = [rng.standard_normal(o._data.shape) for o in outs]
     n = len(arrays)
 

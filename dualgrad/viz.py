@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dualgrad import _engine
-from dualgrad._engine import Node
+from dualgrad._node import Node
 from dualgrad._tensor import Tensor
 
 __all__ = ["graph", "render"]

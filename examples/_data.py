@@ -1,8 +1,16 @@
-"""Data sets for the examples, generated with NumPy (no downloads)."""
+"""What the training examples share: data sets generated with NumPy (no downloads), the
+small-run switch, and one epoch of mini-batch training."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+
+# ``DUALGRAD_EXAMPLE_SMALL=1``: a smaller, faster run (what tests/test_examples.py uses).
+SMALL = os.environ.get("DUALGRAD_EXAMPLE_SMALL") == "1"
 
 
 def two_blobs(n: int, rng: np.random.Generator, gap: float = 4.0
@@ -25,3 +33,19 @@ def two_spirals(n: int, rng: np.random.Generator, noise: float = 0.05
     labels = np.repeat([0, 1], half)
     order = rng.permutation(2 * half)
     return points[order].astype(np.float32), labels[order]
+
+
+def train_epoch(model: Callable[[Any], Any], loss_fn: Callable[[Any, Any], Any], optimizer: Any,
+                inputs: Any, labels: Any, batch: int, rng: np.random.Generator) -> float:
+    """One pass over the data in shuffled mini-batches of ``batch``; returns the mean loss."""
+    n = len(labels)
+    order = rng.permutation(n)
+    total = 0.0
+    for start in range(0, n, batch):
+        idx = order[start:start + batch]
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs[idx]), labels[idx])
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(idx)
+    return total / n

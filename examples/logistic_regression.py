@@ -13,9 +13,8 @@ import dualgrad as dg
 from dualgrad import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _data import two_blobs  # noqa: E402
+from _data import SMALL, train_epoch, two_blobs  # noqa: E402
 
-SMALL = os.environ.get("DUALGRAD_EXAMPLE_SMALL") == "1"
 N = 400 if SMALL else 2000
 EPOCHS = 5 if SMALL else 10
 BATCH = 32
@@ -29,19 +28,17 @@ model = nn.Linear(2, 1)  # the logit: w . x + b
 loss_fn = nn.BCEWithLogitsLoss()
 optimizer = dg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 
+
+def logit(x: dg.Tensor) -> dg.Tensor:
+    """One logit per row: the model's ``(n, 1)`` output as ``(n,)``."""
+    return model(x).squeeze(1)
+
+
 for epoch in range(1, EPOCHS + 1):
-    order = rng.permutation(N)
-    total = 0.0
-    for start in range(0, N, BATCH):
-        idx = order[start:start + BATCH]
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs[idx]).squeeze(1), labels[idx])
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(idx)
+    loss = train_epoch(logit, loss_fn, optimizer, inputs, labels, BATCH, rng)
     with dg.no_grad():
-        accuracy = ((model(inputs).squeeze(1) > 0).long() == labels.long()).float().mean().item()
-    print(f"epoch {epoch:2d}/{EPOCHS}   loss {total / N:.4f}   accuracy {accuracy:6.1%}")
+        accuracy = ((logit(inputs) > 0).long() == labels.long()).float().mean().item()
+    print(f"epoch {epoch:2d}/{EPOCHS}   loss {loss:.4f}   accuracy {accuracy:6.1%}")
 
 print("weights", model.weight.detach().numpy().round(3),
       "bias", model.bias.detach().numpy().round(3))

@@ -16,9 +16,8 @@ import dualgrad as dg
 from dualgrad import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _data import two_spirals  # noqa: E402
+from _data import SMALL, train_epoch, two_spirals  # noqa: E402
 
-SMALL = os.environ.get("DUALGRAD_EXAMPLE_SMALL") == "1"
 N = 600 if SMALL else 2000
 EPOCHS = 40 if SMALL else 60
 BATCH = 32
@@ -40,20 +39,12 @@ schedule = dg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=EPOCHS, eta_
 history = []
 start_time = time.perf_counter()
 for epoch in range(1, EPOCHS + 1):
-    order = rng.permutation(N)
-    total = 0.0
-    for start in range(0, N, BATCH):
-        idx = order[start:start + BATCH]
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs[idx]), labels[idx])
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(idx)
+    loss = train_epoch(model, loss_fn, optimizer, inputs, labels, BATCH, rng)
     schedule.step()
     with dg.no_grad():
         accuracy = (model(inputs).argmax(1) == labels).float().mean().item()
-    history.append(total / N)
-    print(f"epoch {epoch:3d}/{EPOCHS}   loss {total / N:.4f}   accuracy {accuracy:6.1%}   "
+    history.append(loss)
+    print(f"epoch {epoch:3d}/{EPOCHS}   loss {loss:.4f}   accuracy {accuracy:6.1%}   "
           f"lr {schedule.get_last_lr()[0]:.4f}")
 
 print(f"trained in {time.perf_counter() - start_time:.1f} s")

@@ -20,6 +20,14 @@ HINT = ("Hint: enable anomaly detection to find the operation that failed to com
         "gradient, with torch.autograd.set_detect_anomaly(True).")
 
 
+def _modified(tensor: str, producer: str | None) -> str:
+    """PyTorch's text for a saved tensor changed in place after it was saved (at version 0)."""
+    of = f", which is output 0 of {producer}," if producer else ""
+    return ("one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{tensor}]{of} is at version 1; expected version 0 instead. "
+            f"{HINT}")
+
+
 @contextlib.contextmanager
 def raises(exc: type, text: str):
     """``pytest.raises`` for exactly this message (``str(error)``; notes are extra lines)."""
@@ -118,10 +126,7 @@ def test_inplace_change_of_saved_input() -> None:
     b = a * 2
     c = b * b  # saves b
     b.add_(1)
-    with raises(RuntimeError,
-                "one of the variables needed for gradient computation has been modified by an "
-                "inplace operation: [torch.FloatTensor [3]], which is output 0 of AddBackward0, "
-                f"is at version 1; expected version 0 instead. {HINT}"):
+    with raises(RuntimeError, _modified("torch.FloatTensor [3]", "AddBackward0")):
         c.sum().backward()
 
 
@@ -129,10 +134,7 @@ def test_inplace_change_of_saved_output() -> None:
     a = torch.ones(2, 3, dtype=torch.float64, requires_grad=True)
     b = a.sigmoid()  # its backward reads its output
     b.mul_(2)
-    with raises(RuntimeError,
-                "one of the variables needed for gradient computation has been modified by an "
-                "inplace operation: [torch.DoubleTensor [2, 3]], which is output 0 of "
-                f"SigmoidBackward0, is at version 1; expected version 0 instead. {HINT}"):
+    with raises(RuntimeError, _modified("torch.DoubleTensor [2, 3]", "SigmoidBackward0")):
         b.sum().backward()
 
 
@@ -141,10 +143,7 @@ def test_inplace_change_of_saved_leaf() -> None:
     w = torch.ones(3)
     b = a * w  # saves w for a's gradient
     w.add_(1)
-    with raises(RuntimeError,
-                "one of the variables needed for gradient computation has been modified by an "
-                "inplace operation: [torch.FloatTensor [3]] is at version 1; expected version 0 "
-                f"instead. {HINT}"):
+    with raises(RuntimeError, _modified("torch.FloatTensor [3]", None)):
         b.sum().backward()
 
 

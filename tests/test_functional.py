@@ -11,20 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from numeric import numeric_grad
 
 import dualgrad as dg
-
-
-def numeric_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of a scalar function of a float64 array."""
-    x = np.asarray(x, dtype=np.float64)
-    out = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        hi, lo = x.copy(), x.copy()
-        hi[i] += eps
-        lo[i] -= eps
-        out[i] = (float(f(hi)) - float(f(lo))) / (2 * eps)
-    return out
 
 
 def rosenbrock(x):

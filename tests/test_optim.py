@@ -23,11 +23,12 @@ def _problem(rng: np.random.Generator) -> dict[str, np.ndarray]:
             "x": rng.normal(size=(8, 3)), "y": rng.normal(size=(8, 2))}
 
 
-def _dg_run(data: dict, make_opt, steps: int = 50, leave_b2_without_grad: bool = False):
-    params = [dg.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
+def _run(lib, data: dict, make_opt, steps: int = 50, leave_b2_without_grad: bool = False):
+    """Train a small tanh MLP with ``lib`` (``dualgrad`` or ``torch``): final params, optimizer."""
+    params = [lib.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
     w1, b1, w2, b2 = params
-    x, y = dg.tensor(data["x"]), dg.tensor(data["y"])
-    opt = make_opt(dg.optim, params)
+    x, y = lib.tensor(data["x"]), lib.tensor(data["y"])
+    opt = make_opt(lib.optim, params)
     for _ in range(steps):
         opt.zero_grad()
         h = (x @ w1.t() + b1).tanh()
@@ -37,17 +38,12 @@ def _dg_run(data: dict, make_opt, steps: int = 50, leave_b2_without_grad: bool =
     return [p.detach().numpy() for p in params], opt
 
 
+def _dg_run(data: dict, make_opt, steps: int = 50, leave_b2_without_grad: bool = False):
+    return _run(dg, data, make_opt, steps, leave_b2_without_grad)
+
+
 def _torch_run(torch, data: dict, make_opt, steps: int = 50):
-    params = [torch.tensor(data[k], requires_grad=True) for k in ("w1", "b1", "w2", "b2")]
-    w1, b1, w2, b2 = params
-    x, y = torch.tensor(data["x"]), torch.tensor(data["y"])
-    opt = make_opt(torch.optim, params)
-    for _ in range(steps):
-        opt.zero_grad()
-        out = torch.tanh(x @ w1.t() + b1) @ w2.t() + b2
-        ((out - y) ** 2).mean().backward()
-        opt.step()
-    return [p.detach().numpy() for p in params]
+    return _run(torch, data, make_opt, steps)[0]
 
 
 SGD_CONFIGS = [

@@ -21,7 +21,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import dualgrad as dg
 from dualgrad import tape as tape_module
-from dualgrad._engine import active_recorders
+from dualgrad._grad_mode import active_recorders
 
 
 def _fd_jacobian(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -50,8 +50,8 @@ def test_variable_is_watched_automatically() -> None:
     assert x.grad is None
 
 
-def test_constant_needs_watch() -> None:
-    x = dg.constant(3.0)
+def _needs_watch(x: dg.Tensor) -> dg.GradientTape:
+    """``x`` is not recorded by a tape until watched; returns the tape that watched it."""
     with dg.GradientTape() as tape:
         y = x ** 2
     assert tape.gradient(y, x) is None
@@ -59,6 +59,11 @@ def test_constant_needs_watch() -> None:
         tape.watch(x)
         y = x ** 2
     assert tape.gradient(y, x).item() == pytest.approx(6.0)
+    return tape
+
+
+def test_constant_needs_watch() -> None:
+    tape = _needs_watch(dg.constant(3.0))
     assert tape.watched_variables() == ()
 
 
@@ -93,13 +98,7 @@ def test_watch_accessed_variables_false() -> None:
 def test_non_trainable_variable_needs_watch() -> None:
     x = dg.Variable(3.0, trainable=False)
     assert not x.trainable
-    with dg.GradientTape(persistent=True) as tape:
-        y = x ** 2
-    assert tape.gradient(y, x) is None
-    with dg.GradientTape() as tape:
-        tape.watch(x)
-        y = x ** 2
-    assert tape.gradient(y, x).item() == pytest.approx(6.0)
+    _needs_watch(x)
 
 
 def test_intermediate_source_and_watched_intermediate() -> None:

@@ -238,6 +238,23 @@ isfinite = defop("isfinite", np.isfinite, vjp=(NONDIFF,), save_inputs=False,
                  differentiable_output=False, numpy=(np.isfinite,))
 
 
+# --- whole-tensor writes (``clone``, and the in-place ``fill_``, ``zero_``, ``copy_``) --------
+
+clone = defop("clone", np.copy, vjp=(lambda g, ans, x: g,), save_inputs=False)
+fill = defop("fill", lambda x, value: np.full_like(x, value),
+             vjp=(lambda g, ans, x, value: None, lambda g, ans, x, value: np.sum(g)),
+             save_inputs=False, grad_fn_name="FillBackward2",
+             doc="``x.fill_(number)``: PyTorch's node for a Python number.")
+fill_tensor = defop("fill_tensor", fill.forward, vjp=fill.vjp, save_inputs=False,
+                    grad_fn_name="FillBackward3",
+                    doc="``x.fill_(tensor)``: the 0-d value gets the summed gradient.")
+zero = defop("zero", np.zeros_like, vjp=(lambda g, ans, x: None,), save_inputs=False,
+             grad_fn_name="ZeroBackward0", doc="``x.zero_()``.")
+copy = defop("copy", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
+             vjp=(lambda g, ans, x, src: None, lambda g, ans, x, src: g),
+             save_inputs=False, grad_fn_name="CopyBackwards")
+
+
 @implements(np.add)
 def _np_add(x: Any, y: Any) -> Any:
     return add(x, y)

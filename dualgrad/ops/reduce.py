@@ -196,6 +196,28 @@ put_along = defop("put_along", _put_along_forward,
                   doc="Scatter into zeros along ``axis``: the VJP of ``take_along``.")
 
 
+def _max_dim_forward(x: np.ndarray, index: np.ndarray, *, axis: int,
+                     keepdims: bool) -> np.ndarray:
+    out = np.take_along_axis(x, index, axis=axis)
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _max_dim_vjp(g: Any, ans: Any, x: Any, index: Any, *, axis: int, keepdims: bool) -> Any:
+    if not keepdims:
+        g = np.expand_dims(g, axis)
+    return put_along(g, index, axis=axis, shape=np.shape(x))
+
+
+# ``x.max(dim)`` / ``x.min(dim)``: the method finds the indices (argmax/argmin, not
+# differentiable) and these ops pick the values at them, so one rule serves both.
+max_dim = defop("max_dim", _max_dim_forward, vjp=(_max_dim_vjp, NONDIFF),
+                grad_fn_name="MaxBackward0",
+                doc="``x.max(dim)``: the values at the argmax indices.")
+min_dim = defop("min_dim", _max_dim_forward, vjp=(_max_dim_vjp, NONDIFF),
+                grad_fn_name="MinBackward0",
+                doc="``x.min(dim)``: the values at the argmin indices.")
+
+
 def _var_forward(x: np.ndarray, *, axis: Any = None, correction: int = 1,
                  keepdims: bool = False) -> np.ndarray:
     return np.var(x, axis=axis, ddof=correction, keepdims=keepdims)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _engine
+from dualgrad import _grad_mode
 from dualgrad._tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -180,7 +180,7 @@ class Optimizer:
         """
         loss = None
         if closure is not None:
-            with _engine.enable_grad():
+            with _grad_mode.enable_grad():
                 loss = closure()
         update = self._update
         state = self.state
@@ -226,7 +226,7 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable: "
                              f"{[_var_name(v, i) for i, (_, v) in enumerate(pairs)]}.")
         owner = {id(p): g for g in self.param_groups for p in g["params"]}
-        with _engine.no_grad():
+        with _grad_mode.no_grad():
             for g, v in pairs:
                 if g is None:
                     continue

@@ -1,0 +1,221 @@
+"""Grad mode, the recorder (tape) stack and the anomaly-detection switch.
+
+The recording context is one context variable, ``_STATE = (grad mode enabled, active
+recorders)``: :func:`dualgrad._engine.record` reads it once per operation. Context variables are
+per thread (as PyTorch's grad mode) and inherited by asyncio tasks.
+
+A recorder object (a ``GradientTape``) must provide ``_claims(args) -> bool``,
+``_is_watched(tensor) -> bool`` and a ``_nodes`` set that ``record`` adds new nodes to.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+__all__ = [
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "inference_mode",
+    "push_recorder",
+    "pop_recorder",
+    "without_recorder",
+    "active_recorders",
+    "set_anomaly",
+    "anomaly_enabled",
+    "reset_anomaly",
+]
+
+# The recording context: (grad mode enabled, active recorders).
+_STATE: contextvars.ContextVar[tuple[bool, tuple]] = contextvars.ContextVar(
+    "dualgrad_recording_state", default=(True, ())
+)
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded (the default)."""
+    return _STATE.get()[0]
+
+
+class _GradModeContext:
+    """Shared machinery of the grad-mode switches: context manager and decorator."""
+
+    _enabled: bool
+
+    def __init__(self) -> None:
+        self._tokens: list[contextvars.Token] = []
+
+    def __enter__(self) -> None:
+        recorders = _STATE.get()[1]
+        self._tokens.append(_STATE.set((self._enabled, recorders)))
+
+    def __exit__(self, *exc: object) -> None:
+        _STATE.reset(self._tokens.pop())
+
+    def __call__(self, fn: Callable) -> Callable:
+        # A fresh switch per call (the decorator may be re-entered, from several threads).
+        mode = enable_grad if self._enabled else no_grad
+        if inspect.isgeneratorfunction(fn):
+            return _generator_in_mode(fn, mode)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mode():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def clone(self) -> _GradModeContext:
+        """A fresh context manager of the same kind."""
+        return self.__class__()
+
+
+def _generator_in_mode(fn: Callable, mode: type) -> Callable:
+    """Run each step of the generator ``fn`` makes under ``mode``, and the caller outside it.
+
+    A context variable set around ``yield`` would leak into the caller, so the mode is entered
+    and left around every resumption, as PyTorch's decorators do.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        gen = fn(*args, **kwargs)
+        try:
+            with mode():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException as exc:
+                    with mode():
+                        response = gen.throw(exc)
+                else:
+                    with mode():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator that turns recording off.
+
+    Inside, operations create no graph: results have ``requires_grad=False`` and cost one
+    NumPy call and one Tensor.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> x = dg.tensor([1.0, 2.0], requires_grad=True)
+    >>> with dg.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    _enabled = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that turns recording back on inside ``no_grad``."""
+
+    _enabled = True
+
+
+class inference_mode(_GradModeContext):
+    """Like ``no_grad`` (dualgrad has no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self._enabled = not mode
+
+
+class set_grad_enabled(_GradModeContext):
+    """Turn recording on or off: at once when called, or for a ``with`` block.
+
+    ``dg.set_grad_enabled(False)`` switches recording off for the current thread until it is
+    switched on again; ``with dg.set_grad_enabled(False): ...`` restores the previous mode at
+    the end of the block.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self._enabled = bool(mode)
+        self._previous = _STATE.get()
+        _STATE.set((self._enabled, self._previous[1]))
+
+    def __enter__(self) -> None:
+        self._tokens.append(_STATE.set((self._enabled, _STATE.get()[1])))
+
+    def __exit__(self, *exc: object) -> None:
+        _STATE.reset(self._tokens.pop())
+        _STATE.set((self._previous[0], _STATE.get()[1]))
+
+    def __call__(self, fn: Callable) -> Callable:
+        # Used as a decorator, the constructor's switch must not outlive the decoration.
+        _STATE.set((self._previous[0], _STATE.get()[1]))
+        return super().__call__(fn)
+
+    def clone(self) -> set_grad_enabled:
+        """A fresh context manager for the same mode."""
+        return set_grad_enabled(self._enabled)
+
+
+def push_recorder(recorder: Any) -> contextvars.Token:
+    """Make ``recorder`` (a GradientTape) active in this context; returns the reset token."""
+    enabled, recorders = _STATE.get()
+    return _STATE.set((enabled, (*recorders, recorder)))
+
+
+def pop_recorder(token: contextvars.Token) -> None:
+    """Undo :func:`push_recorder`."""
+    _STATE.reset(token)
+
+
+def without_recorder(recorder: Any) -> contextvars.Token:
+    """Pause ``recorder`` (``tape.stop_recording``); returns the reset token."""
+    enabled, recorders = _STATE.get()
+    return _STATE.set((enabled, tuple(r for r in recorders if r is not recorder)))
+
+
+def active_recorders() -> tuple:
+    """The recorders (tapes) active in this context, innermost last."""
+    return _STATE.get()[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Anomaly detection
+
+_ANOMALY: contextvars.ContextVar[bool] = contextvars.ContextVar("dualgrad_anomaly", default=False)
+# Becomes True the first time anomaly mode is switched on, in any thread: until then the
+# per-op check is one global read instead of a ContextVar lookup.
+_anomaly_used = False
+
+
+def set_anomaly(enabled: bool) -> contextvars.Token:
+    """Switch anomaly detection (forward traces and NaN checks in backward)."""
+    global _anomaly_used
+    if enabled:
+        _anomaly_used = True
+    return _ANOMALY.set(enabled)
+
+
+def anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly``."""
+    return _ANOMALY.get()
+
+
+def reset_anomaly(token: contextvars.Token) -> None:
+    """Undo :func:`set_anomaly`."""
+    _ANOMALY.reset(token)
+
