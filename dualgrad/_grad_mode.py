@@ -5,7 +5,11 @@ recorders)``: :func:`dualgrad._engine.record` reads it once per operation. Conte
 per thread (as PyTorch's grad mode) and inherited by asyncio tasks.
 
 A recorder object (a ``GradientTape``) must provide ``_claims(args) -> bool``,
-``_is_watched(tensor) -> bool`` and a ``_nodes`` set that ``record`` adds new nodes to.
+``_is_watched(tensor) -> bool``, a ``_nodes`` set that ``record`` adds new nodes to, the
+container ``_watched`` of the ids of the tensors it watches and the flag ``_has_tape`` (False
+while it records nothing). With one recorder active, ``record`` reads the last three directly: an
+operation whose tensor inputs all come from ``_nodes`` or ``_watched`` is claimed without asking
+``_claims`` (which would claim it with no side effect).
 """
 
 from __future__ import annotations

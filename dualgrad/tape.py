@@ -8,7 +8,8 @@ The tape is a second front end over the *same* nodes and the *same* backward pas
 * for every operation, the engine asks each active tape whether it ``_claims`` the inputs: a
   tape claims an operation when one of its inputs is watched by it, or was produced by a node
   the tape recorded. A trainable ``Variable`` read inside the block is watched on the spot
-  (unless ``watch_accessed_variables=False``);
+  (unless ``watch_accessed_variables=False``). With one tape active, an operation whose tensor
+  inputs are all watched by it or produced on it is claimed without the call;
 * the nodes the engine creates for claimed operations are added to the tape's ``_nodes`` set.
   That set *is* the tape: ``gradient`` runs the engine's backward pass restricted to it,
   collecting fresh gradients for the sources, never touching ``.grad``.
@@ -57,6 +58,7 @@ from typing import Any
 import numpy as np
 
 from dualgrad import _dtypes, _engine, _grad_mode
+from dualgrad._grad_mode import _STATE
 from dualgrad._tensor import Tensor
 
 __all__ = ["GradientTape", "Variable", "constant", "UnconnectedGradients", "stop_gradient"]
@@ -397,8 +399,9 @@ class GradientTape:
                  "_has_tape", "_shared", "__weakref__")
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
-        self._persistent = bool(persistent)
-        self._watch_accessed = bool(watch_accessed_variables)
+        # (``x is True or bool(x)``: bool() is a call, and a tape is made on every step)
+        self._persistent = persistent is True or bool(persistent)
+        self._watch_accessed = watch_accessed_variables is True or bool(watch_accessed_variables)
         self._nodes: set = set()
         # id -> tensor; the tensor is kept alive so its id cannot be reused while watched.
         self._watched: dict[int, Tensor] = {}
@@ -416,24 +419,30 @@ class GradientTape:
     def __enter__(self) -> GradientTape:
         if self._recording:
             raise ValueError(ERR_REENTER)
-        active = _grad_mode.active_recorders()
+        # _grad_mode.push_recorder, inlined: entering a tape is on every training step.
+        enabled, active = _STATE.get()
         if active:
             self._shared = True
             for r in active:
                 r._shared = True
         self._has_tape = True
-        self._token = _grad_mode.push_recorder(self)
+        self._token = _STATE.set((enabled, (*active, self) if active else (self,)))
         self._recording = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._recording:
-            _grad_mode.pop_recorder(self._token)
+            _STATE.reset(self._token)
             self._token = None
             self._recording = False
 
     def _claims(self, args: tuple) -> bool:
-        """Engine hook: does this tape record an operation on ``args``?"""
+        """Engine hook: does this tape record an operation on ``args``?
+
+        The engine skips the call when every tensor input is in ``_watched`` or was produced
+        by a node in ``_nodes`` (the answer is then True with no side effect): whatever else
+        this method does must only concern other inputs.
+        """
         if not self._has_tape:
             return False
         nodes = self._nodes
@@ -475,6 +484,12 @@ class GradientTape:
         ValueError
             For an object that is not a tensor.
         """
+        if isinstance(tensor, Tensor) and tensor._data.dtype.kind in "fc":
+            # The common case, one floating tensor, without the structure handling.
+            if tensor._requires_grad:
+                self._shared = True
+            self._watched[id(tensor)] = tensor
+            return
         for t in (tensor,) if isinstance(tensor, Tensor) else _flatten(tensor, []):
             t = _check_source(t)
             if t._data.dtype.kind not in "fc":
@@ -623,7 +638,8 @@ class GradientTape:
         """
         unconnected = (unconnected_gradients if unconnected_gradients.__class__
                        is UnconnectedGradients else _unconnected(unconnected_gradients))
-        create_graph = self._start()
+        # With no tape recording, _start has nothing to check but the records (first order).
+        create_graph = False if self._has_tape and not _STATE.get()[1] else self._start()
         if (output_gradients is None and isinstance(target, Tensor)
                 and isinstance(sources, Tensor)):
             # The common case (one target, one source) without the structure handling.
@@ -708,15 +724,28 @@ class GradientTape:
             if n is not None:
                 restrict = nodes | {n}
         data = target._data
+        dtype = data.dtype
         tn = target._node
-        if data.dtype.kind not in "fc" or (tn is not None and tn not in restrict):
+        if dtype.kind not in "fc" or (tn is not None and tn not in restrict):
             return None
+        seed = np.empty(data.shape, dtype=dtype)  # _ones, inlined (one call per gradient)
+        seed.fill(1)
         (g,) = _engine.backward(
-            (target,), (_ones(data.shape, data.dtype),), sources=(source,),
+            (target,), (seed,), sources=(source,),
             retain_graph=self._persistent or create_graph or self._shared,
             create_graph=create_graph,
             restrict_to=restrict if self._shared or restrict is not nodes else None,
             accumulate=False)
+        if g.__class__ is np.ndarray and g.dtype == source._data.dtype:
+            # _as_result for the common first-order result, without the calls.
+            t = _new(self._result_class)
+            t._data = g
+            t._node = None
+            t._requires_grad = False
+            t._grad = None
+            t._hooks = None
+            t._vc = [0]
+            return t
         if g is None:
             return None
         return self._as_result(g, source)
@@ -739,6 +768,9 @@ class GradientTape:
             g = np.asarray(g)
             g = Tensor._make(g if g.dtype == dtype else g.astype(dtype))
         return self._wrap_result(g)
+
+    # The class of the results; ``_wrap_result`` must turn a plain Tensor into one.
+    _result_class: type = Tensor
 
     def _wrap_result(self, t: Tensor) -> Tensor:
         """Hook for namespaces that return their own tensor class (``dualgrad.tf``)."""
@@ -885,6 +917,7 @@ class GradientTape:
 
 
 _warned_inside = False
+_new = object.__new__
 
 
 def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:

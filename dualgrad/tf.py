@@ -120,7 +120,8 @@ def _wrapping(name: str) -> Callable:
 
     @functools.wraps(base)
     def method(self: Tensor, *args: Any) -> Any:
-        if args and name != "__getitem__":
+        # (_operand's test inlined: this runs on every operator of a TF-style tensor)
+        if args and name != "__getitem__" and isinstance(args[0], (list, tuple)):
             args = (_operand(self, args[0]),)
         out = base(self, *args)
         if out.__class__ is Tensor:
@@ -207,6 +208,8 @@ class GradientTape(_tape.GradientTape):
     """
 
     __slots__ = ()
+
+    _result_class = EagerTensor
 
     def _wrap_result(self, t: Tensor) -> Tensor:
         return _as_eager(t)
@@ -358,7 +361,11 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> EagerTensor:
 
 def _unary(fn: Callable, name: str, doc: str) -> Callable:
     def op(x: Any, name: str | None = None) -> EagerTensor:
-        return _out(fn(_t(x)))
+        # _out(fn(_t(x))) without the two calls: every elementwise function goes through here.
+        out = fn(x if isinstance(x, Tensor) else constant(x))
+        if out.__class__ is Tensor:
+            out.__class__ = EagerTensor
+        return out
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
