@@ -82,82 +82,18 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
     enabled, recorders = _STATE.get()
     if not enabled:
         return
+    claimer = None
     if recorders:
-        _record_with_recorders(op, args, params, out, recorders, arrays)
-        return
-    # The common case, no tape active: one pass over the inputs, and at most one Node.
+        if len(recorders) != 1:
+            _record_with_many(op, args, params, out, recorders, arrays)
+            return
+        claimer = _claiming_tape(recorders[0], args)
+    # One pass over the inputs, and at most one Node. A leaf is an edge if it requires grad
+    # or the claiming tape watches it.
     save = op.save_inputs
     reads = op.reads
     if reads is not None:
         # The versions come with the inputs kept, found once the edges are known.
-        save = False
-    edges = []
-    versions = []
-    any_edge = False
-    for a in args:
-        if isinstance(a, Tensor):
-            e = a._node
-            if e is None and a._requires_grad:
-                e = a
-            if e is not None:
-                any_edge = True
-            edges.append(e)
-            if save:
-                vc = a._vc
-                versions.append((vc, vc[0]))
-        else:
-            edges.append(None)
-    if not any_edge or not op.differentiable_output:
-        return
-    data = out._data
-    if save:
-        if arrays is None:
-            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-        node = Node(op, params, tuple(edges), args, data.shape, data.dtype,
-                    tuple(versions) if versions else None, arrays)
-    elif reads is not None and op.save_inputs:
-        saved, arrays, versions = _keep_read_inputs(reads, args, edges)
-        node = Node(op, params, tuple(edges), saved, data.shape, data.dtype, versions, arrays)
-    else:
-        node = Node(op, params, tuple(edges), None, data.shape, data.dtype)
-    if op.save_ans:
-        node.ans = data
-        node.ans_version = (out._vc, out._vc[0])
-    out._node = node
-    if _grad_mode._anomaly_used and _ANOMALY.get():
-        _capture_trace(node)
-
-
-def _record_with_recorders(op: Op, args: tuple, params: dict, out: Tensor,
-                           recorders: tuple, arrays: tuple | None = None) -> None:
-    """``record`` while tapes are active: they may claim the op and watch its inputs."""
-    # Ask the tape first (claiming may watch a Variable on the spot), then build the edges in
-    # one pass: a leaf is an edge if it requires grad or the claiming tape watches it. One
-    # active tape is the common case: written as ``record`` is, versions taken in the same pass.
-    if len(recorders) != 1:
-        _record_with_many(op, args, params, out, recorders, arrays)
-        return
-    recorder = recorders[0]
-    # Inside a tape block most operations take only tensors the tape produced or watches: it
-    # claims them with no side effect, so it is not asked. Anything else (an unwatched
-    # Variable to auto-watch, an input from outside the tape) goes through ``_claims``.
-    claimer = None
-    if recorder._has_tape:
-        nodes = recorder._nodes
-        watched = recorder._watched
-        for a in args:
-            if isinstance(a, Tensor):
-                n = a._node
-                if n in nodes if n is not None else id(a) in watched:
-                    claimer = recorder
-                else:
-                    claimer = None
-                    break
-    if claimer is None and recorder._claims(args):
-        claimer = recorder
-    save = op.save_inputs
-    reads = op.reads
-    if reads is not None:
         save = False
     edges = []
     versions = []
@@ -199,9 +135,33 @@ def _record_with_recorders(op: Op, args: tuple, params: dict, out: Tensor,
         _capture_trace(node)
 
 
+def _claiming_tape(recorder: Any, args: tuple) -> Any:
+    """The one active tape if it records an op on ``args`` (None otherwise).
+
+    Inside a tape block most operations take only tensors the tape produced or watches: it
+    claims them with no side effect, so it is not asked. Anything else (an unwatched Variable
+    to auto-watch, an input from outside the tape) goes through ``_claims``.
+    """
+    if recorder._has_tape:
+        nodes = recorder._nodes
+        watched = recorder._watched
+        claimed = False
+        for a in args:
+            if isinstance(a, Tensor):
+                n = a._node
+                if n in nodes if n is not None else id(a) in watched:
+                    claimed = True
+                else:
+                    claimed = False
+                    break
+        if claimed:
+            return recorder
+    return recorder if recorder._claims(args) else None
+
+
 def _record_with_many(op: Op, args: tuple, params: dict, out: Tensor, recorders: tuple,
                       arrays: tuple | None) -> None:
-    """``_record_with_recorders`` for nested tapes (or none): each tape claims on its own."""
+    """``record`` for nested tapes: each tape claims on its own."""
     if not recorders:
         claiming = ()
     else:
