@@ -30,6 +30,7 @@ from __future__ import annotations
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from heapq import heapify, heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
 __all__ = [
+    "apply",
     "record",
     "backward",
     "sum_to",
@@ -72,67 +74,187 @@ Tensor: type = None  # type: ignore[assignment]
 # Recording
 
 
+def apply(op: Op, args: tuple, params: dict) -> Tensor:
+    """Run ``op`` on tensors, arrays or numbers; record it when a gradient is needed.
+
+    What every operator and method ends in, so it is written for speed: unrolled for one and
+    two inputs, and the PyTorch-style case (grad mode on, no tape) records here without
+    further calls. With a tape active :func:`record` decides (the tape may watch inputs).
+    """
+    n = len(args)
+    if n == 2:
+        a, b = args
+        ea = eb = None
+        if isinstance(a, Tensor):
+            da = a._data
+            ea = a._node
+            if ea is None and a._requires_grad:
+                ea = a
+        else:
+            da = a
+        if isinstance(b, Tensor):
+            db = b._data
+            eb = b._node
+            if eb is None and b._requires_grad:
+                eb = b
+        else:
+            db = b
+        out = op.forward(da, db, **params) if params else op.forward(da, db)
+        edges = None if ea is None and eb is None else (ea, eb)
+    elif n == 1:
+        a = args[0]
+        if isinstance(a, Tensor):
+            da = a._data
+            ea = a._node
+            if ea is None and a._requires_grad:
+                ea = a
+        else:
+            da = a
+            ea = None
+        out = op.forward(da, **params) if params else op.forward(da)
+        edges = None if ea is None else (ea,)
+    else:
+        edge_list = []
+        data_list = []
+        for a in args:
+            e = None
+            if isinstance(a, Tensor):
+                data_list.append(a._data)
+                e = a._node
+                if e is None and a._requires_grad:
+                    e = a
+            else:
+                data_list.append(a)
+            edge_list.append(e)
+        out = op.forward(*data_list, **params)
+        edges = None if edge_list.count(None) == n else tuple(edge_list)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    result = _new(Tensor)
+    result._data = out
+    result._node = None
+    result._requires_grad = False
+    result._grad = None
+    result._hooks = None
+    result._vc = args[0]._vc if op.view and isinstance(args[0], Tensor) else [0]
+    enabled, recorders = _STATE.get()
+    if not enabled:
+        return result
+    if recorders:
+        record(op, args, params, result)
+        return result
+    if edges is None or not op.differentiable_output:
+        return result
+    # Recording, PyTorch style: keep what the rules read, with the versions they were read at.
+    if not op.save_inputs:
+        node = Node(op, params, edges, None, None, None, out.shape, out.dtype)
+    elif op.reads is not None:
+        if n == 2:
+            # _keep_read_inputs unrolled for two inputs (mul, div, matmul): the hot case.
+            keep_a, keep_b = (op._kept.get((ea is not None, eb is not None))
+                              or op.kept_inputs(edges))
+            va = vb = None
+            if da is not a:  # a is a Tensor
+                if keep_a:
+                    va = (a._vc, a._vc[0])
+                else:
+                    a = da = input_meta(da.shape, da.dtype)
+            if db is not b:  # b is a Tensor
+                if keep_b:
+                    vb = (b._vc, b._vc[0])
+                else:
+                    b = db = input_meta(db.shape, db.dtype)
+            if va is None:
+                versions = None if vb is None else (vb,)
+            else:
+                versions = (va,) if vb is None else (va, vb)
+            node = Node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
+        else:
+            saved, arrays, versions = _keep_read_inputs(op, args, edges)
+            node = Node(op, params, edges, saved, arrays, versions, out.shape, out.dtype)
+    elif n == 1:
+        vc = a._vc
+        node = Node(op, params, edges, args, (da,), ((vc, vc[0]),), out.shape, out.dtype)
+    else:
+        node = _make_node(op, args, params, result, edges, None)
+    if op.save_ans:
+        vc = result._vc
+        node.ans = out
+        node.ans_version = (vc, vc[0])
+    result._node = node
+    if _grad_mode._anomaly_used and _ANOMALY.get():
+        _capture_trace(node)
+    return result
+
+
+_new = object.__new__
+
+
 def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None = None) -> None:
     """Attach a ``Node`` to ``out`` if any input needs a gradient.
 
     The single decision point for both front ends: a node is made when grad mode is on and an
     input requires grad (PyTorch style) or an active tape watches or produced an input (tape
-    style). Otherwise nothing is allocated.
+    style). Otherwise nothing is allocated. ``arrays`` are the inputs as the forward saw them
+    (arrays for Tensors), when the caller has them.
     """
     enabled, recorders = _STATE.get()
     if not enabled:
         return
+    watched = None
     claimer = None
     if recorders:
         if len(recorders) != 1:
             _record_with_many(op, args, params, out, recorders, arrays)
             return
         claimer = _claiming_tape(recorders[0], args)
-    # One pass over the inputs, and at most one Node. A leaf is an edge if it requires grad
-    # or the claiming tape watches it.
-    save = op.save_inputs
-    reads = op.reads
-    if reads is not None:
-        # The versions come with the inputs kept, found once the edges are known.
-        save = False
-    edges = []
-    versions = []
-    any_edge = False
-    for a in args:
+        if claimer is not None:
+            watched = claimer._watched
+    # The edges: the producing node, or the leaf itself if it requires grad or the claiming
+    # tape watches it. Unrolled for one and two inputs, the common cases.
+    n = len(args)
+    if n == 2:
+        a, b = args
+        ea = eb = None
         if isinstance(a, Tensor):
-            e = a._node
-            if e is None and (a._requires_grad
-                              or (claimer is not None and id(a) in claimer._watched)):
-                e = a
-            if e is not None:
-                any_edge = True
-            edges.append(e)
-            if save:
-                vc = a._vc
-                versions.append((vc, vc[0]))
-        else:
-            edges.append(None)
-    if not any_edge or not op.differentiable_output:
-        return
-    data = out._data
-    if save:
-        if arrays is None:
-            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-        node = Node(op, params, tuple(edges), args, data.shape, data.dtype,
-                    tuple(versions) if versions else None, arrays)
-    elif reads is not None and op.save_inputs:
-        saved, arrays, versions = _keep_read_inputs(reads, args, edges)
-        node = Node(op, params, tuple(edges), saved, data.shape, data.dtype, versions, arrays)
+            ea = a._node
+            if ea is None and (a._requires_grad or (watched is not None and id(a) in watched)):
+                ea = a
+        if isinstance(b, Tensor):
+            eb = b._node
+            if eb is None and (b._requires_grad or (watched is not None and id(b) in watched)):
+                eb = b
+        if ea is None and eb is None:
+            return
+        edges = (ea, eb)
+    elif n == 1:
+        a = args[0]
+        if not isinstance(a, Tensor):
+            return
+        ea = a._node
+        if ea is None:
+            if not (a._requires_grad or (watched is not None and id(a) in watched)):
+                return
+            ea = a
+        edges = (ea,)
     else:
-        node = Node(op, params, tuple(edges), None, data.shape, data.dtype)
-    if op.save_ans:
-        node.ans = data
-        node.ans_version = (out._vc, out._vc[0])
-    out._node = node
+        edge_list = []
+        for a in args:
+            e = None
+            if isinstance(a, Tensor):
+                e = a._node
+                if e is None and (a._requires_grad
+                                  or (watched is not None and id(a) in watched)):
+                    e = a
+            edge_list.append(e)
+        if edge_list.count(None) == n:
+            return
+        edges = tuple(edge_list)
+    if not op.differentiable_output:
+        return
+    node = _make_node(op, args, params, out, edges, arrays)
     if claimer is not None:
         claimer._nodes.add(node)
-    if _grad_mode._anomaly_used and _ANOMALY.get():
-        _capture_trace(node)
 
 
 def _claiming_tape(recorder: Any, args: tuple) -> Any:
@@ -162,10 +284,7 @@ def _claiming_tape(recorder: Any, args: tuple) -> Any:
 def _record_with_many(op: Op, args: tuple, params: dict, out: Tensor, recorders: tuple,
                       arrays: tuple | None) -> None:
     """``record`` for nested tapes: each tape claims on its own."""
-    if not recorders:
-        claiming = ()
-    else:
-        claiming = [r for r in recorders if r._claims(args)]
+    claiming = [r for r in recorders if r._claims(args)]
     edges = []
     any_edge = False
     for a in args:
@@ -200,20 +319,18 @@ def _watched_by(tensor: Tensor, recorders: list) -> bool:
 
 def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
                arrays: tuple | None) -> Node:
+    """The node for ``out``, keeping what the rules of its differentiable inputs read."""
     data = out._data
-    versions = None
-    saved = None
-    if op.save_inputs:
-        if op.reads is not None:
-            saved, arrays, versions = _keep_read_inputs(op.reads, args, edges)
-        else:
-            saved = args
-            versions = tuple([(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]) or None
-            if arrays is None:
-                arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+    if not op.save_inputs:
+        node = Node(op, params, edges, None, None, None, data.shape, data.dtype)
+    elif op.reads is not None:
+        saved, arrays, versions = _keep_read_inputs(op, args, edges)
+        node = Node(op, params, edges, saved, arrays, versions, data.shape, data.dtype)
     else:
-        arrays = None
-    node = Node(op, params, edges, saved, data.shape, data.dtype, versions, arrays)
+        if arrays is None:
+            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+        versions = tuple([(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]) or None
+        node = Node(op, params, edges, args, arrays, versions, data.shape, data.dtype)
     if op.save_ans:
         node.ans = data
         node.ans_version = (out._vc, out._vc[0])
@@ -223,62 +340,42 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
     return node
 
 
-def _keep_read_inputs(reads: tuple, args: tuple, edges: tuple) -> tuple:
+def _keep_read_inputs(op: Op, args: tuple, edges: tuple) -> tuple:
     """The inputs the rules of the differentiable inputs read; an ``InputMeta`` for the rest.
 
     Returns the saved values (Tensors), the same as the forward saw them (arrays), and the
     version counters of the kept Tensors.
     """
-    if len(args) == 1 and not reads[0]:
-        # Shape-only single-input ops (sum, mean, reshape, indexing): the common case.
-        a = args[0]
-        meta = (InputMeta(a._data.shape, a._data.dtype),)
-        return meta, meta, None
-    if len(args) == 2:
-        return _keep_read_pair(reads, args, edges)
-    kept: tuple[int, ...] = ()
-    for r, e in zip(reads, edges):
-        if e is not None:
-            kept += r
     saved, arrays, versions = [], [], []
-    for i, a in enumerate(args):
+    for a, keep in zip(args, op.kept_inputs(edges)):
         if not isinstance(a, Tensor):
             saved.append(a)
             arrays.append(a)
-        elif i in kept:
+        elif keep:
             saved.append(a)
             arrays.append(a._data)
             versions.append((a._vc, a._vc[0]))
         else:
-            meta = InputMeta(a._data.shape, a._data.dtype)
+            data = a._data
+            meta = input_meta(data.shape, data.dtype)
             saved.append(meta)
             arrays.append(meta)
     return tuple(saved), tuple(arrays), tuple(versions) or None
 
 
-def _keep_read_pair(reads: tuple, args: tuple, edges: tuple) -> tuple:
-    """:func:`_keep_read_inputs` unrolled for two inputs (mul, div, matmul): the hot case."""
-    a, b = args
-    ra, rb = reads
-    ea, eb = edges
-    versions = []
-    if isinstance(a, Tensor):
-        if (ea is not None and 0 in ra) or (eb is not None and 0 in rb):
-            da = a._data
-            versions.append((a._vc, a._vc[0]))
-        else:
-            a = da = InputMeta(a._data.shape, a._data.dtype)
-    else:
-        da = a
-    if isinstance(b, Tensor):
-        if (ea is not None and 1 in ra) or (eb is not None and 1 in rb):
-            db = b._data
-            versions.append((b._vc, b._vc[0]))
-        else:
-            b = db = InputMeta(b._data.shape, b._data.dtype)
-    else:
-        db = b
-    return (a, b), (da, db), tuple(versions) or None
+# One InputMeta per (shape, dtype): they are immutable and a graph repeats a few shapes.
+_METAS: dict[tuple, InputMeta] = {}
+
+
+def input_meta(shape: tuple, dtype: np.dtype) -> InputMeta:
+    """The shared :class:`InputMeta` for ``shape`` and ``dtype``."""
+    key = (shape, dtype)
+    meta = _METAS.get(key)
+    if meta is None:
+        if len(_METAS) >= 4096:
+            _METAS.clear()
+        meta = _METAS[key] = InputMeta(shape, dtype)
+    return meta
 
 
 def _capture_trace(node: Node) -> None:
@@ -580,21 +677,6 @@ def backward(
     prune = sources is not None
     needed_set = _needed_nodes(root_nodes, is_target, restrict_to) if prune else None
 
-    # Dependency counts, found with an explicit stack (never recursion).
-    deps: dict[Node, int] = dict.fromkeys(root_nodes, 0)
-    stack = list(root_nodes)
-    count = deps.get
-    while stack:
-        node = stack.pop()
-        for e in node.edges:
-            if e.__class__ is Node and (restrict_to is None or e in restrict_to):
-                n = count(e)
-                if n is None:
-                    deps[e] = 1
-                    stack.append(e)
-                else:
-                    deps[e] = n + 1
-
     enabled, recorders = _STATE.get()
     token = _STATE.set((create_graph, recorders if create_graph else ()))
     # Every input edge of every node is wanted: the rules can run on the fast path.
@@ -604,9 +686,12 @@ def backward(
     # that nothing else references: later arrivals are added into them in place.
     owned: set[int] = set()
     try:
-        ready = [n for n in root_nodes if deps[n] == 0]
         if fast:
-            _walk_fast(ready, grads, deps, leaf_grads, owned, retain_graph)
+            _walk_fast(root_nodes, grads, leaf_grads, owned, retain_graph)
+            ready = []
+        else:
+            deps = _dependency_counts(root_nodes, restrict_to)
+            ready = [n for n in root_nodes if deps[n] == 0]
         while ready:
             node = ready.pop()
             g = grads.pop(node, None)
@@ -683,33 +768,57 @@ def backward(
     return collected
 
 
-def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: set[int],
+def _dependency_counts(root_nodes: list, restrict_to: set | None) -> dict:
+    """How many edges reach each node from ``root_nodes`` (an explicit stack, no recursion)."""
+    deps: dict[Node, int] = dict.fromkeys(root_nodes, 0)
+    stack = list(root_nodes)
+    count = deps.get
+    while stack:
+        node = stack.pop()
+        for e in node.edges:
+            if e.__class__ is Node and (restrict_to is None or e in restrict_to):
+                n = count(e)
+                if n is None:
+                    deps[e] = 1
+                    stack.append(e)
+                else:
+                    deps[e] = n + 1
+    return deps
+
+
+def _walk_fast(root_nodes: list, grads: dict, leaf_grads: dict, owned: set[int],
                retain_graph: bool) -> None:
     """The backward walk in the common case: first order on arrays, every edge wanted, no
     sources to collect, no tape restriction, no anomaly mode.
 
     It does what the general loop in :func:`backward` does with ``_run_rules`` inlined, and
-    skips ``sum_to`` for a gradient already shaped and typed like its input.
+    skips ``sum_to`` for a gradient already shaped and typed like its input. Instead of
+    counting dependencies first (a pass over the whole graph), it takes the pending node with
+    the highest creation number (``Node.seq``) next: every consumer of a node was created
+    after it, so by then all of the node's gradient has arrived. ``grads`` holds an entry for
+    every pending node (None while no gradient reached it: such nodes are still walked, so
+    their saved values are freed as in the general loop).
     """
-    pop = ready.pop
-    push = ready.append
+    heap = [(-node.seq, node) for node in root_nodes]
+    heapify(heap)
+    pop = heappop
+    push = heappush
     take = grads.pop
     get = grads.get
+    missing = _MISSING
     ndarray = np.ndarray
     generic = np.generic
     min_size = _INPLACE_MIN_SIZE
     refcount = _refcount
-    while ready:
-        node = pop()
-        g = take(node, None)
+    while heap:
+        node = pop(heap)[1]
+        g = take(node)
         edges = node.edges
         if g is None:
             for e in edges:
-                if e.__class__ is Node:
-                    d = deps[e] - 1
-                    deps[e] = d
-                    if d == 0:
-                        push(e)
+                if e.__class__ is Node and e not in grads:
+                    grads[e] = None
+                    push(heap, (-e.seq, e))
         else:
             if owned:
                 # From here on g is handed to rules and hooks, which may keep it.
@@ -774,18 +883,19 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
                              and (not is_node or gi.size >= min_size)
                              and gi.base is None and refcount(gi) == 2)
                 if is_node:
-                    if gi is not None:
-                        prev = get(e)
+                    prev = get(e, missing)
+                    if prev is missing:
+                        grads[e] = gi
+                        push(heap, (-e.seq, e))
+                        if fresh:
+                            owned.add(id(gi))
+                    elif gi is not None:
                         if prev is None:
                             grads[e] = gi
                             if fresh:
                                 owned.add(id(gi))
                         else:
                             grads[e] = _sum_grads(prev, gi, owned)
-                    d = deps[e] - 1
-                    deps[e] = d
-                    if d == 0:
-                        push(e)
                 elif gi is not None:
                     entry = leaf_grads.get(id(e))
                     if entry is None:
@@ -801,6 +911,9 @@ def _walk_fast(ready: list, grads: dict, deps: dict, leaf_grads: dict, owned: se
             node.versions = None
             node.ans_version = None
             node.freed = True
+
+
+_MISSING = object()
 
 
 def _sink_leaf(leaf_grads: dict, leaf: Tensor, g: Any, owned: set[int] | None = None) -> None:

@@ -7,6 +7,7 @@ Nodes are plain records; :mod:`dualgrad._engine` creates them (``record``) and w
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
 __all__ = ["Node", "AccumulateGrad"]
+
+_next_seq = itertools.count().__next__
 
 
 class Node:
@@ -34,6 +37,10 @@ class Node:
     saved_data:
         The same inputs as the forward saw them (arrays for Tensors): what first-order rules
         are called with.
+    seq:
+        Creation order. A node is created after the nodes of its inputs, so processing
+        nodes from the highest ``seq`` down visits every consumer of a node before the node
+        (what PyTorch's engine orders its ready queue by).
     out_shape, out_dtype:
         Shape and dtype of the output. The gradient reaching an input is reduced and cast to
         that input's metadata, read from its edge: ``out_shape``/``out_dtype`` of the
@@ -51,6 +58,7 @@ class Node:
         "ans_version",
         "out_shape",
         "out_dtype",
+        "seq",
         "freed",
         "pre_hooks",
         "retained",
@@ -59,8 +67,8 @@ class Node:
     )
 
     def __init__(self, op: Op, params: dict, edges: tuple, saved: tuple | None,
-                 out_shape: tuple, out_dtype: np.dtype, versions: tuple | None = None,
-                 saved_data: tuple | None = None) -> None:
+                 saved_data: tuple | None, versions: tuple | None, out_shape: tuple,
+                 out_dtype: np.dtype) -> None:
         self.op = op
         self.params = params
         self.edges = edges
@@ -71,6 +79,7 @@ class Node:
         self.ans_version = None
         self.out_shape = out_shape
         self.out_dtype = out_dtype
+        self.seq = _next_seq()
         self.freed = False
         self.pre_hooks = None
         self.retained = None

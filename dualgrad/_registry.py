@@ -111,6 +111,24 @@ class Op:
     variadic: bool = False
     numpy: tuple[Callable[..., Any], ...] = field(default=())
     doc: str = ""
+    # kept_inputs' answers, one per pattern of differentiable inputs.
+    _kept: dict = field(default_factory=dict, init=False, repr=False)
+
+    def kept_inputs(self, edges: tuple) -> tuple[bool, ...]:
+        """Which inputs to keep (by ``reads``) when the inputs with a non-None edge need
+        gradients; ``edges`` has one entry per input."""
+        if len(edges) == 2:
+            pattern = (edges[0] is not None, edges[1] is not None)
+        else:
+            pattern = tuple([e is not None for e in edges])
+        kept = self._kept.get(pattern)
+        if kept is None:
+            read: set[int] = set()
+            for rule_reads, needed in zip(self.reads or (), pattern):
+                if needed:
+                    read.update(rule_reads)
+            kept = self._kept[pattern] = tuple([i in read for i in range(len(edges))])
+        return kept
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         """Apply the op to tensors, arrays or Python numbers, recording it when needed."""

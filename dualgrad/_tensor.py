@@ -38,41 +38,7 @@ _ERR_INT_GRAD = "Only Tensors of floating point and complex dtype can require gr
 _ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
 
 
-def apply(op: Op, args: tuple, params: dict) -> Tensor:
-    """Run ``op`` on tensors, arrays or numbers and record it when a gradient is needed."""
-    # Unrolled for one and two inputs: this runs once per operation.
-    n = len(args)
-    if n == 2:
-        a, b = args
-        arrays = (a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b)
-        out = op.forward(arrays[0], arrays[1], **params)
-    elif n == 1:
-        a = args[0]
-        arrays = (a._data if isinstance(a, Tensor) else a,)
-        out = op.forward(arrays[0], **params)
-    elif n == 3:  # nn.functional.linear
-        a, b, c = args
-        arrays = (a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b,
-                  c._data if isinstance(c, Tensor) else c)
-        out = op.forward(arrays[0], arrays[1], arrays[2], **params)
-    else:
-        arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-        out = op.forward(*arrays, **params)
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    result = _new(Tensor)
-    result._data = out
-    result._node = None
-    result._requires_grad = False
-    result._grad = None
-    result._hooks = None
-    result._vc = args[0]._vc if op.view and isinstance(args[0], Tensor) else [0]
-    _record(op, args, params, result, arrays)
-    return result
-
-
-_new = object.__new__
-_record = _engine.record
+apply = _engine.apply
 _registry._apply = apply
 
 
