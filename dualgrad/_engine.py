@@ -654,11 +654,6 @@ def backward(
                 leaf_index.setdefault(id(s), i)
     collected: list = [None] * len(sources) if sources is not None else []
 
-    def is_target(e: Any) -> bool:
-        if e.__class__ is Node:
-            return e in node_index
-        return id(e) in leaf_index
-
     leaf_grads: dict[int, list] = {}
     grads: dict[Node, Any] = {}
     root_nodes: list[Node] = []
@@ -675,7 +670,14 @@ def backward(
             root_nodes.append(node)
 
     prune = sources is not None
-    needed_set = _needed_nodes(root_nodes, is_target, restrict_to) if prune else None
+    needed_set = None
+    if prune:
+        def is_target(e: Any) -> bool:
+            if e.__class__ is Node:
+                return e in node_index
+            return id(e) in leaf_index
+
+        needed_set = _needed_nodes(root_nodes, is_target, restrict_to)
 
     enabled, recorders = _STATE.get()
     token = _STATE.set((create_graph, recorders if create_graph else ()))

@@ -39,6 +39,7 @@ _ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have 
 
 
 apply = _engine.apply
+_new = object.__new__
 _registry._apply = apply
 
 
@@ -186,8 +187,14 @@ class Tensor:
 
     @classmethod
     def _make(cls, data: np.ndarray) -> Tensor:
-        t = cls.__new__(cls)
-        t._init(data, None)
+        # What _init does, without the call: this makes every .grad.
+        t = _new(cls)
+        t._data = data
+        t._node = None
+        t._requires_grad = False
+        t._grad = None
+        t._hooks = None
+        t._vc = [0]
         return t
 
     # --- autograd attributes ---------------------------------------------------------------
