@@ -18,9 +18,12 @@ input: the producing ``Node``, the leaf ``Tensor`` itself (where PyTorch shows
 ``AccumulateGrad``), or ``None`` for inputs that carry no gradient. Grad mode and the recorder
 (tape) stack live in :mod:`dualgrad._grad_mode`.
 
-Speed: ``record`` and the backward walk run once per op, so they are written for it
-(``benchmarks/README.md`` has the figures). The common backward (no ``inputs=``, no tape, first
-order) takes ``_walk_fast``; the general loop handles the rest with the same results. Gradient
+Speed: ``apply`` and the backward walk run once per op, so they are written for it
+(``benchmarks/README.md`` has the figures). ``apply`` records PyTorch-style ops itself; with a
+tape active it hands over to ``record``. The common backward (``loss.backward()``: no
+``inputs=``, no tape, first order) takes ``_backward_accumulate``, which orders nodes by
+creation number instead of counting dependencies; the general loop (dependency counts and a
+ready stack) handles the rest with the same results. Gradient
 buffers that only the engine references are added into in place (``_sum_grads``); anything a
 rule, a hook or the caller may hold is never written to.
 """
@@ -516,7 +519,7 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
         if saved is None:
             args = (None,) * nargs
         elif node.saved_data is not None:
-            # The arrays the forward saw, as _walk_fast uses them.
+            # The arrays the forward saw, as _walk uses them.
             args = node.saved_data
         else:
             args = tuple(a._data if isinstance(a, Tensor) else a for a in saved)
@@ -644,6 +647,10 @@ def backward(
         True: add into ``.grad`` of leaves (and retained non-leaves); False: return the
         gradients of ``sources`` in a list (None where unconnected).
     """
+    if (sources is None and restrict_to is None and accumulate and not create_graph
+            and not (_grad_mode._anomaly_used and _ANOMALY.get())):
+        _backward_accumulate(roots, seeds, retain_graph)
+        return None
     leaf_index: dict[int, int] = {}
     node_index: dict[Node, int] = {}
     if sources is not None:
@@ -681,19 +688,12 @@ def backward(
 
     enabled, recorders = _STATE.get()
     token = _STATE.set((create_graph, recorders if create_graph else ()))
-    # Every input edge of every node is wanted: the rules can run on the fast path.
-    fast = (not prune and restrict_to is None and not create_graph
-            and not (_grad_mode._anomaly_used and _ANOMALY.get()))
     # ids of gradient buffers that the engine allocated itself (sums of two arrivals) and
     # that nothing else references: later arrivals are added into them in place.
     owned: set[int] = set()
     try:
-        if fast:
-            _walk_fast(root_nodes, grads, leaf_grads, owned, retain_graph)
-            ready = []
-        else:
-            deps = _dependency_counts(root_nodes, restrict_to)
-            ready = [n for n in root_nodes if deps[n] == 0]
+        deps = _dependency_counts(root_nodes, restrict_to)
+        ready = [n for n in root_nodes if deps[n] == 0]
         while ready:
             node = ready.pop()
             g = grads.pop(node, None)
@@ -737,24 +737,12 @@ def backward(
             if not retain_graph:
                 _free(node)
         for t, g in leaf_grads.values():
-            is_owned = id(g) in owned
-            if t._hooks:
-                g = _run_tensor_hooks(t._hooks.values(), g)
-                is_owned = False
             if accumulate:
                 if sources is None or id(t) in leaf_index:
-                    if (is_owned and t._grad is None and type(g) is np.ndarray
-                            and g.shape == t._data.shape and g.dtype == t._data.dtype):
-                        # A fresh buffer only the engine holds becomes .grad (the common
-                        # case after zero_grad): what _accumulate does, without the call.
-                        t._grad = Tensor._make(g)
-                    else:
-                        _accumulate(t, g, create_graph, is_owned)
-                    post = getattr(t, "_post_hooks", None)
-                    if post:
-                        for hook in list(post.values()):
-                            hook(t)
+                    _deliver(t, g, owned, create_graph)
             elif id(t) in leaf_index:
+                if t._hooks:
+                    g = _run_tensor_hooks(t._hooks.values(), g)
                 collected[leaf_index[id(t)]] = g
     finally:
         _STATE.reset(token)
@@ -788,21 +776,78 @@ def _dependency_counts(root_nodes: list, restrict_to: set | None) -> dict:
     return deps
 
 
-def _walk_fast(root_nodes: list, grads: dict, leaf_grads: dict, owned: set[int],
-               retain_graph: bool) -> None:
-    """The backward walk in the common case: first order on arrays, every edge wanted, no
-    sources to collect, no tape restriction, no anomaly mode.
+def _backward_accumulate(roots: Sequence[Tensor], seeds: Sequence[Any],
+                         retain_graph: bool) -> None:
+    """:func:`backward` in the common case: first order on arrays into ``.grad``, no
+    ``inputs=``, no tape, no anomaly mode (``loss.backward()``).
 
-    It does what the general loop in :func:`backward` does with ``_run_rules`` inlined, and
-    skips ``sum_to`` for a gradient already shaped and typed like its input. Instead of
-    counting dependencies first (a pass over the whole graph), it takes the pending node with
-    the highest creation number (``Node.seq``) next: every consumer of a node was created
-    after it, so by then all of the node's gradient has arrived. ``grads`` holds an entry for
-    every pending node (None while no gradient reached it: such nodes are still walked, so
-    their saved values are freed as in the general loop).
+    It does what the general loop does with ``_run_rules`` inlined, and skips ``sum_to`` for
+    a gradient already shaped and typed like its input. Instead of counting dependencies
+    first (a pass over the whole graph), it takes the pending node with the highest creation
+    number (``Node.seq``) next: every consumer of a node was created after it, so by then
+    all of the node's gradient has arrived. ``grads`` holds an entry for every pending node
+    (None while no gradient reached it: such nodes are still walked, so their saved values
+    are freed as in the general loop).
     """
-    heap = [(-node.seq, node) for node in root_nodes]
-    heapify(heap)
+    grads: dict[Node, Any] = {}
+    leaf_grads: dict[int, list] = {}
+    node = roots[0]._node if len(roots) == 1 else None
+    if node is not None:
+        # loss.backward()
+        grads[node] = seeds[0]
+        heap = [(-node.seq, node)]
+    else:
+        heap = []
+        for root, seed in zip(roots, seeds, strict=True):
+            node = root._node
+            if node is None:
+                if root._requires_grad:
+                    _sink_leaf(leaf_grads, root, seed)
+            elif node in grads:
+                grads[node] = grads[node] + seed
+            else:
+                grads[node] = seed
+                heap.append((-node.seq, node))
+        heapify(heap)
+    # ids of gradient buffers that the engine allocated itself and that nothing else
+    # references: later arrivals are added into them in place.
+    owned: set[int] = set()
+    # Rules (custom Functions among them) and hooks run with grad mode off.
+    token = _STATE.set(_NO_GRAD)
+    try:
+        _walk(heap, grads, leaf_grads, owned, retain_graph)
+        for t, g in leaf_grads.values():
+            _deliver(t, g, owned, False)
+    finally:
+        _STATE.reset(token)
+
+
+_NO_GRAD = (False, ())
+
+
+def _deliver(t: Tensor, g: Any, owned: set[int], create_graph: bool) -> None:
+    """The summed gradient ``g`` of leaf ``t`` arrives: its hooks, then ``.grad``."""
+    is_owned = id(g) in owned
+    if t._hooks:
+        g = _run_tensor_hooks(t._hooks.values(), g)
+        is_owned = False
+    if (is_owned and t._grad is None and type(g) is np.ndarray
+            and g.shape == t._data.shape and g.dtype == t._data.dtype):
+        # A fresh buffer only the engine holds becomes .grad (the common case after
+        # zero_grad): what _accumulate does, without its checks.
+        t._grad = Tensor._make(g)
+    else:
+        _accumulate(t, g, create_graph, is_owned)
+    post = getattr(t, "_post_hooks", None)
+    if post:
+        for hook in list(post.values()):
+            hook(t)
+
+
+def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int],
+          retain_graph: bool) -> None:
+    """The loop of :func:`_backward_accumulate`: ``heap`` holds ``(-seq, node)`` of the
+    pending nodes, ``grads`` their gradients; leaves' gradients go to ``leaf_grads``."""
     pop = heappop
     push = heappush
     take = grads.pop

@@ -72,6 +72,24 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
         raise
 
 
+def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
+    """An operator method (``__mul__``) applying ``op``: the common cases (a Tensor of the same
+    dtype, a Python float with a floating tensor) go straight to ``apply``; the rest (and any
+    error) is handled by ``_binary``."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        cls = other.__class__
+        if (cls is Tensor and self._data.dtype is other._data.dtype) or (
+                cls is float and self._data.dtype.kind == "f"):
+            try:
+                return apply(op, (self, other), {})
+            except ValueError:
+                pass  # _binary raises PyTorch's error for shapes that do not broadcast
+        return _binary(op, self, other)
+
+    return method
+
+
 def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
     """PyTorch's error for shapes that do not broadcast (None if they do)."""
     ndim = max(len(a), len(b))
@@ -141,7 +159,8 @@ class Tensor:
     tensor(93.)
     """
 
-    # ``_post_hooks`` is set only by register_post_accumulate_grad_hook (read with getattr).
+    # ``_post_hooks`` is set by the factories (``_init``, ``_make``), not by ``apply``, which
+    # makes non-leaves: read it with getattr.
     __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_hooks", "_vc", "_post_hooks",
                  "__weakref__")
     __array_priority__ = 1000
@@ -184,6 +203,7 @@ class Tensor:
         self._grad = None
         self._hooks = None
         self._vc = [0]
+        self._post_hooks = None
 
     @classmethod
     def _make(cls, data: np.ndarray) -> Tensor:
@@ -195,6 +215,7 @@ class Tensor:
         t._grad = None
         t._hooks = None
         t._vc = [0]
+        t._post_hooks = None
         return t
 
     # --- autograd attributes ---------------------------------------------------------------
@@ -593,23 +614,10 @@ class Tensor:
 
     # --- arithmetic ------------------------------------------------------------------------
 
-    def __add__(self, other: Any) -> Tensor:
-        return _binary(E.add, self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _binary(E.add, self, other)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _binary(E.sub, self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return _binary(E.rsub, self, other)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return _binary(E.mul, self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _binary(E.mul, self, other)
+    __add__ = __radd__ = _binary_method(E.add)
+    __sub__ = _binary_method(E.sub)
+    __rsub__ = _binary_method(E.rsub)
+    __mul__ = __rmul__ = _binary_method(E.mul)
 
     def __truediv__(self, other: Any) -> Tensor:
         if self._data.dtype.kind in "biu" and (
