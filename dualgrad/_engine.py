@@ -41,7 +41,7 @@ import numpy as np
 from dualgrad import _grad_mode
 from dualgrad._grad_mode import _ANOMALY, _STATE
 from dualgrad._node import Node
-from dualgrad._registry import NONDIFF, InputMeta, Op
+from dualgrad._registry import IDENTITY, NONDIFF, InputMeta, Op
 
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
@@ -151,33 +151,37 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     # Recording, PyTorch style: keep what the rules read, with the versions they were read at.
     if not op.save_inputs:
         node = Node(op, params, edges, None, None, None, out.shape, out.dtype)
-    elif op.reads is not None:
-        if n == 2:
-            # _keep_read_inputs unrolled for two inputs (mul, div, matmul): the hot case.
+    elif n == 2:
+        # What _keep_read_inputs does, unrolled for two inputs (mul, div, matmul, pow).
+        if op.reads is None:
+            keep_a = keep_b = True
+        else:
             keep_a, keep_b = (op._kept.get((ea is not None, eb is not None))
                               or op.kept_inputs(edges))
-            va = vb = None
-            if da is not a:  # a is a Tensor
-                if keep_a:
-                    va = (a._vc, a._vc[0])
-                else:
-                    a = da = input_meta(da.shape, da.dtype)
-            if db is not b:  # b is a Tensor
-                if keep_b:
-                    vb = (b._vc, b._vc[0])
-                else:
-                    b = db = input_meta(db.shape, db.dtype)
-            if va is None:
-                versions = None if vb is None else (vb,)
+        va = vb = None
+        if da is not a:  # a is a Tensor
+            if keep_a:
+                va = (a._vc, a._vc[0])
             else:
-                versions = (va,) if vb is None else (va, vb)
-            node = Node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
+                a = da = input_meta(da.shape, da.dtype)
+        if db is not b:  # b is a Tensor
+            if keep_b:
+                vb = (b._vc, b._vc[0])
+            else:
+                b = db = input_meta(db.shape, db.dtype)
+        if va is None:
+            versions = None if vb is None else (vb,)
         else:
-            saved, arrays, versions = _keep_read_inputs(op, args, edges)
-            node = Node(op, params, edges, saved, arrays, versions, out.shape, out.dtype)
+            versions = (va,) if vb is None else (va, vb)
+        node = Node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
     elif n == 1:
-        vc = a._vc
-        node = Node(op, params, edges, args, (da,), ((vc, vc[0]),), out.shape, out.dtype)
+        if op.reads is None or op.reads[0]:
+            vc = a._vc
+            node = Node(op, params, edges, args, (da,), ((vc, vc[0]),), out.shape, out.dtype)
+        else:
+            # Shape-only rules (sum, mean, reshape, indexing) keep no values.
+            meta = (input_meta(da.shape, da.dtype),)
+            node = Node(op, params, edges, meta, meta, None, out.shape, out.dtype)
     else:
         node = _make_node(op, args, params, result, edges, None)
     if op.save_ans:
@@ -853,6 +857,8 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int],
     take = grads.pop
     get = grads.get
     missing = _MISSING
+    nondiff = NONDIFF
+    identity = IDENTITY
     ndarray = np.ndarray
     generic = np.generic
     min_size = _INPLACE_MIN_SIZE
@@ -873,6 +879,8 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int],
             if node.pre_hooks or node.retained is not None:
                 g = _node_arrival(node, g, {}, [], True, None)
             op = node.op
+            rules = op.vjp
+            variadic = op.variadic
             args = None
             for i, e in enumerate(edges):
                 if e is None:
@@ -896,61 +904,62 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int],
                         args = (None,) * len(edges)
                     ans = node.ans
                     params = node.params
-                if op.variadic:
-                    gi = op.vjp[0](i, g, ans, *args, **params)
+                if variadic:
+                    gi = rules[0](i, g, ans, *args, **params)
                 else:
-                    rule = op.vjp[i]
-                    if rule is NONDIFF:
+                    rule = rules[i]
+                    if rule is identity:
+                        gi = g
+                    elif rule is nondiff:
                         raise RuntimeError(
                             f"the derivative for input {i} of '{op.name}' is not implemented: "
                             "that input (an index or a mask) cannot carry a gradient"
                         )
-                    gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
-                fresh = False
-                if gi is not None:
-                    # NumPy scalars (from 0-d arithmetic) stay as they are: they behave as
-                    # 0-d arrays in the rules, and leaves get a real array in _accumulate.
-                    if type(gi) is not ndarray and not isinstance(gi, generic):
-                        gi = np.asarray(gi)
-                    if is_node:
-                        shape = e.out_shape
-                        dtype = e.out_dtype
                     else:
-                        data = e._data
-                        shape = data.shape
-                        dtype = data.dtype
-                    if gi.shape != shape or (gi.dtype is not dtype and gi.dtype != dtype):
-                        gi = sum_to(gi, shape, dtype, node, i)
-                        if gi is not None and type(gi) is not ndarray:
-                            gi = np.asarray(gi)
-                    # A large fresh array that only this frame references (not ``g``, not
-                    # a saved input, not a view): later arrivals can be added into it. For a
-                    # leaf any size counts: owning it lets it become ``.grad`` without a copy.
-                    fresh = (gi is not None and type(gi) is ndarray
-                             and (not is_node or gi.size >= min_size)
-                             and gi.base is None and refcount(gi) == 2)
-                if is_node:
-                    prev = get(e, missing)
-                    if prev is missing:
-                        grads[e] = gi
+                        gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                if gi is None:
+                    if is_node and get(e, missing) is missing:
+                        grads[e] = None
                         push(heap, (-e.seq, e))
-                        if fresh:
-                            owned.add(id(gi))
-                    elif gi is not None:
-                        if prev is None:
-                            grads[e] = gi
-                            if fresh:
-                                owned.add(id(gi))
-                        else:
-                            grads[e] = _sum_grads(prev, gi, owned)
-                elif gi is not None:
-                    entry = leaf_grads.get(id(e))
-                    if entry is None:
-                        leaf_grads[id(e)] = [e, gi]
-                        if fresh:
-                            owned.add(id(gi))
+                    continue
+                # NumPy scalars (from 0-d arithmetic) stay as they are: they behave as 0-d
+                # arrays in the rules, and leaves get a real array in _accumulate.
+                if type(gi) is not ndarray and not isinstance(gi, generic):
+                    gi = np.asarray(gi)
+                if is_node:
+                    shape = e.out_shape
+                    dtype = e.out_dtype
+                else:
+                    data = e._data
+                    shape = data.shape
+                    dtype = data.dtype
+                if gi.shape != shape or (gi.dtype is not dtype and gi.dtype != dtype):
+                    gi = sum_to(gi, shape, dtype, node, i)
+                    if gi is None:
+                        if is_node and get(e, missing) is missing:
+                            grads[e] = None
+                            push(heap, (-e.seq, e))
+                        continue
+                    if type(gi) is not ndarray:
+                        gi = np.asarray(gi)
+                prev = get(e, missing) if is_node else leaf_grads.get(id(e), missing)
+                if prev is missing or prev is None:
+                    # A large fresh array that only this frame references (not ``g``, not
+                    # a saved input, not a view) can take later arrivals in place. For a
+                    # leaf any size counts: owning it lets it become ``.grad`` uncopied.
+                    if (type(gi) is ndarray and (not is_node or gi.size >= min_size)
+                            and gi.base is None and refcount(gi) == 2):
+                        owned.add(id(gi))
+                    if is_node:
+                        grads[e] = gi
+                        if prev is missing:
+                            push(heap, (-e.seq, e))
                     else:
-                        entry[1] = _sum_grads(entry[1], gi, owned)
+                        leaf_grads[id(e)] = [e, gi]
+                elif is_node:
+                    grads[e] = _sum_grads(prev, gi, owned)
+                else:
+                    prev[1] = _sum_grads(prev[1], gi, owned)
         if not retain_graph and (node.versions is not None or node.ans is not None):
             node.saved = None
             node.saved_data = None

@@ -29,7 +29,12 @@ def _t(x: Any) -> Tensor:
 
 
 def _method(name: str, doc: str) -> Any:
+    method = getattr(Tensor, name)
+
     def fn(input: Any, *args: Any, **kwargs: Any) -> Any:
+        if input.__class__ is Tensor:
+            return method(input, *args, **kwargs)
+        # Subclasses (Parameter, Variable) may override the method.
         return getattr(_t(input), name)(*args, **kwargs)
 
     fn.__name__ = name

@@ -25,7 +25,8 @@ rules to be run reads is not kept: the rules get an :class:`InputMeta` (its ``sh
 to such an input is no error at backward.
 
 ``NONDIFF`` marks an input that can never carry a gradient (indices, masks); asking for its
-gradient raises instead of silently returning zero.
+gradient raises instead of silently returning zero. ``IDENTITY`` is the rule ``g -> g`` (add,
+clone): the engine passes the cotangent on without a call. It is callable like any rule.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NONDIFF", "Op", "REGISTRY", "NUMPY_IMPLS", "InputMeta", "defop", "implements",
-           "grad_fn_name_for"]
+__all__ = ["NONDIFF", "IDENTITY", "Op", "REGISTRY", "NUMPY_IMPLS", "InputMeta", "defop",
+           "implements", "grad_fn_name_for"]
 
 
 class _NonDiff:
@@ -49,6 +50,21 @@ class _NonDiff:
 
 
 NONDIFF = _NonDiff()
+
+
+class _Identity:
+    """Sentinel type for a rule that passes the cotangent on unchanged."""
+
+    __slots__ = ()
+
+    def __call__(self, g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
+        return g
+
+    def __repr__(self) -> str:
+        return "IDENTITY"
+
+
+IDENTITY = _Identity()
 
 
 class InputMeta:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad._registry import NONDIFF, defop, implements
+from dualgrad._registry import IDENTITY, NONDIFF, defop, implements
 
 
 def _is_array_like(x: Any) -> bool:
@@ -18,12 +18,12 @@ def _is_array_like(x: Any) -> bool:
 
 # --- arithmetic -----------------------------------------------------------------------------
 
-add = defop("add", np.add, vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+add = defop("add", np.add, vjp=(IDENTITY, IDENTITY),
             save_inputs=False)
-sub = defop("sub", np.subtract, vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+sub = defop("sub", np.subtract, vjp=(IDENTITY, lambda g, ans, x, y: -g),
             save_inputs=False)
 rsub = defop("rsub", lambda x, y: np.subtract(y, x),
-             vjp=(lambda g, ans, x, y: -g, lambda g, ans, x, y: g),
+             vjp=(lambda g, ans, x, y: -g, IDENTITY),
              grad_fn_name="RsubBackward1", save_inputs=False,
              doc="``y - x`` with the tensor first: what PyTorch records for ``8 - x``.")
 mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
@@ -240,7 +240,7 @@ isfinite = defop("isfinite", np.isfinite, vjp=(NONDIFF,), save_inputs=False,
 
 # --- whole-tensor writes (``clone``, and the in-place ``fill_``, ``zero_``, ``copy_``) --------
 
-clone = defop("clone", np.copy, vjp=(lambda g, ans, x: g,), save_inputs=False)
+clone = defop("clone", np.copy, vjp=(IDENTITY,), save_inputs=False)
 fill = defop("fill", lambda x, value: np.full_like(x, value),
              vjp=(lambda g, ans, x, value: None, lambda g, ans, x, value: np.sum(g)),
              save_inputs=False, grad_fn_name="FillBackward2",
