@@ -34,6 +34,7 @@ import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from heapq import heapify, heappop, heappush
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -81,8 +82,9 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     """Run ``op`` on tensors, arrays or numbers; record it when a gradient is needed.
 
     What every operator and method ends in, so it is written for speed: unrolled for one and
-    two inputs, and the PyTorch-style case (grad mode on, no tape) records here without
-    further calls. With a tape active :func:`record` decides (the tape may watch inputs).
+    two inputs, recording here without further calls. With one tape active the tape claims
+    the op first (``_tape_claim``) and may add the leaves it watches as edges; with nested
+    tapes ``_record_with_many`` asks each.
     """
     n = len(args)
     if n == 2:
@@ -117,20 +119,8 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         out = op.forward(da, **params) if params else op.forward(da)
         edges = None if ea is None else (ea,)
     else:
-        edge_list = []
-        data_list = []
-        for a in args:
-            e = None
-            if isinstance(a, Tensor):
-                data_list.append(a._data)
-                e = a._node
-                if e is None and a._requires_grad:
-                    e = a
-            else:
-                data_list.append(a)
-            edge_list.append(e)
-        out = op.forward(*data_list, **params)
-        edges = None if edge_list.count(None) == n else tuple(edge_list)
+        out = op.forward(*[a._data if isinstance(a, Tensor) else a for a in args], **params)
+        edges = _edges(args)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     result = _new(Tensor)
@@ -143,9 +133,12 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     enabled, recorders = _STATE.get()
     if not enabled:
         return result
+    claimer = None
     if recorders:
-        record(op, args, params, result)
-        return result
+        if len(recorders) != 1:
+            _record_with_many(op, args, params, result, recorders, None)
+            return result
+        claimer, edges = _tape_claim(recorders[0], args, edges)
     if edges is None or not op.differentiable_output:
         return result
     # Recording, PyTorch style: keep what the rules read, with the versions they were read at.
@@ -156,7 +149,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         if op.reads is None:
             keep_a = keep_b = True
         else:
-            keep_a, keep_b = (op._kept.get((ea is not None, eb is not None))
+            keep_a, keep_b = (op._kept.get((edges[0] is not None, edges[1] is not None))
                               or op.kept_inputs(edges))
         va = vb = None
         if da is not a:  # a is a Tensor
@@ -189,83 +182,86 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         node.ans = out
         node.ans_version = (vc, vc[0])
     result._node = node
+    if claimer is not None:
+        claimer._nodes.add(node)
     if _grad_mode._anomaly_used and _ANOMALY.get():
         _capture_trace(node)
     return result
+
+
+def _with_watched(args: tuple, edges: tuple | None, watched: Any) -> tuple | None:
+    """``edges`` with the leaves that the claiming tape watches added."""
+    n = len(args)
+    if n <= 2:
+        # Unrolled for one and two inputs, as in apply.
+        e0 = None if edges is None else edges[0]
+        if e0 is None:
+            a = args[0]
+            if isinstance(a, Tensor) and id(a) in watched:
+                e0 = a
+        if n == 1:
+            return None if e0 is None else (e0,)
+        e1 = None if edges is None else edges[1]
+        if e1 is None:
+            b = args[1]
+            if isinstance(b, Tensor) and id(b) in watched:
+                e1 = b
+        return None if e0 is None and e1 is None else (e0, e1)
+    new_edges = list(edges) if edges is not None else [None] * n
+    for i, a in enumerate(args):
+        if new_edges[i] is None and isinstance(a, Tensor) and id(a) in watched:
+            new_edges[i] = a
+    return tuple(new_edges) if any(e is not None for e in new_edges) else None
 
 
 _new = object.__new__
 
 
 def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None = None) -> None:
-    """Attach a ``Node`` to ``out`` if any input needs a gradient.
+    """Attach a ``Node`` for ``op`` to ``out`` (already computed) if a gradient is needed.
 
-    The single decision point for both front ends: a node is made when grad mode is on and an
-    input requires grad (PyTorch style) or an active tape watches or produced an input (tape
-    style). Otherwise nothing is allocated. ``arrays`` are the inputs as the forward saw them
-    (arrays for Tensors), when the caller has them.
+    :func:`apply` does this itself for the ops it runs; this is for outputs computed
+    elsewhere (custom ``Function``s). The same rules decide: a node is made when grad mode is
+    on and an input requires grad (PyTorch style) or an active tape watches or produced an
+    input (tape style). ``arrays`` are the inputs as the forward saw them, when known.
     """
     enabled, recorders = _STATE.get()
     if not enabled:
         return
-    watched = None
+    if recorders and len(recorders) != 1:
+        _record_with_many(op, args, params, out, recorders, arrays)
+        return
+    edges = _edges(args)
     claimer = None
     if recorders:
-        if len(recorders) != 1:
-            _record_with_many(op, args, params, out, recorders, arrays)
-            return
-        claimer = _claiming_tape(recorders[0], args)
-        if claimer is not None:
-            watched = claimer._watched
-    # The edges: the producing node, or the leaf itself if it requires grad or the claiming
-    # tape watches it. Unrolled for one and two inputs, the common cases.
-    n = len(args)
-    if n == 2:
-        a, b = args
-        ea = eb = None
-        if isinstance(a, Tensor):
-            ea = a._node
-            if ea is None and (a._requires_grad or (watched is not None and id(a) in watched)):
-                ea = a
-        if isinstance(b, Tensor):
-            eb = b._node
-            if eb is None and (b._requires_grad or (watched is not None and id(b) in watched)):
-                eb = b
-        if ea is None and eb is None:
-            return
-        edges = (ea, eb)
-    elif n == 1:
-        a = args[0]
-        if not isinstance(a, Tensor):
-            return
-        ea = a._node
-        if ea is None:
-            if not (a._requires_grad or (watched is not None and id(a) in watched)):
-                return
-            ea = a
-        edges = (ea,)
-    else:
-        edge_list = []
-        for a in args:
-            e = None
-            if isinstance(a, Tensor):
-                e = a._node
-                if e is None and (a._requires_grad
-                                  or (watched is not None and id(a) in watched)):
-                    e = a
-            edge_list.append(e)
-        if edge_list.count(None) == n:
-            return
-        edges = tuple(edge_list)
-    if not op.differentiable_output:
+        claimer, edges = _tape_claim(recorders[0], args, edges)
+    if edges is None or not op.differentiable_output:
         return
     node = _make_node(op, args, params, out, edges, arrays)
     if claimer is not None:
         claimer._nodes.add(node)
 
 
-def _claiming_tape(recorder: Any, args: tuple) -> Any:
-    """The one active tape if it records an op on ``args`` (None otherwise).
+def _edges(args: tuple) -> tuple | None:
+    """One edge per input (the producing node, the leaf if it requires grad, or None); None
+    if there is no edge at all."""
+    edges = []
+    any_edge = False
+    for a in args:
+        e = None
+        if isinstance(a, Tensor):
+            e = a._node
+            if e is None and a._requires_grad:
+                e = a
+            if e is not None:
+                any_edge = True
+        edges.append(e)
+    return tuple(edges) if any_edge else None
+
+
+def _tape_claim(recorder: Any, args: tuple, edges: tuple | None) -> tuple:
+    """The one active tape if it records an op on ``args`` (None otherwise), and ``edges``
+    with the leaves it watches added.
 
     Inside a tape block most operations take only tensors the tape produced or watches: it
     claims them with no side effect, so it is not asked. Anything else (an unwatched Variable
@@ -274,18 +270,61 @@ def _claiming_tape(recorder: Any, args: tuple) -> Any:
     if recorder._has_tape:
         nodes = recorder._nodes
         watched = recorder._watched
+        # Unrolled for one and two inputs, as in apply: taping costs no more calls per op.
+        n = len(args)
+        if n == 1:
+            a = args[0]
+            if isinstance(a, Tensor):
+                node = a._node
+                if node is not None:
+                    if node in nodes:
+                        return recorder, edges
+                elif id(a) in watched:
+                    return recorder, (a,)
+        elif n == 2:
+            a, b = args
+            ea, eb = (None, None) if edges is None else edges
+            on_tape = True
+            tensors = False
+            if isinstance(a, Tensor):
+                tensors = True
+                node = a._node
+                if node is not None:
+                    on_tape = node in nodes
+                elif id(a) in watched:
+                    ea = a
+                else:
+                    on_tape = False
+            if on_tape and isinstance(b, Tensor):
+                tensors = True
+                node = b._node
+                if node is not None:
+                    on_tape = node in nodes
+                elif id(b) in watched:
+                    eb = b
+                else:
+                    on_tape = False
+            if on_tape and tensors:
+                return recorder, (ea, eb)
         claimed = False
+        watched_leaf = False
         for a in args:
             if isinstance(a, Tensor):
                 n = a._node
-                if n in nodes if n is not None else id(a) in watched:
-                    claimed = True
-                else:
-                    claimed = False
-                    break
+                if n is not None:
+                    if n in nodes:
+                        claimed = True
+                        continue
+                elif id(a) in watched:
+                    claimed = watched_leaf = True
+                    continue
+                claimed = False
+                break
         if claimed:
-            return recorder
-    return recorder if recorder._claims(args) else None
+            return recorder, _with_watched(args, edges, watched) if watched_leaf else edges
+    if recorder._claims(args):
+        return recorder, _with_watched(args, edges, recorder._watched)
+    return None, edges
 
 
 def _record_with_many(op: Op, args: tuple, params: dict, out: Tensor, recorders: tuple,
@@ -583,42 +622,36 @@ def _free(node: Node) -> None:
         node.freed = True
 
 
-def _needed_nodes(root_nodes: Iterable[Node], is_target: Callable[[Any], bool],
+def _needed_nodes(root_nodes: Iterable[Node], node_index: dict, leaf_index: dict,
                   restrict: set | None) -> set:
-    """The nodes from which a target (a leaf or node being collected) can be reached."""
+    """The nodes from which a target (a leaf in ``leaf_index`` or a node in ``node_index``)
+    can be reached, staying within ``restrict``."""
+    seen = set(root_nodes)
+    reachable = list(seen)
+    stack = list(seen)
+    while stack:
+        for e in stack.pop().edges:
+            if (e.__class__ is Node and e not in seen
+                    and (restrict is None or e in restrict)):
+                seen.add(e)
+                reachable.append(e)
+                stack.append(e)
+    # Inputs before their consumers (a node is created after its inputs).
+    reachable.sort(key=_by_seq)
     needed: set = set()
-    visited: set = set()
-    for root in root_nodes:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.edges))]
-        while stack:
-            node, it = stack[-1]
-            advanced = False
-            for e in it:
-                if e is None:
-                    continue
-                if e.__class__ is Node:
-                    if restrict is not None and e not in restrict:
-                        continue
-                    if is_target(e):
-                        needed.add(node)
-                    if e not in visited:
-                        visited.add(e)
-                        stack.append((e, iter(e.edges)))
-                        advanced = True
-                        break
-                    if e in needed:
-                        needed.add(node)
-                elif is_target(e):
+    for node in reachable:
+        for e in node.edges:
+            if e.__class__ is Node:
+                if (e in needed or e in node_index) and (restrict is None or e in restrict):
                     needed.add(node)
-            if advanced:
-                continue
-            stack.pop()
-            if (node in needed or is_target(node)) and stack:
-                needed.add(stack[-1][0])
+                    break
+            elif e is not None and id(e) in leaf_index:
+                needed.add(node)
+                break
     return needed
+
+
+_by_seq = attrgetter("seq")
 
 
 def backward(
@@ -651,8 +684,8 @@ def backward(
         True: add into ``.grad`` of leaves (and retained non-leaves); False: return the
         gradients of ``sources`` in a list (None where unconnected).
     """
-    if (sources is None and restrict_to is None and accumulate and not create_graph
-            and not (_grad_mode._anomaly_used and _ANOMALY.get())):
+    first_order = not create_graph and not (_grad_mode._anomaly_used and _ANOMALY.get())
+    if first_order and accumulate and sources is None and restrict_to is None:
         _backward_accumulate(roots, seeds, retain_graph)
         return None
     leaf_index: dict[int, int] = {}
@@ -664,6 +697,11 @@ def backward(
             else:
                 leaf_index.setdefault(id(s), i)
     collected: list = [None] * len(sources) if sources is not None else []
+    if first_order and not accumulate:
+        _backward_collect(roots, seeds, leaf_index, node_index, collected, retain_graph,
+                          restrict_to)
+        _share_duplicates(sources, collected, leaf_index, node_index)
+        return collected
 
     leaf_grads: dict[int, list] = {}
     grads: dict[Node, Any] = {}
@@ -681,14 +719,8 @@ def backward(
             root_nodes.append(node)
 
     prune = sources is not None
-    needed_set = None
-    if prune:
-        def is_target(e: Any) -> bool:
-            if e.__class__ is Node:
-                return e in node_index
-            return id(e) in leaf_index
-
-        needed_set = _needed_nodes(root_nodes, is_target, restrict_to)
+    needed_set = (_needed_nodes(root_nodes, node_index, leaf_index, restrict_to)
+                  if prune else None)
 
     enabled, recorders = _STATE.get()
     token = _STATE.set((create_graph, recorders if create_graph else ()))
@@ -752,14 +784,59 @@ def backward(
         _STATE.reset(token)
     if accumulate:
         return None
-    # A source listed twice gets its gradient in both places.
+    _share_duplicates(sources, collected, leaf_index, node_index)
+    return collected
+
+
+def _share_duplicates(sources: Sequence[Tensor] | None, collected: list, leaf_index: dict,
+                      node_index: dict) -> None:
+    """A source listed twice gets its gradient in both places."""
     if sources is not None:
         for i, s in enumerate(sources):
             if collected[i] is None:
                 j = node_index.get(s._node) if s._node is not None else leaf_index.get(id(s))
                 if j is not None and j != i:
                     collected[i] = collected[j]
-    return collected
+
+
+def _backward_collect(roots: Sequence[Tensor], seeds: Sequence[Any], leaf_index: dict,
+                      node_index: dict, collected: list, retain_graph: bool,
+                      restrict_to: set | None) -> None:
+    """:func:`backward` for ``tape.gradient`` and ``autograd.grad`` at first order: the
+    gradients of the sources (``leaf_index``, ``node_index``) go into ``collected``.
+
+    The walk is :func:`_walk`'s, limited to the nodes that lead to a source (and, for a
+    tape, to the tape's nodes).
+    """
+    grads: dict[Node, Any] = {}
+    leaf_grads: dict[int, list] = {}
+    heap = []
+    for root, seed in zip(roots, seeds, strict=True):
+        node = root._node
+        if node is None:
+            if id(root) in leaf_index:
+                _sink_leaf(leaf_grads, root, seed)
+        elif restrict_to is not None and node not in restrict_to:
+            continue
+        elif node in grads:
+            grads[node] = grads[node] + seed
+        else:
+            grads[node] = seed
+            heap.append((-node.seq, node))
+    heapify(heap)
+    visit = _needed_nodes([node for _, node in heap], node_index, leaf_index, restrict_to)
+    visit.update(node_index)
+    owned: set[int] = set()
+    token = _STATE.set(_NO_GRAD)
+    try:
+        _walk(heap, grads, leaf_grads, owned, retain_graph, visit, leaf_index, node_index,
+              collected)
+        for t, g in leaf_grads.values():
+            if t._hooks:
+                g = _run_tensor_hooks(t._hooks.values(), g)
+            collected[leaf_index[id(t)]] = g
+    finally:
+        _STATE.reset(token)
 
 
 def _dependency_counts(root_nodes: list, restrict_to: set | None) -> dict:
@@ -827,6 +904,7 @@ def _backward_accumulate(roots: Sequence[Tensor], seeds: Sequence[Any],
 
 
 _NO_GRAD = (False, ())
+_NO_SOURCES: dict = {}
 
 
 def _deliver(t: Tensor, g: Any, owned: set[int], create_graph: bool) -> None:
@@ -848,10 +926,17 @@ def _deliver(t: Tensor, g: Any, owned: set[int], create_graph: bool) -> None:
             hook(t)
 
 
-def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int],
-          retain_graph: bool) -> None:
-    """The loop of :func:`_backward_accumulate`: ``heap`` holds ``(-seq, node)`` of the
-    pending nodes, ``grads`` their gradients; leaves' gradients go to ``leaf_grads``."""
+def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_graph: bool,
+          visit: set | None = None, leaf_index: dict | None = None,
+          node_index: dict = _NO_SOURCES, collected: list | None = None) -> None:
+    """The loop of :func:`_backward_accumulate` and :func:`_backward_collect`: ``heap`` holds
+    ``(-seq, node)`` of the pending nodes, ``grads`` their gradients; leaves' gradients go to
+    ``leaf_grads``.
+
+    Collecting, only nodes in ``visit`` and leaves in ``leaf_index`` get gradients, and the
+    gradient of a node in ``node_index`` is put into ``collected``; accumulating (``visit``
+    and ``leaf_index`` None), every node and every leaf that requires grad does.
+    """
     pop = heappop
     push = heappush
     take = grads.pop
@@ -869,15 +954,16 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int],
         edges = node.edges
         if g is None:
             for e in edges:
-                if e.__class__ is Node and e not in grads:
+                if (e.__class__ is Node and e not in grads
+                        and (visit is None or e in visit)):
                     grads[e] = None
                     push(heap, (-e.seq, e))
         else:
             if owned:
                 # From here on g is handed to rules and hooks, which may keep it.
                 owned.discard(id(g))
-            if node.pre_hooks or node.retained is not None:
-                g = _node_arrival(node, g, {}, [], True, None)
+            if node.pre_hooks or node.retained is not None or node in node_index:
+                g = _node_arrival(node, g, node_index, collected, collected is None, None)
             op = node.op
             rules = op.vjp
             variadic = op.variadic
@@ -886,7 +972,13 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int],
                 if e is None:
                     continue
                 is_node = e.__class__ is Node
-                if not is_node and not e._requires_grad:
+                if is_node:
+                    if visit is not None and e not in visit:
+                        continue
+                elif leaf_index is None:
+                    if not e._requires_grad:
+                        continue
+                elif id(e) not in leaf_index:
                     continue
                 if args is None:
                     if node.freed:
