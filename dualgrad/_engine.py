@@ -119,7 +119,8 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         out = op.forward(da, **params) if params else op.forward(da)
         edges = None if ea is None else (ea,)
     else:
-        out = op.forward(*[a._data if isinstance(a, Tensor) else a for a in args], **params)
+        arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+        out = op.forward(*arrays, **params)
         edges = _edges(args)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
@@ -176,7 +177,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             meta = (input_meta(da.shape, da.dtype),)
             node = Node(op, params, edges, meta, meta, None, out.shape, out.dtype)
     else:
-        node = _make_node(op, args, params, result, edges, None)
+        node = _make_node(op, args, params, result, edges, arrays)
     if op.save_ans:
         vc = result._vc
         node.ans = out
@@ -375,7 +376,12 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
     else:
         if arrays is None:
             arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-        versions = tuple([(a._vc, a._vc[0]) for a in args if isinstance(a, Tensor)]) or None
+        versions = []
+        for a in args:
+            if isinstance(a, Tensor):
+                vc = a._vc
+                versions.append((vc, vc[0]))
+        versions = tuple(versions) if versions else None
         node = Node(op, params, edges, args, arrays, versions, data.shape, data.dtype)
     if op.save_ans:
         node.ans = data

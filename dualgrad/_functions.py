@@ -43,24 +43,39 @@ def _method(name: str, doc: str) -> Any:
     return fn
 
 
+def _unary(name: str, doc: str) -> Any:
+    """``_method`` for the one-argument elementwise functions (no argument packing)."""
+    method = getattr(Tensor, name)
+
+    def fn(input: Any) -> Any:
+        if input.__class__ is Tensor:
+            return method(input)
+        return getattr(_t(input), name)()
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
 abs = _method("abs", "Absolute value, elementwise.")
 neg = _method("__neg__", "Negation, elementwise.")
-exp = _method("exp", "Exponential, elementwise.")
-expm1 = _method("expm1", "``exp(x) - 1``, elementwise.")
-log = _method("log", "Natural logarithm, elementwise.")
-log1p = _method("log1p", "``log(1 + x)``, elementwise.")
-sqrt = _method("sqrt", "Square root, elementwise.")
-rsqrt = _method("rsqrt", "``1 / sqrt(x)``, elementwise.")
-square = _method("square", "``x * x``, elementwise.")
-reciprocal = _method("reciprocal", "``1 / x``, elementwise.")
-sin = _method("sin", "Sine, elementwise.")
-cos = _method("cos", "Cosine, elementwise.")
-tan = _method("tan", "Tangent, elementwise.")
-tanh = _method("tanh", "Hyperbolic tangent, elementwise.")
-sigmoid = _method("sigmoid", "Logistic sigmoid, elementwise.")
-relu = _method("relu", "``max(x, 0)``, elementwise.")
-erf = _method("erf", "Error function, elementwise.")
-sign = _method("sign", "Sign, elementwise (zero gradient).")
+exp = _unary("exp", "Exponential, elementwise.")
+expm1 = _unary("expm1", "``exp(x) - 1``, elementwise.")
+log = _unary("log", "Natural logarithm, elementwise.")
+log1p = _unary("log1p", "``log(1 + x)``, elementwise.")
+sqrt = _unary("sqrt", "Square root, elementwise.")
+rsqrt = _unary("rsqrt", "``1 / sqrt(x)``, elementwise.")
+square = _unary("square", "``x * x``, elementwise.")
+reciprocal = _unary("reciprocal", "``1 / x``, elementwise.")
+sin = _unary("sin", "Sine, elementwise.")
+cos = _unary("cos", "Cosine, elementwise.")
+tan = _unary("tan", "Tangent, elementwise.")
+tanh = _unary("tanh", "Hyperbolic tangent, elementwise.")
+sigmoid = _unary("sigmoid", "Logistic sigmoid, elementwise.")
+relu = _unary("relu", "``max(x, 0)``, elementwise.")
+erf = _unary("erf", "Error function, elementwise.")
+sign = _unary("sign", "Sign, elementwise (zero gradient).")
 clamp = _method("clamp", "Limit values to ``[min, max]``.")
 clip = clamp
 sum = _method("sum", "Sum of all elements, or over ``dim``.")

@@ -182,7 +182,7 @@ def _linear_vjp_b(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     if type(g) is np.ndarray and g.ndim == 2:
         # The hot path: sum the batch rows here, as one would by hand, instead of returning
         # ``g`` for sum_to to reduce (its axis bookkeeping and reshape cost more than the sum).
-        return g.sum(0)
+        return np.add.reduce(g, 0)
     return g  # batched inputs and Tensors (create_graph): the engine's sum_to reduces
 
 
@@ -211,7 +211,7 @@ def check_target_range(target: np.ndarray, n_classes: int, ignore_index: int) ->
         return True
     # Two reductions settle the usual case (every target in range, ignore_index outside
     # them); only otherwise look element by element.
-    lo, hi = target.min(), target.max()
+    lo, hi = np.minimum.reduce(target, None), np.maximum.reduce(target, None)
     if lo < 0 or hi >= n_classes:
         bad = (target != ignore_index) & ((target < 0) | (target >= n_classes))
         if bad.any():
@@ -224,10 +224,11 @@ def check_target_range(target: np.ndarray, n_classes: int, ignore_index: int) ->
 def _cross_entropy_forward(x: np.ndarray, target: np.ndarray, *, reduction: str = "mean",
                            ignore_index: int = -100) -> np.ndarray:
     all_valid = check_target_range(target, x.shape[1], ignore_index)
-    # On arrays only, so ndarray methods (no np.* dispatch wrappers: this is the hot path).
-    shifted = x - x.max(axis=1, keepdims=True)
+    # On arrays only, so ufunc methods (no np.* or ndarray-method wrappers: this is the hot
+    # path).
+    shifted = x - np.maximum.reduce(x, 1, keepdims=True)
     e = np.exp(shifted)
-    sums = e.sum(axis=1, keepdims=True)
+    sums = np.add.reduce(e, 1, keepdims=True)
     lse = np.log(sums[:, 0])
     rows = np.arange(len(target))
     if all_valid:
@@ -241,9 +242,9 @@ def _cross_entropy_forward(x: np.ndarray, target: np.ndarray, *, reduction: str 
     if reduction == "mean":
         # A NumPy scalar of x's dtype (Python's int count is weak under NEP 50); apply()
         # makes the 0-d array.
-        return picked.sum() / count
+        return np.add.reduce(picked, None) / count
     if reduction == "sum":
-        return picked.sum()
+        return np.add.reduce(picked, None)
     return picked
 
 
