@@ -1,10 +1,13 @@
 """The engine's fast paths keep the general path's results.
 
-``backward()`` without sources runs ``_engine._walk_fast``; it skips ``sum_to`` when a
-gradient already has its input's shape and dtype, lets NumPy scalars flow between 0-d rules,
-and adds later arrivals in place into gradient buffers that only the engine references.
-Each test compares with finite differences or with ``autograd.grad`` (the general path,
-which collects) and checks that no buffer is shared where it must not be.
+At first order, ``backward()`` without sources runs ``_engine._backward_accumulate`` and
+``autograd.grad`` / ``tape.gradient`` run ``_engine._backward_collect``; both walk nodes in
+creation order (``_engine._walk``) instead of counting dependencies, skip ``sum_to`` when a
+gradient already has its input's shape and dtype, let NumPy scalars flow between 0-d rules,
+and add later arrivals in place into gradient buffers that only the engine references.
+``backward(inputs=...)`` and ``create_graph=True`` take the general loop. Each test compares
+with finite differences or across these paths and checks that no buffer is shared where it
+must not be.
 """
 
 from __future__ import annotations
@@ -54,11 +57,17 @@ def test_large_arrays_in_place_accumulation_equals_general_path(dtype: type) -> 
     xv, wv = _rand(BIG, dtype=dtype), _rand(BIG, dtype=dtype, seed=1)
     x = dg.tensor(xv, requires_grad=True)
     w = dg.tensor(wv, requires_grad=True)
-    gx, gw = dg.autograd.grad(_graph(x, w, dg.sin, dg.exp), (x, w))  # general path
-    _graph(x, w, dg.sin, dg.exp).backward()  # fast path
+    gx, gw = dg.autograd.grad(_graph(x, w, dg.sin, dg.exp), (x, w))  # collecting
+    _graph(x, w, dg.sin, dg.exp).backward()  # accumulating
     assert x.grad.dtype == dtype and w.grad.dtype == dtype
     np.testing.assert_array_equal(x.grad.numpy(), gx.numpy())
     np.testing.assert_array_equal(w.grad.numpy(), gw.numpy())
+    x2 = dg.tensor(xv, requires_grad=True)
+    w2 = dg.tensor(wv, requires_grad=True)
+    _graph(x2, w2, dg.sin, dg.exp).backward(inputs=[x2, w2])  # the general loop
+    rtol = 1e-5 if dtype == np.float32 else 1e-12  # sums may be added in another order
+    np.testing.assert_allclose(x2.grad.numpy(), gx.numpy(), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(w2.grad.numpy(), gw.numpy(), rtol=rtol, atol=rtol)
 
 
 def test_grad_buffers_are_not_shared() -> None:
@@ -174,3 +183,141 @@ def test_float32_gradients_stay_float32_all_the_way() -> None:
     xv = x.detach().numpy().astype(np.float64)
     expected = np.exp(-xv * xv) * (np.cos(xv) - 2 * xv * np.sin(xv)) / BIG
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-4, atol=1e-9)
+
+
+# --- creation-order walk -----------------------------------------------------------------
+
+_UNARY = (dg.sin, dg.tanh, dg.exp, lambda t: t * 0.5, lambda t: -t)
+
+
+def _random_dag(leaves: list, rng: np.random.Generator, n_ops: int) -> dg.Tensor:
+    """A random graph over ``leaves``: each op takes one or two earlier values (leaves or
+    results, reused freely), some results are never used, and the output sums several."""
+    values = list(leaves)
+    for _ in range(n_ops):
+        a = values[rng.integers(len(values))]
+        kind = rng.integers(4)
+        if kind == 0:
+            out = _UNARY[rng.integers(len(_UNARY))](a)
+        elif kind == 1:
+            out = a * values[rng.integers(len(values))]
+        elif kind == 2:
+            out = a + values[rng.integers(len(values))]
+        else:
+            out = a - a.sum() * 0.1  # a reduction broadcast back
+        values.append(out)
+    picked = rng.choice(len(values) - len(leaves), size=min(3, n_ops), replace=False)
+    total = values[-1].sum()
+    for i in picked:
+        total = total + values[len(leaves) + i].sum()
+    return total
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_graphs_agree_across_all_backward_paths(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    data = [rng.uniform(-1, 1, 3) for _ in range(3)]
+
+    def run(walk: str) -> list:
+        leaves = [dg.tensor(d, requires_grad=True) for d in data]
+        out = _random_dag(leaves, np.random.default_rng(seed + 100), n_ops=25)
+        if walk == "accumulate":  # _backward_accumulate
+            out.backward()
+            return [t.grad.numpy() if t.grad is not None else np.zeros(3) for t in leaves]
+        if walk == "collect":  # _backward_collect
+            grads = dg.autograd.grad(out, leaves, allow_unused=True)
+        elif walk == "general":  # the general loop (dependency counts)
+            out.backward(inputs=leaves)
+            grads = [t.grad for t in leaves]
+        else:  # the general loop on Tensors
+            grads = dg.autograd.grad(out, leaves, create_graph=True, allow_unused=True)
+        return [g.detach().numpy() if g is not None else np.zeros(3) for g in grads]
+
+    reference = run("general")
+    for walk in ("accumulate", "collect", "create_graph"):
+        for got, want in zip(run(walk), reference):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_random_graph_matches_finite_differences() -> None:
+    rng = np.random.default_rng(7)
+    data = [rng.uniform(-1, 1, 3) for _ in range(2)]
+    leaves = [dg.tensor(d, requires_grad=True) for d in data]
+    _random_dag(leaves, np.random.default_rng(8), n_ops=30).backward()
+
+    def f(a: np.ndarray) -> float:
+        return float(_random_dag([dg.tensor(a), dg.tensor(data[1])],
+                                 np.random.default_rng(8), n_ops=30).item())
+
+    np.testing.assert_allclose(leaves[0].grad.numpy(), numeric_grad(f, data[0]), rtol=1e-6,
+                               atol=1e-8)
+
+
+def test_a_root_that_feeds_another_root_gets_both_gradients() -> None:
+    # y is a root and an input of the root z: its gradient is the seed plus z's share.
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * 3
+    dg.autograd.backward([y, z], [dg.ones(2), dg.ones(2)])
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 8.0])  # PyTorch gives 8 too
+    x2 = dg.tensor([1.0, 2.0], requires_grad=True)
+    y2 = x2 * 2
+    z2 = y2 * 3
+    gx, = dg.autograd.grad([z2, y2], [x2], [dg.ones(2), dg.ones(2)])
+    np.testing.assert_array_equal(gx.numpy(), [8.0, 8.0])
+
+
+def test_a_node_reached_only_by_a_zero_gradient_is_still_freed() -> None:
+    x = dg.tensor([0.5, -1.0], requires_grad=True)
+    e = x.exp()  # keeps its result for backward
+    s = e.sign()  # zero gradient: its rule returns None
+    (s * 2 + x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    assert e.grad_fn.ans is None and e.grad_fn.freed  # released as after any backward
+
+
+def test_collecting_skips_branches_that_lead_to_no_source() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    w = dg.tensor([0.5, 1.5], requires_grad=True)
+    e = w.exp()
+    calls = []
+    e.register_hook(lambda g: calls.append(g))
+    z = (x * x).sum() + e.sum()
+    (gx,) = dg.autograd.grad(z, x)
+    np.testing.assert_array_equal(gx.numpy(), [2.0, 4.0])
+    assert calls == []  # as in PyTorch: w's branch is not walked
+    assert e.grad_fn.ans is not None  # nor freed
+
+
+def test_leaf_hooks_run_only_for_the_leaves_asked_for() -> None:
+    # PyTorch: autograd.grad(z, a) and z.backward(inputs=[a]) do not run b's hooks.
+    a = dg.tensor([1.0, 2.0], requires_grad=True)
+    b = dg.tensor([3.0, 4.0], requires_grad=True)
+    seen = []
+    a.register_hook(lambda g: seen.append("a"))
+    b.register_hook(lambda g: seen.append("b"))
+    z = (a * b).sum()
+    dg.autograd.grad(z, a, retain_graph=True)
+    z.backward(inputs=[a])
+    assert seen == ["a", "a"] and b.grad is None
+
+
+def test_tape_records_an_op_on_two_watched_constants() -> None:
+    x, w = dg.constant([1.0, 2.0]), dg.constant([3.0, 4.0])
+    with dg.GradientTape() as tape:
+        tape.watch([x, w])
+        z = x * w + x
+    gx, gw = tape.gradient(z, [x, w])
+    np.testing.assert_array_equal(gx.numpy(), [4.0, 5.0])
+    np.testing.assert_array_equal(gw.numpy(), [1.0, 2.0])
+
+
+def test_collecting_the_gradient_of_an_intermediate_value() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    z = (dg.sin(y) * 3).sum()
+    gy, gx = dg.autograd.grad(z, [y, x])
+    np.testing.assert_allclose(gy.numpy(), 3 * np.cos([1.0, 4.0]))
+    np.testing.assert_allclose(gx.numpy(), 3 * np.cos([1.0, 4.0]) * 2 * np.array([1.0, 2.0]))
+    (gy_only,) = dg.autograd.grad((dg.sin(y) * 3).sum(), y)  # y leads to no other source
+    np.testing.assert_allclose(gy_only.numpy(), gy.numpy())

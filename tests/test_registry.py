@@ -175,3 +175,16 @@ def test_defop_registers_and_derives_the_name() -> None:
         np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
     finally:
         REGISTRY.pop(name, None)
+
+
+def test_identity_rule_passes_the_cotangent_on_on_every_path() -> None:
+    from dualgrad._registry import IDENTITY
+
+    g = np.ones(3)
+    assert IDENTITY(g, None, 1.0, 2.0) is g  # callable like any rule (the general loop)
+    assert REGISTRY["add"].vjp == (IDENTITY, IDENTITY)
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    (first,) = dg.autograd.grad((x + x * x).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(first.detach().numpy(), [3.0, 5.0])
+    (second,) = dg.autograd.grad(first.sum(), x)
+    np.testing.assert_array_equal(second.numpy(), [2.0, 2.0])
