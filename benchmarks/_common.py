@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["single_thread", "timeit_us", "table", "torch_or_none"]
+__all__ = ["single_thread", "timeit_us", "table", "torch_or_none", "dualgrad_root"]
 
 _THREAD_VARS = (
     "OMP_NUM_THREADS",
@@ -28,6 +28,15 @@ _THREAD_VARS = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
+
+
+def dualgrad_root() -> str:
+    """The checkout whose ``dualgrad`` a script measures: ``--root DIR`` on the command line
+    (read before anything is imported, for before/after comparisons in one sitting), else
+    the one holding ``benchmarks/``. The caller puts it first on ``sys.path``."""
+    if "--root" in sys.argv:
+        return os.path.abspath(sys.argv[sys.argv.index("--root") + 1])
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def single_thread() -> None:

@@ -26,15 +26,12 @@ import sys
 import tempfile
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_ROOT = os.path.dirname(_HERE)
-# ``--root DIR`` (read before anything is imported) benchmarks the dualgrad of another
-# checkout, for before/after comparisons in one sitting.
-if "--root" in sys.argv:
-    _ROOT = os.path.abspath(sys.argv[sys.argv.index("--root") + 1])
 sys.path.insert(0, _HERE)
-sys.path.insert(0, _ROOT)
 
-from _common import single_thread, table, timeit_us, torch_or_none  # noqa: E402
+from _common import dualgrad_root, single_thread, table, timeit_us, torch_or_none  # noqa: E402
+
+_ROOT = dualgrad_root()
+sys.path.insert(0, _ROOT)
 
 single_thread()
 

@@ -10,7 +10,8 @@ An MLP 784-128-10 (tanh, softmax cross-entropy), batch 64, one SGD step includin
   per step there, the peak resident set size over the run (``ru_maxrss``), and the RSS
   growth between step 50 and step 300 (a leak shows up here).
 
-Run ``python benchmarks/bench_mlp.py`` (``--rounds N`` for more timing rounds). This is a
+Run ``python benchmarks/bench_mlp.py`` (``--turns N`` for more timing rounds, ``--root DIR``
+to measure the dualgrad of another checkout). This is a
 measurement, not a test: it prints a table with ratios to the NumPy floor.
 """
 
@@ -31,11 +32,11 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from _common import timeit_us  # noqa: E402
+from _common import dualgrad_root, timeit_us  # noqa: E402
 
 IN, HIDDEN, OUT, BATCH, LR = 784, 128, 10, 64, 0.01
 MEM_STEPS = 300
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(dualgrad_root())
 
 
 def _rss_mib() -> float:
@@ -172,6 +173,8 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2,
                         help="run every implementation this many times, keep the fastest")
     parser.add_argument("--worker", choices=sorted(MAKERS))
+    parser.add_argument("--root", help="directory holding the dualgrad package to measure "
+                        "(default: this checkout)")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.rounds, args.steps)))
@@ -190,7 +193,8 @@ def main() -> None:
         for name in names:
             out = subprocess.run(
                 [sys.executable, __file__, "--worker", name, "--rounds", str(args.rounds),
-                 "--steps", str(args.steps)], capture_output=True, text=True, check=True)
+                 "--steps", str(args.steps), "--root", str(ROOT)],
+                capture_output=True, text=True, check=True)
             res = json.loads(out.stdout.strip().splitlines()[-1])
             if name not in best or res["ms"] < best[name]["ms"]:
                 best[name] = res

@@ -13,7 +13,7 @@ The workload: a persistent tape on 10 float64 values, ``y = x**2``, ``z = sin(y)
 The issue's targets: at most half of PyTorch's time, and within 10% of the PyTorch-style
 dualgrad code. All on one thread; the variants are timed in turns (200 rounds of 20 calls,
 short enough to fit between other processes' time slices) and the best round counts, in
-microseconds per iteration.
+microseconds per iteration. ``--root DIR`` measures the dualgrad of another checkout.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
-sys.path.insert(0, os.path.dirname(_HERE))
 
-from _common import single_thread, table, torch_or_none  # noqa: E402
+from _common import dualgrad_root, single_thread, table, torch_or_none  # noqa: E402
+
+sys.path.insert(0, dualgrad_root())
 
 single_thread()
 
