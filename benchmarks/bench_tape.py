@@ -140,7 +140,18 @@ def main() -> None:
     print(f"Persistent tape on {N} float64 values: y = x**2, z = sin(y), dz/dy and dz/dx\n")
     table(rows, header=("variant", "us/iter", "vs dg torch-style", "vs PyTorch"))
     tape_time = times["dg.GradientTape"]
-    print(f"\ntarget: tape <= 1.10 x dg torch-style: {tape_time / base:.2f}"
+    # The two dualgrad variants again, in turns on their own: with PyTorch and TensorFlow-style
+    # code run between samples, the CPU caches are cold at the start of each sample, which
+    # costs the tape (the longer code path) more than the PyTorch-style calls.
+    pair = interleaved_us({name: variants[name] for name in
+                           ("dg.GradientTape", "dualgrad PyTorch-style (2x autograd.grad)")})
+    pair_ratio = (pair["dg.GradientTape"]
+                  / pair["dualgrad PyTorch-style (2x autograd.grad)"])
+    print(f"\ntape vs dg torch-style timed in turns on their own (no other variant between "
+          f"samples): {pair['dg.GradientTape']:.1f} us vs "
+          f"{pair['dualgrad PyTorch-style (2x autograd.grad)']:.1f} us = {pair_ratio:.2f}")
+    print(f"target: tape <= 1.10 x dg torch-style: {tape_time / base:.2f} in the table, "
+          f"{pair_ratio:.2f} on their own"
           + ("" if torch_time is None else
              f";  tape <= 0.5 x PyTorch: {tape_time / torch_time:.2f}"))
 
