@@ -50,6 +50,7 @@ class _NonDiff:
 
 
 NONDIFF = _NonDiff()
+"""In ``vjp``, in place of a rule: this input (an index, a mask) never carries a gradient."""
 
 
 class _Identity:
@@ -65,6 +66,8 @@ class _Identity:
 
 
 IDENTITY = _Identity()
+"""In ``vjp``, the rule ``g -> g`` (``add``, ``clone``): the engine passes the cotangent on
+without calling anything."""
 
 
 class InputMeta:
