@@ -54,7 +54,7 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
         if x._data.dtype.kind in "biu":
             x = x.to(_dtypes.default_float)
     elif isinstance(y, np.ndarray):
-        y = Tensor(y)
+        y = from_data(y)  # keeps the array's dtype, as PyTorch does for ``t * ndarray``
         if x._data.dtype != y._data.dtype:
             x, y = _promote_pair(x, y)
     elif isinstance(y, np.generic):
@@ -172,8 +172,10 @@ class Tensor:
 
         ``Tensor([1, 2])`` is ``tensor([1., 2.])``; ``Tensor(2, 3)`` or ``Tensor(Size([2, 3]))``
         is a zero-filled tensor of that shape (PyTorch leaves it uninitialised); a Tensor is
-        shared as it is. Unlike PyTorch, a NumPy array keeps its own dtype (use
-        :func:`dualgrad.tensor` to choose), and ``dtype=`` / ``requires_grad=`` are accepted.
+        shared as it is. A NumPy array becomes float32 too, sharing its memory when it is
+        float32 already, as in PyTorch (:func:`dualgrad.tensor` and
+        :func:`dualgrad.from_numpy` keep its dtype). Unlike PyTorch, ``dtype=`` and
+        ``requires_grad=`` are accepted.
         """
         dt = _dtypes.as_dtype(dtype) if dtype is not None else None
         first = data[0] if data else ()
@@ -188,8 +190,6 @@ class Tensor:
             arr = np.zeros(tuple(int(n) for n in shape), dtype=dt or _dtypes.default_float)
         elif isinstance(first, Tensor):
             arr = first._data if dt is None else first._data.astype(dt)
-        elif isinstance(first, np.ndarray) and dt is None:
-            arr = first
         else:
             arr = np.asarray(first, dtype=dt or _dtypes.default_float)
         self._init(arr, None)

@@ -51,6 +51,24 @@ def test_class_constructor_with_sizes_makes_a_float_tensor_of_that_shape() -> No
         dg.Tensor(2, "a")
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32, np.bool_])
+def test_class_constructor_makes_a_numpy_array_float32(dtype: type) -> None:
+    array = np.array([1, 0, 2], dtype=dtype)
+    t = dg.Tensor(array)
+    assert t.dtype == np.float32
+    np.testing.assert_array_equal(t.numpy(), array.astype(np.float32))
+    array[0] = 5  # a float32 array is shared (as torch.Tensor shares it), others copied
+    assert (t.numpy()[0] == 5) == (dtype == np.float32)
+
+
+def test_class_constructor_on_arrays_matches_torch() -> None:
+    torch = _torch()
+    for array in (np.array([1, 2]), np.array([1.5, 2.0]), np.zeros((2, 2), np.float32)):
+        ours, theirs = dg.Tensor(array), torch.Tensor(array)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert repr(ours) == repr(theirs)
+
+
 def test_class_constructor_shares_a_tensor_and_keeps_keywords() -> None:
     ints = dg.tensor([1, 2])
     assert dg.Tensor(ints).dtype == np.int64
