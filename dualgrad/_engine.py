@@ -526,7 +526,7 @@ def _inplace_hint(node: Node | None) -> str:
 
 
 def _check_versions(node: Node) -> None:
-    if node.versions is not None:
+    if node.versions:
         tensors = [a for a in node.saved if isinstance(a, Tensor)]
         for t, vv in zip(tensors, node.versions):
             if vv[0][0] != vv[1]:

@@ -21,9 +21,10 @@ There are three ways to give dualgrad a new differentiable operation:
 A ``Function`` becomes one node per output in the graph, shown as ``<NameBackward>``. The
 engine calls ``backward`` once per backward pass for each output that receives a gradient,
 with that output's summed gradient and zeros for the others (so a Function with several
-outputs must have a backward that is linear in the gradients, as every true VJP is). Saved
-tensors are kept while the graph is alive (there is no "backward twice" error for a custom
-Function), and in-place Functions (``ctx.mark_dirty``) are not supported.
+outputs must have a backward that is linear in the gradients, as every true VJP is). As for
+a built-in op, a second backward through a Function without ``retain_graph=True`` raises
+PyTorch's "backward through the graph a second time" error (the saved tensors themselves are
+released with the graph). In-place Functions (``ctx.mark_dirty``) are not supported.
 """
 
 from __future__ import annotations
@@ -288,6 +289,11 @@ class Function:
             res._vc = o._vc
             if id(o) not in ctx._non_differentiable and o._data.dtype.kind in "fc":
                 _engine.record(cls._op, args, {"ctx": ctx, "index": k}, res)
+                if res._node is not None:
+                    # The node keeps state for backward (ctx): mark it as keeping saved
+                    # values, so a backward without retain_graph frees it and a second one
+                    # raises PyTorch's error, as for a built-in op.
+                    res._node.versions = ()
                 # A saved output is the recorded result, so higher-order gradients see it.
                 saved = [res if s is o else s for s in saved]
             results.append(res)

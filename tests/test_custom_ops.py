@@ -187,6 +187,35 @@ def test_inplace_change_of_a_saved_tensor_raises_pytorch_text() -> None:
         y.sum().backward()
 
 
+def test_second_backward_through_a_function_raises_unless_retained() -> None:
+    # PyTorch's behaviour: a Function's node is released by backward like any other.
+    from dualgrad._engine import ERR_BACKWARD_TWICE
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = Square.apply(x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+    with pytest.raises(RuntimeError) as err:
+        y.backward()
+    assert str(err.value) == ERR_BACKWARD_TWICE
+    z = Square.apply(x).sum()
+    dg.autograd.grad(z, x)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        dg.autograd.grad(z, x)
+
+
 def test_wrong_number_of_gradients() -> None:
     class Bad(Function):
         @staticmethod
