@@ -70,8 +70,9 @@ _INPLACE_HINT = (
 )
 
 # Set by ``_tensor`` at import: the Tensor class (the engine wraps arrays when it must hand
-# Tensors to rules and hooks).
+# Tensors to rules and hooks), and ``_inplace.track_view``.
 Tensor: type = None  # type: ignore[assignment]
+_track_view: Callable[[Any, Any], None] = None  # type: ignore[assignment]
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,7 +131,13 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     result._requires_grad = False
     result._grad = None
     result._hooks = None
-    result._vc = args[0]._vc if op.view and isinstance(args[0], Tensor) else [0]
+    if op.view and isinstance(args[0], Tensor):
+        base = args[0]
+        result._vc = base._vc  # one storage, one version counter
+        if not base._requires_grad and np.may_share_memory(out, base._data):
+            _track_view(base, result)
+    else:
+        result._vc = [0]
     enabled, recorders = _STATE.get()
     if not enabled:
         return result

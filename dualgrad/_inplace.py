@@ -4,10 +4,24 @@
 PyTorch refuses (a leaf that requires grad, a view of one), records the op out of place on a
 copy of the old value, writes the result into the tensor's buffer, and bumps its version
 counter so that a node that saved the old value raises at backward.
+
+Views. A view shares its base's memory, so an in-place change of either changes both, and
+the graph must follow, as PyTorch's does:
+
+* after an in-place op on a tensor, the nodes of its live views are made again from its new
+  node (:func:`track_view` keeps weak references to them), so a view used afterwards has
+  the new value *and* its gradient (before, a view kept the node of the old value: a
+  silently wrong gradient);
+* an in-place op on a view made by basic indexing (``y[0].mul_(2)``, ``y[:, 1] += 1``) is
+  written into the base as ``base[key] = new value`` (PyTorch's CopySlices), and the view
+  then reads from the base's new node. In-place ops on other views of a tensor that
+  requires grad (reshape, transpose, expand, ...) are refused with a clear error.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,11 +31,19 @@ import numpy as np
 from dualgrad import _dtypes, _grad_mode, _tensor
 from dualgrad._node import Node
 from dualgrad._registry import Op
+from dualgrad.ops import shape as _shape_ops
 
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
-__all__ = ["inplace", "fill_random"]
+__all__ = ["inplace", "fill_random", "track_view"]
+
+# The views made by basic indexing: an in-place op on one is written into its base.
+_INDEX_VIEWS = {_shape_ops.index_view, _shape_ops.index_select, _shape_ops.index_unsqueeze,
+                _shape_ops.index_alias}
+# View op -> the same op named AsStridedBackward0: what PyTorch calls a view's node once it
+# was made again after an in-place change (unregistered twins, made on first use).
+_AS_STRIDED: dict[Op, Op] = {}
 
 _ERR_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _ERR_VIEW_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being used in an "
@@ -31,17 +53,23 @@ _ERR_VIEW_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being
 def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
     """Run ``op`` on ``self`` and the ``args`` and write the result into ``self``.
 
-    A leaf that requires grad refuses (PyTorch's error), and so does a recorded view (of a
-    leaf: PyTorch's error; of a non-leaf: dualgrad does not rebase the view's base, so it
-    refuses rather than leave the base's graph stale). Otherwise the op is recorded out
-    of place on a copy of the old value, this tensor takes the new node, and its version
-    counter moves on, so that any node that saved the old value raises at backward.
+    A leaf that requires grad refuses (PyTorch's error), and so does a view of one. A
+    recorded view made by basic indexing writes through its base (see the module
+    docstring); other recorded views refuse. Otherwise the op is recorded out of place on a
+    copy of the old value, this tensor takes the new node, its version counter moves on (so
+    that any node that saved the old value raises at backward), and its views' nodes are
+    made again from the new one.
     """
+    view_base = None
     if _grad_mode.is_grad_enabled():
         if self._node is None and self._requires_grad:
             raise RuntimeError(_ERR_LEAF_INPLACE)
         if self._node is not None and self._node.op.view:
-            raise _view_inplace_error(self._node)
+            view_base = getattr(self, "_base", None)
+            if view_base is None or self._node.op not in _INDEX_VIEWS:
+                raise _view_inplace_error(self._node)
+            if view_base._node is None and view_base._requires_grad:
+                raise RuntimeError(_ERR_VIEW_LEAF_INPLACE)
         tracked = self._node is not None or any(
             isinstance(a, _tensor.Tensor) and a.requires_grad for a in args
         ) or bool(_grad_mode.active_recorders())
@@ -71,6 +99,11 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
         raise RuntimeError(
             f"result type {_dtypes.torch_name(np.result_type(new_data))} can't be cast to "
             f"the desired output type {_dtypes.torch_name(self._data.dtype)}")
+    if view_base is not None:
+        # Written into the base as base[key] = new value, which records the base's new node
+        # and makes this view's node again from it.
+        view_base[self._node.params["key"]] = result
+        return self
     np.copyto(self._data, new_data, casting="unsafe")
     self._vc[0] += 1
     if tracked:
@@ -78,7 +111,45 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
         if previous is not None and previous.retained is not None and node is not None:
             # As in PyTorch, ``.grad`` of a retaining tensor is taken at its newest version.
             node.retained, previous.retained = previous.retained, None
+        if getattr(self, "_views", None):
+            _refresh_views(self)
     return self
+
+
+def track_view(base: Tensor, view: Tensor) -> None:
+    """Remember that ``view`` (just made by a view op from ``base``) shares its memory, so
+    that an in-place change of ``base`` makes the view's node again."""
+    view._base = base
+    views = getattr(base, "_views", None)
+    if views is None:
+        base._views = [weakref.ref(view)]
+        return
+    if len(views) >= 8:
+        # Views are often short-lived (``y[i]`` in a loop): drop the dead ones as we go.
+        views[:] = [ref for ref in views if ref() is not None]
+    views.append(weakref.ref(view))
+
+
+def _refresh_views(tensor: Tensor) -> None:
+    """After ``tensor`` took a new node: each live view of it gets the node of the same view
+    op applied to ``tensor`` now (and so on for views of views)."""
+    views = tensor._views
+    tensor._views = None  # the view ops below register fresh views: forget those
+    alive = []
+    for ref in views:
+        view = ref()
+        if view is None or getattr(view, "_base", None) is not tensor:
+            continue
+        alive.append(ref)
+        old = view._node
+        if old is None or not old.op.view:
+            continue  # made without recording, or no longer a view of this graph
+        view._node = _tensor.apply(_as_strided(old.op), (tensor,), old.params)._node
+        if old.retained is not None and view._node is not None:
+            view._node.retained, old.retained = old.retained, None
+        if getattr(view, "_views", None):
+            _refresh_views(view)
+    tensor._views = alive or None
 
 
 def fill_random(self: Tensor, values: np.ndarray) -> Tensor:
@@ -87,6 +158,17 @@ def fill_random(self: Tensor, values: np.ndarray) -> Tensor:
     self._data[...] = values
     self._vc[0] += 1
     return self
+
+
+def _as_strided(op: Op) -> Op:
+    if op.grad_fn_name == "AsStridedBackward0":
+        return op
+    twin = _AS_STRIDED.get(op)
+    if twin is None:
+        twin = _AS_STRIDED[op] = dataclasses.replace(op, grad_fn_name="AsStridedBackward0")
+        if op in _INDEX_VIEWS:
+            _INDEX_VIEWS.add(twin)
+    return twin
 
 
 def _view_inplace_error(node: Any) -> RuntimeError:

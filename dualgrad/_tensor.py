@@ -161,8 +161,10 @@ class Tensor:
 
     # ``_post_hooks`` is set by the factories (``_init``, ``_make``), not by ``apply``, which
     # makes non-leaves: read it with getattr.
+    # ``_base`` and ``_views`` are set only on views and on tensors that have views (see
+    # ``_inplace.track_view``): read them with getattr.
     __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_hooks", "_vc", "_post_hooks",
-                 "__weakref__")
+                 "_base", "_views", "__weakref__")
     __array_priority__ = 1000
     # Tensors hash by identity (== is elementwise), as PyTorch's do.
     __hash__ = object.__hash__
@@ -1374,3 +1376,4 @@ class _HookHandle:
 
 
 _engine.Tensor = Tensor
+_engine._track_view = _inplace_mod.track_view

@@ -142,7 +142,13 @@ repeat = defop("repeat", _tile_forward, vjp=(_tile_vjp,))
 # --- indexing -------------------------------------------------------------------------------
 
 def _index_forward(x: np.ndarray, *, key: Any) -> np.ndarray:
-    return x[key]
+    out = x[key]
+    if type(out) is not np.ndarray and type(x) is np.ndarray and _is_basic(key):
+        # An integer for every axis gives a NumPy scalar, a copy; PyTorch's x[0] is a 0-d
+        # view of x, which sees (and passes on) later in-place changes: index with an
+        # Ellipsis added, which NumPy answers with a 0-d view.
+        out = x[(*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)]
+    return out
 
 
 def _index_vjp(g: Any, ans: Any, x: Any, *, key: Any) -> Any:

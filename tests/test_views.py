@@ -1,0 +1,188 @@
+"""Views and in-place changes: the graph follows the memory, as PyTorch's does.
+
+A view shares its base's memory. After an in-place change of the base, a view used later
+must carry the new value *and* the gradient path through the change; an in-place change of a
+view made by basic indexing is written into the base (PyTorch's CopySlices). Each scenario
+runs on dualgrad and, where torch is installed, on PyTorch; values, gradients and node names
+must agree. Expected gradients are also written out by hand for the first ones.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+
+
+def _base_changed_after_view(lib: Any) -> tuple:
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    v = y[0]
+    y.mul_(2)
+    z = (v * 3).sum()
+    z.backward()
+    return z, x.grad
+
+
+def _scalar_view_after_base_change(lib: Any) -> tuple:
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    v = y[0]  # 0-d: still a view in PyTorch
+    y.mul_(2)
+    z = v * 3
+    z.backward()
+    return z, x.grad
+
+
+def _augmented_assignment_on_a_column(lib: Any) -> tuple:
+    x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 2
+    y[:, 1] += 1
+    y[0] *= 3
+    (y * y).sum().backward()
+    return y, x.grad
+
+
+def _inplace_on_a_slice(lib: Any) -> tuple:
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    v = y[1:]
+    v.mul_(3)
+    v.add_(x[1:])
+    (y * x).sum().backward()
+    return y, v, x.grad
+
+
+def _views_of_views_and_siblings(lib: Any) -> tuple:
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = x * w
+    row = y[0]
+    tail = row[1:]
+    other = y[1]
+    transposed = y.t()
+    tail.mul_(w[1:])  # view of a view: written through row, then through y
+    other.sub_(1)
+    z = (row * 2).sum() + (tail ** 2).sum() + (other * w).sum() + transposed[2].sum()
+    z.backward()
+    return z, x.grad, w.grad
+
+
+def _chain_of_changes_on_one_view(lib: Any) -> tuple:
+    x = lib.tensor([2.0, 3.0, 5.0], requires_grad=True)
+    y = x * 1.5  # (exp would save y, and the changes below would then make backward raise)
+    v = y[:2]
+    for k in range(3):
+        v.mul_(x[:2])
+        y.add_(float(k))
+    y.sum().backward()
+    return y, x.grad
+
+
+SCENARIOS: dict[str, Callable[[Any], tuple]] = {
+    "base changed after view": _base_changed_after_view,
+    "0-d view after base change": _scalar_view_after_base_change,
+    "augmented assignment": _augmented_assignment_on_a_column,
+    "in-place on a slice": _inplace_on_a_slice,
+    "views of views and siblings": _views_of_views_and_siblings,
+    "chain of changes on one view": _chain_of_changes_on_one_view,
+}
+
+
+def _as_numpy(value: Any) -> np.ndarray:
+    return np.asarray(value.detach().numpy(), dtype=np.float64)
+
+
+def test_a_view_sees_and_differentiates_an_earlier_change_of_its_base() -> None:
+    z, grad = _base_changed_after_view(dg)
+    assert z.item() == 18.0  # 3 * (2*1 + 2*2)
+    np.testing.assert_array_equal(grad.numpy(), [[6.0, 6.0], [0.0, 0.0]])
+    z, grad = _scalar_view_after_base_change(dg)
+    assert z.item() == 6.0
+    np.testing.assert_array_equal(grad.numpy(), [6.0, 0.0])
+
+
+def test_augmented_assignment_on_an_indexed_non_leaf() -> None:
+    y, grad = _augmented_assignment_on_a_column(dg)
+    # y = [[(2*1)*3, (2*2+1)*3], [2*3, 2*4+1]]; d(sum y^2)/dx = 2*y * dy/dx
+    np.testing.assert_array_equal(y.detach().numpy(), [[6.0, 15.0], [6.0, 9.0]])
+    np.testing.assert_array_equal(grad.numpy(), [[2 * 6 * 6, 2 * 15 * 6], [2 * 6 * 2, 2 * 9 * 2]])
+    assert y.grad_fn.name() == "CopySlices"
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_views_match_pytorch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    ours = SCENARIOS[name](dg)
+    theirs = SCENARIOS[name](torch)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(_as_numpy(a), _as_numpy(b), rtol=1e-6)
+
+
+def test_node_names_follow_pytorch() -> None:
+    x = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    v, t = y[0], y.t()
+    assert v.grad_fn.name() == "SelectBackward0"
+    y.mul_(2)
+    assert v.grad_fn.name() == "AsStridedBackward0" and t.grad_fn.name() == "AsStridedBackward0"
+    assert v[1:].grad_fn.name() == "SliceBackward0"
+    r = (x * 1)[0]
+    r.mul_(2)
+    assert r.grad_fn.name() == "AsStridedBackward0" and r._base.grad_fn.name() == "CopySlices"
+
+
+def test_views_of_a_leaf_that_requires_grad_still_refuse() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad is "
+                                           "being used in an in-place operation.$"):
+        x[0].mul_(2)
+    with dg.no_grad():  # what optimizers do
+        x[0].mul_(2)
+    assert x.tolist() == [2.0, 2.0]
+
+
+def test_under_no_grad_an_inplace_change_of_a_view_records_nothing() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    with dg.no_grad():
+        y[0].mul_(5)
+    assert y.tolist() == [5.0, 2.0] and y.grad_fn.name() == "MulBackward0"
+
+
+def test_inplace_on_a_view_inside_a_tape() -> None:
+    x = dg.constant([1.0, 2.0, 3.0])
+    with dg.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+        y[1:] *= 2.0
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 8.0, 12.0])
+
+
+def test_copies_are_not_tracked_as_views() -> None:
+    # reshape of a non-contiguous tensor copies: the copy keeps its own value and graph.
+    x = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    flat = y.t().reshape(4)
+    y.mul_(10)
+    assert flat.tolist() == [1.0, 3.0, 2.0, 4.0]
+    flat.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 2)))
+
+
+def test_short_lived_views_do_not_accumulate() -> None:
+    x = dg.tensor(np.arange(6.0), requires_grad=True)
+    y = x * 1
+    for i in range(1000):
+        _ = y[i % 6] * 2
+    gc.collect()
+    assert len(y._views) <= 8  # dead views are dropped as new ones come
+    alive = [y[i % 6] for i in range(20)]
+    y.add_(1)
+    assert all(v.grad_fn.name() == "AsStridedBackward0" for v in alive)
+    assert len(y._views) == 20
