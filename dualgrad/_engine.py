@@ -72,7 +72,7 @@ _INPLACE_HINT = (
 # Set by ``_tensor`` at import: the Tensor class (the engine wraps arrays when it must hand
 # Tensors to rules and hooks), and ``_inplace.track_view``.
 Tensor: type = None  # type: ignore[assignment]
-_track_view: Callable[[Any, Any], None] = None  # type: ignore[assignment]
+_track_view: Callable[..., None] = None  # type: ignore[assignment]
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         base = args[0]
         result._vc = base._vc  # one storage, one version counter
         if not base._requires_grad and np.may_share_memory(out, base._data):
-            _track_view(base, result)
+            _track_view(base, result, op, params)
     else:
         result._vc = [0]
     enabled, recorders = _STATE.get()

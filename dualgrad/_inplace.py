@@ -11,7 +11,8 @@ the graph must follow, as PyTorch's does:
 * after an in-place op on a tensor, the nodes of its live views are made again from its new
   node (:func:`track_view` keeps weak references to them), so a view used afterwards has
   the new value *and* its gradient (before, a view kept the node of the old value: a
-  silently wrong gradient);
+  silently wrong gradient); a view made under ``no_grad`` gets a node that raises
+  PyTorch's error instead;
 * an in-place op on a view made by basic indexing (``y[0].mul_(2)``, ``y[:, 1] += 1``) is
   written into the base as ``base[key] = new value`` (PyTorch's CopySlices), and the view
   then reads from the base's new node. In-place ops on other views of a tensor that
@@ -116,40 +117,64 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
     return self
 
 
-def track_view(base: Tensor, view: Tensor) -> None:
-    """Remember that ``view`` (just made by a view op from ``base``) shares its memory, so
-    that an in-place change of ``base`` makes the view's node again."""
+def track_view(base: Tensor, view: Tensor, op: Op, params: dict) -> None:
+    """Remember that ``view`` (just made from ``base`` by the view op ``op`` with ``params``)
+    shares its memory, so that an in-place change of ``base`` makes the view's node again."""
     view._base = base
+    entry = (weakref.ref(view), op, params, _grad_mode.is_grad_enabled())
     views = getattr(base, "_views", None)
     if views is None:
-        base._views = [weakref.ref(view)]
+        base._views = [entry]
         return
     if len(views) >= 8:
         # Views are often short-lived (``y[i]`` in a loop): drop the dead ones as we go.
-        views[:] = [ref for ref in views if ref() is not None]
-    views.append(weakref.ref(view))
+        views[:] = [e for e in views if e[0]() is not None]
+    views.append(entry)
 
 
 def _refresh_views(tensor: Tensor) -> None:
-    """After ``tensor`` took a new node: each live view of it gets the node of the same view
-    op applied to ``tensor`` now (and so on for views of views)."""
+    """After ``tensor`` took a new node: each live view of it gets the node of its view op
+    applied to ``tensor`` now (and so on for views of views), as PyTorch regenerates a
+    view's ``grad_fn``. A view made under ``no_grad`` gets a node that raises PyTorch's
+    error if a gradient reaches it (PyTorch raises when it is used)."""
     views = tensor._views
     tensor._views = None  # the view ops below register fresh views: forget those
     alive = []
-    for ref in views:
+    for entry in views:
+        ref, op, params, made_with_grad = entry
         view = ref()
         if view is None or getattr(view, "_base", None) is not tensor:
             continue
-        alive.append(ref)
+        alive.append(entry)
         old = view._node
-        if old is None or not old.op.view:
-            continue  # made without recording, or no longer a view of this graph
-        view._node = _tensor.apply(_as_strided(old.op), (tensor,), old.params)._node
-        if old.retained is not None and view._node is not None:
+        if made_with_grad:
+            view._node = _tensor.apply(_as_strided(op), (tensor,), params)._node
+        elif tensor._node is not None:
+            view._node = Node(_NO_GRAD_VIEW, {}, (tensor._node,), None, None, None,
+                              view._data.shape, view._data.dtype)
+        if old is not None and old.retained is not None and view._node is not None:
             view._node.retained, old.retained = old.retained, None
         if getattr(view, "_views", None):
             _refresh_views(view)
     tensor._views = alive or None
+
+
+_ERR_NO_GRAD_VIEW = (
+    "A view was created in no_grad mode and its base or another view of its base has been "
+    "modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+    "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+    "inplace either both inside the no_grad block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked).")
+
+
+def _no_grad_view_vjp(g: Any, ans: Any, *inputs: Any) -> Any:
+    raise RuntimeError(_ERR_NO_GRAD_VIEW)
+
+
+# The node of a view made under no_grad whose base then changed in place with grad mode on:
+# not registered (no forward of its own); its rule raises PyTorch's error.
+_NO_GRAD_VIEW = Op(name="no_grad_view", forward=_no_grad_view_vjp, vjp=(_no_grad_view_vjp,),
+                   grad_fn_name="AsStridedBackward0", save_inputs=False, view=True)
 
 
 def fill_random(self: Tensor, values: np.ndarray) -> Tensor:

@@ -186,3 +186,27 @@ def test_short_lived_views_do_not_accumulate() -> None:
     y.add_(1)
     assert all(v.grad_fn.name() == "AsStridedBackward0" for v in alive)
     assert len(y._views) == 20
+
+
+def test_a_view_of_a_constant_follows_it_into_the_graph() -> None:
+    # PyTorch: c.add_(w) makes c part of the graph, and v, a view of c taken before, too.
+    c = dg.tensor([1.0, 2.0])
+    w = dg.tensor([3.0, 4.0], requires_grad=True)
+    v = c[0]
+    c.add_(w)
+    assert v.requires_grad and v.grad_fn.name() == "AsStridedBackward0"
+    (v * 2).backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 0.0])
+
+
+def test_a_view_made_under_no_grad_refuses_to_carry_a_changed_base_gradient() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    with dg.no_grad():
+        u = y[0]
+    y.mul_(2)
+    assert u.item() == 2.0
+    with pytest.raises(RuntimeError, match="^A view was created in no_grad mode and its base or "
+                                           "another view of its base has been modified inplace "
+                                           "with grad mode enabled"):
+        (u * 2).backward()
