@@ -131,11 +131,9 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     result._requires_grad = False
     result._grad = None
     result._hooks = None
-    if op.view and isinstance(args[0], Tensor):
-        base = args[0]
-        result._vc = base._vc  # one storage, one version counter
-        if not base._requires_grad and np.may_share_memory(out, base._data):
-            _track_view(base, result, op, params)
+    if op.view and isinstance(args[0], Tensor) and out.base is not None and (
+            np.may_share_memory(out, args[0]._data)):  # (reshape may have to copy)
+        _track_view(args[0], result, op, params)  # shares the version counter, and more
     else:
         result._vc = [0]
     enabled, recorders = _STATE.get()

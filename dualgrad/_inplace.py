@@ -13,10 +13,11 @@ the graph must follow, as PyTorch's does:
   the new value *and* its gradient (before, a view kept the node of the old value: a
   silently wrong gradient); a view made under ``no_grad`` gets a node that raises
   PyTorch's error instead;
-* an in-place op on a view made by basic indexing (``y[0].mul_(2)``, ``y[:, 1] += 1``) is
-  written into the base as ``base[key] = new value`` (PyTorch's CopySlices), and the view
-  then reads from the base's new node. In-place ops on other views of a tensor that
-  requires grad (reshape, transpose, expand, ...) are refused with a clear error.
+* an in-place op on a view (``y[0].mul_(2)``, ``y[:, 1] += 1``, ``y.t().add_(1)``) is
+  recorded on the base as the op ``view_put`` (PyTorch's CopySlices: the base with the
+  view's elements replaced by the new value), and the view then reads from the base's new
+  node. An expanded tensor (one element in several places) refuses any in-place op, with
+  PyTorch's error.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ if TYPE_CHECKING:
 
 __all__ = ["inplace", "fill_random", "track_view"]
 
-# The views made by basic indexing: an in-place op on one is written into its base.
-_INDEX_VIEWS = {_shape_ops.index_view, _shape_ops.index_select, _shape_ops.index_unsqueeze,
-                _shape_ops.index_alias}
+_ERR_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation.")
 # View op -> the same op named AsStridedBackward0: what PyTorch calls a view's node once it
 # was made again after an in-place change (unregistered twins, made on first use).
 _AS_STRIDED: dict[Op, Op] = {}
@@ -55,21 +56,25 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
     """Run ``op`` on ``self`` and the ``args`` and write the result into ``self``.
 
     A leaf that requires grad refuses (PyTorch's error), and so does a view of one. A
-    recorded view made by basic indexing writes through its base (see the module
-    docstring); other recorded views refuse. Otherwise the op is recorded out of place on a
+    recorded view writes through its base (see the module docstring). Otherwise the op is
+    recorded out of place on a
     copy of the old value, this tensor takes the new node, its version counter moves on (so
     that any node that saved the old value raises at backward), and its views' nodes are
     made again from the new one.
     """
+    data = self._data
+    if 0 in data.strides and any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
+        raise RuntimeError(_ERR_OVERLAP)  # an expanded tensor: one element, several places
     view_base = None
     if _grad_mode.is_grad_enabled():
         if self._node is None and self._requires_grad:
             raise RuntimeError(_ERR_LEAF_INPLACE)
         if self._node is not None and self._node.op.view:
+            if self._node.op is _NO_GRAD_VIEW:
+                raise RuntimeError(_ERR_NO_GRAD_VIEW)
+            # (None for the result of a view op that had to copy: an ordinary tensor)
             view_base = getattr(self, "_base", None)
-            if view_base is None or self._node.op not in _INDEX_VIEWS:
-                raise _view_inplace_error(self._node)
-            if view_base._node is None and view_base._requires_grad:
+            if view_base is not None and view_base._node is None and view_base._requires_grad:
                 raise RuntimeError(_ERR_VIEW_LEAF_INPLACE)
         tracked = self._node is not None or any(
             isinstance(a, _tensor.Tensor) and a.requires_grad for a in args
@@ -101,9 +106,10 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
             f"result type {_dtypes.torch_name(np.result_type(new_data))} can't be cast to "
             f"the desired output type {_dtypes.torch_name(self._data.dtype)}")
     if view_base is not None:
-        # Written into the base as base[key] = new value, which records the base's new node
-        # and makes this view's node again from it.
-        view_base[self._node.params["key"]] = result
+        # Written into the base through the view op (CopySlices), which records the base's
+        # new node and makes this view's node again from it.
+        view_base._inplace(_shape_ops.view_put, result, view_op=self._node.op,
+                           view_params=self._node.params)
         return self
     np.copyto(self._data, new_data, casting="unsafe")
     self._vc[0] += 1
@@ -118,9 +124,14 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
 
 
 def track_view(base: Tensor, view: Tensor, op: Op, params: dict) -> None:
-    """Remember that ``view`` (just made from ``base`` by the view op ``op`` with ``params``)
-    shares its memory, so that an in-place change of ``base`` makes the view's node again."""
+    """``view`` was just made from ``base`` by the view op ``op`` (with ``params``) and shares
+    its memory: it shares its version counter too, and (unless ``base`` is a leaf that
+    requires grad, whose views' nodes never go stale) is remembered, so that an in-place
+    change of ``base`` makes the view's node again."""
+    view._vc = base._vc  # one storage, one version counter
     view._base = base
+    if base._requires_grad:
+        return
     entry = (weakref.ref(view), op, params, _grad_mode.is_grad_enabled())
     views = getattr(base, "_views", None)
     if views is None:
@@ -191,20 +202,4 @@ def _as_strided(op: Op) -> Op:
     twin = _AS_STRIDED.get(op)
     if twin is None:
         twin = _AS_STRIDED[op] = dataclasses.replace(op, grad_fn_name="AsStridedBackward0")
-        if op in _INDEX_VIEWS:
-            _INDEX_VIEWS.add(twin)
     return twin
-
-
-def _view_inplace_error(node: Any) -> RuntimeError:
-    """In-place on a recorded view would leave its base's graph stale: refuse, never be wrong."""
-    base = node
-    while base.__class__ is Node and base.op.view:
-        base = base.edges[0]
-    if base is not None and base.__class__ is not Node:
-        return RuntimeError(_ERR_VIEW_LEAF_INPLACE)
-    return RuntimeError(
-        f"an in-place operation on a view ({node.op.grad_fn_name}) of a tensor that requires "
-        "grad is not supported by dualgrad: the base tensor's graph would be left out of date. "
-        "Use the out-of-place operation (v = v * 2), or assign into the base by indexing "
-        "(base[idx] = value).")

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from dualgrad._registry import REGISTRY
+from dualgrad.ops import shape as _shape_ops
 
 Shapes = tuple[tuple[int, ...], ...]
 
@@ -498,6 +499,14 @@ case("index_backward", (R,), (
 case("index_put", (R, R), (
     Variant(fixed((3, 3), (3,)), {"key": 1}),
     Variant(fixed((3, 3), ()), {"key": (slice(None), slice(0, 2))}),
+))
+case("view_put", (R, R), (  # the view ops' own rules are checked through their cases
+    Variant(fixed((2, 3), (3, 2)), {"view_op": _shape_ops.t, "view_params": {}}),
+    Variant(fixed((2, 3, 4), (4,)), {"view_op": _shape_ops.index_select,
+                                     "view_params": {"key": (1,)}}),
+    Variant(fixed((2, 3), (3, 1)), {"view_op": _shape_ops.transpose,
+                                    "view_params": {"dim0": 0, "dim1": 1}}),
+    Variant(fixed((2, 3), (6,)), {"view_op": _shape_ops.reshape, "view_params": {"shape": (6,)}}),
 ))
 case("index_put_advanced", (R, R), (
     Variant(fixed((3, 3), (2, 3)), {"key": np.array([2, 0])}),

@@ -119,13 +119,21 @@ def test_inplace_on_an_indexing_view_of_a_non_leaf_writes_through_the_base() -> 
     assert a.grad.tolist() == [3.0, 3.0, 1.0]
 
 
-def test_inplace_on_other_views_of_a_non_leaf_refuses_rather_than_going_stale() -> None:
+def test_inplace_on_other_views_of_a_non_leaf_writes_through_the_base_too() -> None:
     a = torch.ones(3, requires_grad=True)
     b = a * 1
-    with pytest.raises(RuntimeError, match=r"in-place operation on a view \(ViewBackward0\) "
-                                           r"of a tensor that requires grad is not supported"):
-        b.reshape(3, 1).mul_(3)
-    assert b.tolist() == [1.0, 1.0, 1.0]  # nothing was written
+    b.reshape(3, 1).mul_(3)
+    assert b.tolist() == [3.0, 3.0, 3.0] and b.grad_fn.name() == "CopySlices"
+    b.sum().backward()
+    assert a.grad.tolist() == [3.0, 3.0, 3.0]
+
+
+def test_inplace_on_an_expanded_tensor_refuses_with_pytorch_text() -> None:
+    b = (torch.ones(3, requires_grad=True) * 1).expand(2, 3)
+    with raises(RuntimeError, "unsupported operation: more than one element of the written-to "
+                              "tensor refers to a single memory location. Please clone() the "
+                              "tensor before performing the operation."):
+        b.add_(1)
 
 
 def test_inplace_change_of_saved_input() -> None:

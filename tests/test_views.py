@@ -84,7 +84,20 @@ def _chain_of_changes_on_one_view(lib: Any) -> tuple:
     return y, x.grad
 
 
+def _inplace_on_other_views(lib: Any) -> tuple:
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = x * 2
+    y.t().mul_(x.t())  # transpose
+    y.reshape(6)[::2].add_(1)  # a slice of a reshape
+    y.unsqueeze(0).squeeze(0)[1].sub_(y[0].detach())  # squeeze of an unsqueeze, then select
+    col = y.t()[2]
+    y.mul_(1.5)
+    (y ** 2).sum().backward()
+    return y, col, x.grad
+
+
 SCENARIOS: dict[str, Callable[[Any], tuple]] = {
+    "other views": _inplace_on_other_views,
     "base changed after view": _base_changed_after_view,
     "0-d view after base change": _scalar_view_after_base_change,
     "augmented assignment": _augmented_assignment_on_a_column,
@@ -210,3 +223,11 @@ def test_a_view_made_under_no_grad_refuses_to_carry_a_changed_base_gradient() ->
                                            "another view of its base has been modified inplace "
                                            "with grad mode enabled"):
         (u * 2).backward()
+
+
+def test_expanded_tensors_refuse_in_place_ops() -> None:
+    b = (dg.ones(3, requires_grad=True) * 1).expand(2, 3)
+    with pytest.raises(RuntimeError, match="^unsupported operation: more than one element of "
+                                           "the written-to tensor refers to a single memory "
+                                           "location"):
+        b.mul_(2)

@@ -294,6 +294,32 @@ index_put_advanced = defop(
     doc="``x[key] = value`` with integer arrays or a mask in ``key`` (PyTorch's index_put_).")
 
 
+def _view_put_forward(x: np.ndarray, value: np.ndarray, *, view_op: Any,
+                      view_params: dict) -> np.ndarray:
+    out = x.copy()
+    view_op.forward(out, **view_params)[...] = value
+    return out
+
+
+def _view_put_vjp_x(g: Any, ans: Any, x: Any, value: Any, *, view_op: Any,
+                    view_params: dict) -> Any:
+    keep = np.ones(np.shape(x), dtype=bool)
+    view_op.forward(keep, **view_params)[...] = False
+    return g * keep
+
+
+def _view_put_vjp_value(g: Any, ans: Any, x: Any, value: Any, *, view_op: Any,
+                        view_params: dict) -> Any:
+    return view_op(g, **view_params)
+
+
+view_put = defop(
+    "view_put", _view_put_forward, vjp=(_view_put_vjp_x, _view_put_vjp_value),
+    reads=((), ()), grad_fn_name="CopySlices",
+    doc="``x`` with the elements that the view op ``view_op`` (with ``view_params``) selects "
+        "replaced by ``value``: an in-place change of a view, recorded on its base.")
+
+
 # --- NumPy entry points ---------------------------------------------------------------------
 
 @implements(np.reshape)
@@ -400,5 +426,5 @@ def _np_atleast_1d(*arys: Any) -> Any:
 __all__ = ["reshape", "permute", "transpose", "t", "expand", "squeeze", "squeeze_dim",
            "squeeze_dims", "unsqueeze", "flip", "cat", "stack", "repeat", "index", "index_view",
            "index_select", "index_unsqueeze", "index_alias", "basic_index_op", "index_backward",
-           "index_put", "index_put_advanced", "split_piece", "split_with_sizes_piece",
+           "index_put", "index_put_advanced", "view_put", "split_piece", "split_with_sizes_piece",
            "unbind_piece", "NONDIFF"]
