@@ -64,6 +64,12 @@ ERR_BACKWARD_TWICE = (
     "calling backward."
 )
 
+ERR_REASSIGNED = (
+    "a variable read by a recorded operation has been assigned a new value since, so "
+    "higher-order gradients through that operation would use the new value: compute them "
+    "before the assignment (first-order gradients use the value that was read, as in "
+    "TensorFlow)")
+
 _INPLACE_HINT = (
     "Hint: enable anomaly detection to find the operation that failed to compute its "
     "gradient, with torch.autograd.set_detect_anomaly(True)."
@@ -567,6 +573,12 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
     nargs = len(node.edges)
     if create_graph:
         args = saved if saved is not None else (None,) * nargs
+        if saved is not None and node.saved_data is not None:
+            for t, arr in zip(saved, node.saved_data):
+                if isinstance(t, Tensor) and t._data is not arr:
+                    # A Variable assigned since (TensorFlow's reads are snapshots): the rule
+                    # would see its new value.
+                    raise RuntimeError(ERR_REASSIGNED)
         ans = _wrap(node.ans, node) if node.ans is not None else None
         g = _wrap(g)
     else:

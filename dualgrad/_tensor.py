@@ -389,6 +389,12 @@ class Tensor:
         t._vc = self._vc
         return t
 
+    def _storage_for_write(self) -> np.ndarray:
+        # The array an in-place update (optimizer step, Variable.assign) writes into; its
+        # version moves on, so that a node that saved the old value raises at backward.
+        self._vc[0] += 1
+        return self._data
+
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place."""
         self._node = None

@@ -52,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +65,10 @@ from dualgrad._tensor import Tensor
 __all__ = ["GradientTape", "Variable", "constant", "UnconnectedGradients", "stop_gradient"]
 
 _LOG = logging.getLogger("dualgrad")
+
+# Whether sys.getrefcount tells if an array is referenced beyond what we know of. From
+# Python 3.14 on, references on the interpreter stack may be borrowed (not counted).
+_REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 ERR_NON_PERSISTENT = (
     "A non-persistent GradientTape can only be used to compute one set of gradients "
@@ -259,24 +264,45 @@ class Variable(Tensor):
 
     def assign(self, value: Any, use_locking: bool | None = None, name: str | None = None,
                read_value: bool = True) -> Variable | None:
-        """Set the value in place (not recorded); returns the variable."""
-        np.copyto(self._data, self._check_assign(value), casting="unsafe")
-        self._vc[0] += 1
+        """Set the value (not recorded); returns the variable.
+
+        As in TensorFlow, operations recorded before keep the value they read: a tape can
+        still differentiate them after the assignment (see ``_storage_for_write``).
+        """
+        value = self._check_assign(value)
+        np.copyto(self._storage_for_write(), value, casting="unsafe")
         return self if read_value else None
 
     def assign_add(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
-        """Add ``delta`` in place (not recorded); returns the variable."""
-        np.add(self._data, self._check_assign(delta), out=self._data, casting="unsafe")
-        self._vc[0] += 1
+        """Add ``delta`` (not recorded); returns the variable."""
+        delta = self._check_assign(delta)
+        data = self._storage_for_write()
+        np.add(data, delta, out=data, casting="unsafe")
         return self if read_value else None
 
     def assign_sub(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
-        """Subtract ``delta`` in place (not recorded); returns the variable."""
-        np.subtract(self._data, self._check_assign(delta), out=self._data, casting="unsafe")
-        self._vc[0] += 1
+        """Subtract ``delta`` (not recorded); returns the variable."""
+        delta = self._check_assign(delta)
+        data = self._storage_for_write()
+        np.subtract(data, delta, out=data, casting="unsafe")
         return self if read_value else None
+
+    def _storage_for_write(self) -> np.ndarray:
+        # TensorFlow's reads of a variable are snapshots: a recorded operation that saved
+        # the current array keeps it, and the new value goes into a copy (with a version
+        # counter of its own). Only when nothing else may hold the array (no node saved it,
+        # no view of it is alive, the common case in a training loop) is it written in place.
+        data = self._data
+        # References: this variable's slot, ``data`` and getrefcount's argument; any other
+        # (a node's saved arrays, a view's base, a caller's name) may read the old value.
+        if not _REFCOUNTS_EXACT or sys.getrefcount(data) > 3:
+            data = self._data = data.copy()
+            self._vc = [0]
+            return data
+        self._vc[0] += 1
+        return data
 
     def _inplace(self, op: Any, *args: Any, **params: Any) -> Tensor:
         # A TensorFlow variable changes by assignment, which no tape records: run the in-place

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import dualgrad as dg
+import dualgrad.tf as tf
 from dualgrad import tape as tape_module
 from dualgrad._grad_mode import active_recorders
 
@@ -509,15 +510,54 @@ def test_variable_read_value_is_a_snapshot_that_records() -> None:
     assert tape.gradient(y, v).item() == pytest.approx(4.0)
 
 
-def test_assigning_a_saved_variable_before_gradient_raises() -> None:
-    # TensorFlow would differentiate at the old value, which is gone: fail loudly instead of
-    # returning a gradient computed at the new one.
+def test_assigning_a_variable_keeps_the_value_the_tape_read() -> None:
+    # TensorFlow: reads of a variable are snapshots, so the gradient is at the old value.
     v = dg.Variable(2.0)
     with dg.GradientTape() as tape:
         y = v * v
     v.assign(3.0)
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        tape.gradient(y, v)
+    assert tape.gradient(y, v).item() == 4.0 and v.numpy() == 3.0
+
+
+def test_persistent_tape_after_an_optimizer_step_uses_the_values_read() -> None:
+    # The GAN pattern: one persistent tape, update with one gradient, then take another.
+    opt = tf.keras.optimizers.SGD(learning_rate=0.1)
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss1 = tf.reduce_sum(w * w)
+        loss2 = tf.reduce_sum(w * w * w)
+    (g1,) = tape.gradient(loss1, [w])
+    opt.apply_gradients(zip([g1], [w]))
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6])
+    (g2,) = tape.gradient(loss2, [w])
+    np.testing.assert_allclose(g2.numpy(), [3.0, 12.0])  # 3 w^2 at the values read
+
+
+def test_updates_are_in_place_when_no_recorded_read_holds_the_variable() -> None:
+    # A training loop's non-persistent tape has released its reads by the update: no copy.
+    w = dg.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.SGD(learning_rate=0.1)
+    for _ in range(3):
+        with dg.GradientTape() as tape:
+            loss = (w * w).sum()
+        grads = tape.gradient(loss, [w])
+        vc, version = w._vc, w._vc[0]
+        opt.apply_gradients(zip(grads, [w]))
+        w.assign_sub(dg.constant([0.0, 0.0]))
+        assert w._vc is vc and vc[0] == version + 2  # written in place, twice
+
+
+def test_second_order_through_a_reassigned_variable_raises() -> None:
+    from dualgrad._engine import ERR_REASSIGNED
+
+    v = dg.Variable(2.0)
+    with dg.GradientTape():  # the outer tape records inner.gradient: second order
+        with dg.GradientTape() as inner:
+            y = v ** 3
+        v.assign(3.0)
+        with pytest.raises(RuntimeError) as err:
+            inner.gradient(y, v)
+    assert str(err.value) == ERR_REASSIGNED
 
 
 # --------------------------------------------------------------------------------------------

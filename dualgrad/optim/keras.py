@@ -134,7 +134,7 @@ class SGD:
                           "the loss.", UserWarning, stacklevel=2)
         lr = self._current_lr()
         for g, v in present:
-            var = v._data
+            var = v._storage_for_write()  # (in place, or a copy if a recorded read holds it)
             grad = g._data if isinstance(g, Tensor) else np.asarray(g)
             if grad.shape != var.shape:
                 raise ValueError(f"gradient of shape {grad.shape} does not match its "
@@ -150,7 +150,6 @@ class SGD:
             if self.weight_decay:
                 var -= var * (lr * self.weight_decay)
             _keras_sgd_update(var, grad, m, lr, self.momentum, self.nesterov)
-            v._vc[0] += 1
         self.iterations += 1
         return self.iterations
 

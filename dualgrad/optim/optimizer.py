@@ -189,9 +189,9 @@ class Optimizer:
                 g = p._grad
                 if g is None:
                     continue
-                update(p._data, g._data, state[p], group)
-                # In place on the parameter's array: anything saved for backward must notice.
-                p._vc[0] += 1
+                # In place on the parameter's array (its version moves on, so anything saved
+                # for backward notices; a tf.Variable keeps recorded reads as they were).
+                update(p._storage_for_write(), g._data, state[p], group)
         return loss
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Tensor]]) -> None:
@@ -239,8 +239,7 @@ class Optimizer:
                 if garr.shape != v._data.shape:
                     raise ValueError(f"gradient of shape {garr.shape} does not match its "
                                      f"variable's shape {v._data.shape}")
-                self._update(v._data, garr, self.state[v], group)
-                v._vc[0] += 1
+                self._update(v._storage_for_write(), garr, self.state[v], group)
 
     # --- saving ----------------------------------------------------------------------------
 
