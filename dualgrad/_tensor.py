@@ -565,8 +565,16 @@ class Tensor:
         return apply(E.clone, (self,), {})
 
     def contiguous(self) -> Tensor:
-        """This tensor (NumPy handles memory layout)."""
-        return self
+        """This tensor if its elements are stored in row-major order, else a row-major copy
+        (recorded as ``CloneBackward0``), as in PyTorch: a copy is not a view, so in-place
+        changes of it do not reach this tensor."""
+        if self._data.flags.c_contiguous:
+            return self
+        return apply(E.clone, (self,), {"order": "C"})
+
+    def is_contiguous(self) -> bool:
+        """True if the elements are stored in row-major (C) order without gaps."""
+        return bool(self._data.flags.c_contiguous)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:

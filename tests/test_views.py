@@ -231,3 +231,58 @@ def test_expanded_tensors_refuse_in_place_ops() -> None:
                                            "the written-to tensor refers to a single memory "
                                            "location"):
         b.mul_(2)
+
+
+def _random_view_program(lib: Any, seed: int) -> tuple:
+    """Random views, in-place changes (of bases and of views) and reads of a non-leaf; the
+    loss sums everything. Returns ("error", text) or ("ok", loss, grads)."""
+    rng = np.random.default_rng(seed)
+    x = lib.tensor(rng.uniform(0.5, 1.5, (3, 4)).tolist(), requires_grad=True)
+    w = lib.tensor(rng.uniform(0.5, 1.5, (4,)).tolist(), requires_grad=True)
+    pool = [x * w]
+    reads = []
+    try:
+        for _ in range(12):
+            t = pool[rng.integers(len(pool))]
+            kind = rng.integers(9)
+            if kind == 0 and t.dim() >= 1:
+                pool.append(t[int(rng.integers(t.shape[0]))])
+            elif kind == 1 and t.dim() == 2:
+                pool.append(t.t())
+            elif kind == 2 and t.dim() >= 1 and t.shape[0] > 1:
+                pool.append(t[1:])
+            elif kind == 3:
+                pool.append(t.unsqueeze(0))
+            elif kind == 4:
+                t.mul_(float(rng.uniform(0.5, 2.0)))
+            elif kind == 5:
+                t.add_(float(rng.uniform(-1.0, 1.0)))
+            elif kind == 6:
+                reads.append((t * t).sum())
+            elif kind == 7:
+                other = pool[rng.integers(len(pool))]
+                if tuple(other.shape) == tuple(t.shape):
+                    t.add_(other * 0.5)
+            elif kind == 8 and t.dim() >= 1:
+                i = int(rng.integers(t.shape[0]))
+                t[i] = t[i] * 2.0
+        loss = sum((p * 1.1).sum() for p in pool)
+        for r in reads:
+            loss = loss + r
+        loss.backward()
+    except RuntimeError as err:
+        return ("error", str(err).split(":")[0])
+    return ("ok", loss.item(), _as_numpy(x.grad), _as_numpy(w.grad))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_view_programs_match_pytorch(seed: int) -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = _random_view_program(dg, seed), _random_view_program(torch, seed)
+    assert ours[0] == theirs[0], (ours, theirs)  # both fail (same first words) or both run
+    if ours[0] == "error":
+        assert ours[1] == theirs[1]
+        return
+    assert ours[1] == pytest.approx(theirs[1], rel=1e-5)
+    for a, b in zip(ours[2:], theirs[2:]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
