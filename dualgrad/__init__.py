@@ -1,6 +1,6 @@
 """dualgrad: automatic differentiation on NumPy, PyTorch style and TensorFlow style.
 
-The public API, re-exported; nothing is defined here.
+The public API, re-exported; nothing is defined here but the dtype objects.
 
 >>> import dualgrad as dg
 >>> x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -8,6 +8,8 @@ The public API, re-exported; nothing is defined here.
 >>> x.grad
 tensor([2., 4., 6.])
 """
+
+import numpy as _np
 
 from dualgrad import (  # noqa: E402
     autograd,
@@ -40,19 +42,7 @@ from dualgrad._creation import (
     zeros_like,
 )
 from dualgrad._device import Size, device
-from dualgrad._dtypes import (
-    bool_,
-    complex64,
-    complex128,
-    float16,
-    float32,
-    float64,
-    int8,
-    int16,
-    int32,
-    int64,
-    uint8,
-)
+from dualgrad._dtypes import torch_dtype as _torch_dtype
 from dualgrad._function import custom_gradient  # noqa: E402
 from dualgrad._functions import *  # noqa: F403
 from dualgrad._functions import __all__ as _function_names
@@ -85,6 +75,20 @@ from dualgrad.tape import (  # noqa: E402
 )
 
 __version__ = "0.1.0"
+
+# The dtype objects, shown as PyTorch shows them (``torch.float32``); they compare equal to the
+# NumPy dtypes, which dualgrad computes with.
+bool_ = _torch_dtype(_np.dtype(_np.bool_))
+complex64 = _torch_dtype(_np.dtype(_np.complex64))
+complex128 = _torch_dtype(_np.dtype(_np.complex128))
+float16 = _torch_dtype(_np.dtype(_np.float16))
+float32 = _torch_dtype(_np.dtype(_np.float32))
+float64 = _torch_dtype(_np.dtype(_np.float64))
+int8 = _torch_dtype(_np.dtype(_np.int8))
+int16 = _torch_dtype(_np.dtype(_np.int16))
+int32 = _torch_dtype(_np.dtype(_np.int32))
+int64 = _torch_dtype(_np.dtype(_np.int64))
+uint8 = _torch_dtype(_np.dtype(_np.uint8))
 
 __all__ = [
     "Tensor", "Size", "device", "autograd", "linalg", "nn", "optim", "save", "load",

@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_",
     "complex64", "complex128", "as_dtype", "default_float", "result_dtype", "is_floating",
+    "DType", "TorchDType", "TFDType", "torch_dtype", "tf_dtype",
 ]
 
 float16 = np.dtype(np.float16)
@@ -28,8 +29,132 @@ default_float = float32
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
+class DType:
+    """A dtype as a front end shows it (``torch.float32``, ``tf.float32``), over a NumPy dtype.
+
+    It works wherever a NumPy dtype does: it compares equal to it (and to its type and name),
+    hashes like it, NumPy reads its ``dtype`` attribute (``np.zeros(2, dtype=dg.float32)``),
+    and the NumPy dtype's attributes (``itemsize``, ``kind``, ...) are readable on it.
+    """
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DType):
+            return self.dtype == other.dtype
+        try:
+            return self.dtype == as_dtype(other)
+        except (TypeError, ValueError):
+            return False
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.dtype, name)
+
+    def __reduce__(self) -> tuple:
+        return (type(self)._of, (self.dtype.str,))
+
+    @classmethod
+    def _of(cls, dtype: Any) -> DType:
+        dtype = np.dtype(dtype)
+        cache = cls._cache  # type: ignore[attr-defined]
+        found = cache.get(dtype)
+        if found is None:
+            found = cache[dtype] = cls(dtype)
+        return found
+
+
+class TorchDType(DType):
+    """PyTorch's dtype objects: ``print(x.dtype)`` shows ``torch.float32``."""
+
+    __slots__ = ()
+    _cache: dict = {}
+
+    def __repr__(self) -> str:
+        return f"torch.{self.dtype.name}"
+
+    __str__ = __repr__
+
+    @property
+    def is_floating_point(self) -> bool:
+        """True for float16/32/64."""
+        return self.dtype.kind == "f"
+
+    @property
+    def is_complex(self) -> bool:
+        """True for complex64/128."""
+        return self.dtype.kind == "c"
+
+    @property
+    def is_signed(self) -> bool:
+        """True unless unsigned or bool."""
+        return self.dtype.kind not in "ub"
+
+
+class TFDType(DType):
+    """TensorFlow's ``tf.DType``: ``print(x.dtype)`` shows ``<dtype: 'float32'>``."""
+
+    __slots__ = ()
+    _cache: dict = {}
+
+    def __repr__(self) -> str:
+        return f"tf.{self.dtype.name}"
+
+    def __str__(self) -> str:
+        return f"<dtype: '{self.dtype.name}'>"
+
+    @property
+    def as_numpy_dtype(self) -> type:
+        """The NumPy scalar type (``numpy.float32``)."""
+        return self.dtype.type
+
+    @property
+    def is_floating(self) -> bool:
+        """True for the floating dtypes."""
+        return self.dtype.kind == "f"
+
+    @property
+    def is_integer(self) -> bool:
+        """True for the integer dtypes."""
+        return self.dtype.kind in "iu"
+
+    @property
+    def is_bool(self) -> bool:
+        """True for bool."""
+        return self.dtype.kind == "b"
+
+    @property
+    def size(self) -> int:
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+
+def torch_dtype(dtype: Any) -> TorchDType:
+    """The (unique) :class:`TorchDType` for a NumPy dtype."""
+    found = TorchDType._cache.get(dtype)
+    return found if found is not None else TorchDType._of(dtype)
+
+
+def tf_dtype(dtype: Any) -> TFDType:
+    """The (unique) :class:`TFDType` for a NumPy dtype."""
+    found = TFDType._cache.get(dtype)
+    return found if found is not None else TFDType._of(dtype)
+
+
 def as_dtype(dtype: Any) -> np.dtype:
     """Normalise a dtype given as a NumPy dtype, type, string or ``dtype`` name."""
+    if dtype.__class__ is np.dtype or isinstance(dtype, np.dtype):
+        return dtype
+    if isinstance(dtype, DType):
+        return dtype.dtype
     if dtype is None:
         raise TypeError("dtype must not be None here")
     if dtype is float:
@@ -50,9 +175,10 @@ _TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32
                 "bool": "Bool", "float16": "Half"}
 
 
-def torch_name(dtype: np.dtype) -> str:
+def torch_name(dtype: Any) -> str:
     """PyTorch's name of ``dtype`` (``"Float"`` for float32); NumPy's for the others."""
-    return _TORCH_NAMES.get(str(dtype), str(dtype))
+    name = as_dtype(dtype).name
+    return _TORCH_NAMES.get(name, name)
 
 
 def is_floating(dtype: np.dtype) -> bool:

@@ -422,9 +422,10 @@ class Tensor:
         return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     @property
-    def dtype(self) -> np.dtype:
-        """The NumPy dtype of the values."""
-        return self._data.dtype
+    def dtype(self) -> _dtypes.TorchDType:
+        """The dtype of the values, shown as PyTorch shows it (``torch.float32``); it
+        compares equal to the NumPy dtype (``x.dtype == np.float32``)."""
+        return _dtypes.torch_dtype(self._data.dtype)
 
     @property
     def ndim(self) -> int:

@@ -154,9 +154,9 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
     --------
     >>> import dualgrad as dg
     >>> dg.constant(3.0).dtype
-    dtype('float32')
+    torch.float32
     >>> dg.constant([1, 2]).dtype
-    dtype('int32')
+    torch.int32
     """
     arr = _tf_array(value, dtype)
     if isinstance(value, Tensor) or arr is value:
@@ -261,6 +261,11 @@ class Variable(Tensor):
                 f"shape {_shape_text(self._data.shape)}, and the assigned value shape "
                 f"{_shape_text(arr.shape)} are incompatible.")
         return arr
+
+    @property
+    def dtype(self) -> _dtypes.TFDType:
+        """The dtype, printed as TensorFlow does: ``<dtype: 'float32'>``."""
+        return _dtypes.tf_dtype(self._data.dtype)
 
     def assign(self, value: Any, use_locking: bool | None = None, name: str | None = None,
                read_value: bool = True) -> Variable | None:

@@ -15,8 +15,9 @@ prints what TensorFlow prints::
 
 Everything is the one dualgrad engine: the tensors here are ``dualgrad.Tensor``
 subclasses that only print (and convert) the way TensorFlow's do. Dtypes follow TensorFlow:
-Python floats become float32, Python ints int32. Dtypes are NumPy dtypes
-(``tf.float32 is numpy.dtype('float32')``). Random numbers come from dualgrad's generator, so
+Python floats become float32, Python ints int32. Dtypes print as TensorFlow's
+(``<dtype: 'float32'>``) and compare equal to the NumPy dtypes they stand for
+(``tf.float32 == numpy.float32``). Random numbers come from dualgrad's generator, so
 ``tf.random.set_seed`` makes runs repeatable but does not reproduce TensorFlow's streams.
 """
 
@@ -51,12 +52,12 @@ __all__ = [
     "linalg", "nn", "function", "Module", "newaxis", "keras", "optimizers", "custom_gradient",
 ]
 
-float16 = _dtypes.float16
-float32 = _dtypes.float32
-float64 = _dtypes.float64
-int32 = _dtypes.int32
-int64 = _dtypes.int64
-bool = _dtypes.bool_  # noqa: A001
+float16 = _dtypes.tf_dtype(_dtypes.float16)
+float32 = _dtypes.tf_dtype(_dtypes.float32)
+float64 = _dtypes.tf_dtype(_dtypes.float64)
+int32 = _dtypes.tf_dtype(_dtypes.int32)
+int64 = _dtypes.tf_dtype(_dtypes.int64)
+bool = _dtypes.tf_dtype(_dtypes.bool_)  # noqa: A001
 newaxis = None
 
 
@@ -90,6 +91,11 @@ class _TFValue:
     def shape(self) -> TensorShape:
         """The shape, printed as TensorFlow does: ``(3,)``."""
         return TensorShape(self._data.shape)  # type: ignore[attr-defined]
+
+    @property
+    def dtype(self) -> _dtypes.TFDType:
+        """The dtype, printed as TensorFlow does: ``<dtype: 'float32'>``."""
+        return _dtypes.tf_dtype(self._data.dtype)  # type: ignore[attr-defined]
 
 
 def _as_eager(value: Any) -> Any:
@@ -270,7 +276,7 @@ def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int
     --------
     >>> import dualgrad.tf as tf
     >>> tf.linspace(0, 3, 4).dtype
-    dtype('float64')
+    tf.float64
     """
     def dtype_of(v: Any) -> np.dtype:
         if isinstance(v, Tensor):

@@ -2,19 +2,20 @@
 only the import changed.
 
 Everything computes on the CPU with NumPy; asking for another device raises a clear error.
-Dtypes are NumPy dtypes (``torch.float32 is numpy.dtype('float32')``). The TensorFlow-style
+Dtypes print as PyTorch's (``torch.float32``) and compare equal to NumPy's
+(``torch.float32 == numpy.float32``), which they stand for. The TensorFlow-style
 and functional names of ``dualgrad`` (``GradientTape``, ``grad``, ...) are left out, as
 PyTorch has none of them at the top level.
 """
 
 import dualgrad as _dg
 from dualgrad import autograd, nn, optim  # noqa: F401
-from dualgrad._dtypes import bool_ as bool  # noqa: A004
-from dualgrad._dtypes import float16 as half
-from dualgrad._dtypes import float32 as float  # noqa: A004
-from dualgrad._dtypes import float64 as double
-from dualgrad._dtypes import int32 as int  # noqa: A004
-from dualgrad._dtypes import int64 as long
+from dualgrad import bool_ as bool  # noqa: A004
+from dualgrad import float16 as half
+from dualgrad import float32 as float  # noqa: A004
+from dualgrad import float64 as double
+from dualgrad import int32 as int  # noqa: A004
+from dualgrad import int64 as long
 
 _NOT_IN_TORCH = frozenset({
     "GradientTape", "UnconnectedGradients", "Variable", "constant", "stop_gradient", "grad",

@@ -391,7 +391,7 @@ def _run(lib: Any, fn: Callable, arrays: list, seed: int) -> dict:
         second = [None] * len(diff)
     return {
         "values": [_numpy(o) for o in outs],
-        "dtypes": [str(o.dtype).replace("torch.", "") for o in outs],
+        "dtypes": [str(o.dtype) for o in outs],
         "grads": [_numpy(g) for g in grads],
         "second": [_numpy(g) if g is not None else np.zeros(d.shape) for g, d in
                    zip(second, diff)],

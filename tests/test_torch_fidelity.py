@@ -36,7 +36,7 @@ def test_class_constructor_matches_torch() -> None:
     torch = _torch()
     for data in ([1, 2], [[1, 0], [2, 5]], [True], (4,)):
         ours, theirs = dg.Tensor(data), torch.Tensor(data)
-        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert str(ours.dtype) == str(theirs.dtype)
         assert repr(ours) == repr(theirs)
     assert repr(dg.Tensor([1, 2])) == "tensor([1., 2.])"
 
@@ -65,7 +65,7 @@ def test_class_constructor_on_arrays_matches_torch() -> None:
     torch = _torch()
     for array in (np.array([1, 2]), np.array([1.5, 2.0]), np.zeros((2, 2), np.float32)):
         ours, theirs = dg.Tensor(array), torch.Tensor(array)
-        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        assert str(ours.dtype) == str(theirs.dtype)
         assert repr(ours) == repr(theirs)
 
 
@@ -195,3 +195,51 @@ def test_split_pieces_are_views_with_one_node_each() -> None:
     piece = base.chunk(2)[1]
     base.add_(1.0)  # a view: the piece sees the write, as in PyTorch
     np.testing.assert_array_equal(piece.numpy(), np.ones((2, 2)))
+
+
+# --- dtype objects ------------------------------------------------------------------------
+
+_DTYPE_NAMES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                "complex64", "complex128"]
+
+
+def test_dtypes_print_as_pytorch_prints_them() -> None:
+    import dualgrad.torch as dtorch
+
+    assert str(dtorch.tensor([1.0]).dtype) == "torch.float32"
+    assert repr(dtorch.tensor([1]).dtype) == "torch.int64"
+    assert str(dtorch.ones(2, dtype=dtorch.bool).dtype) == "torch.bool"
+    assert dtorch.float is dtorch.float32 and dtorch.long is dtorch.int64
+    torch = _torch()
+    for name in _DTYPE_NAMES:
+        ours, theirs = getattr(dtorch, name), getattr(torch, name)
+        assert str(ours) == str(theirs) and repr(ours) == repr(theirs)
+        assert ours.is_floating_point == theirs.is_floating_point
+        assert ours.is_complex == theirs.is_complex
+        assert ours.itemsize == theirs.itemsize
+
+
+def test_dtypes_stand_for_numpy_dtypes() -> None:
+    import pickle
+
+    assert dg.float32 == np.float32 and dg.float32 == np.dtype("float32")
+    assert np.float32 == dg.float32 and dg.float32 == "float32" and dg.float32 != dg.float64
+    assert not (dg.float32 == object()) and dg.float32 != None  # noqa: E711
+    assert {np.dtype("float32"): "yes"}[dg.float32] == "yes"  # hashes as the NumPy dtype
+    assert np.zeros(2, dtype=dg.float64).dtype == np.float64  # NumPy reads it
+    assert dg.tensor([1.0]).dtype.kind == "f" and dg.float16.itemsize == 2
+    assert dg.tensor([1.0]).dtype is dg.float32  # one object per dtype
+    assert pickle.loads(pickle.dumps(dg.float32)) is dg.float32
+    assert dg.zeros(2, dtype=dg.int64).dtype is dg.int64
+
+
+def test_tf_dtypes_print_as_tensorflow_prints_them() -> None:
+    import dualgrad.tf as tf
+
+    x = tf.constant([1.0, 2.0])
+    assert str(x.dtype) == "<dtype: 'float32'>" and repr(x.dtype) == "tf.float32"
+    assert x.dtype is tf.float32 and x.dtype == np.float32 and tf.Variable(1).dtype == tf.int32
+    assert tf.float64.name == "float64" and tf.float64.as_numpy_dtype is np.float64
+    assert tf.float32.is_floating and tf.int32.is_integer and tf.bool.is_bool
+    assert tf.float16.size == 2
+    assert tf.cast(x, tf.int64).dtype is tf.int64
