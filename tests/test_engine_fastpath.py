@@ -321,3 +321,29 @@ def test_collecting_the_gradient_of_an_intermediate_value() -> None:
     np.testing.assert_allclose(gx.numpy(), 3 * np.cos([1.0, 4.0]) * 2 * np.array([1.0, 2.0]))
     (gy_only,) = dg.autograd.grad((dg.sin(y) * 3).sum(), y)  # y leads to no other source
     np.testing.assert_allclose(gy_only.numpy(), gy.numpy())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_graphs_on_a_tape_agree_with_the_general_walk(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    data = [rng.uniform(-1, 1, 3) for _ in range(3)]
+    # On a tape: a watched constant, a Variable (watched on read) and an unwatched constant.
+    x, v, c = dg.constant(data[0]), dg.Variable(data[1]), dg.constant(data[2])
+    with dg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        out = _random_dag([x, v, c], np.random.default_rng(seed + 100), n_ops=20)
+    got = tape.gradient(out, [x, v, c])
+    got_again = tape.gradient(out, [x, v])  # a persistent tape answers twice
+    # The same graph PyTorch-style, differentiated by the general loop (create_graph).
+    leaves = [dg.tensor(d, requires_grad=True) for d in data]
+    ref = dg.autograd.grad(_random_dag(leaves, np.random.default_rng(seed + 100), n_ops=20),
+                           leaves[:2], create_graph=True, allow_unused=True)
+    for g, r in zip(got[:2], ref):
+        want = np.zeros(3) if r is None else r.detach().numpy()
+        np.testing.assert_allclose(g.numpy() if g is not None else np.zeros(3), want,
+                                   rtol=1e-12, atol=1e-12)
+    assert got[2] is None  # c was never watched
+    for g, h in zip(got[:2], got_again):
+        assert (g is None) == (h is None)
+        if g is not None:
+            np.testing.assert_array_equal(g.numpy(), h.numpy())
