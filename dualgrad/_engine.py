@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "apply",
     "record",
+    "gradient_of",
     "backward",
     "sum_to",
     "walk",
@@ -809,6 +810,22 @@ def backward(
         return None
     _share_duplicates(sources, collected, leaf_index, node_index)
     return collected
+
+
+def gradient_of(root: Tensor, seed: Any, source: Tensor, retain_graph: bool,
+                restrict_to: set | None = None) -> Any:
+    """The first-order gradient of ``root`` (seeded with ``seed``) for one ``source``, or
+    None: :func:`backward` with ``accumulate=False`` for the common ``tape.gradient(z, x)``
+    call, without its argument handling. Falls back to it in anomaly mode."""
+    if _grad_mode._anomaly_used and _ANOMALY.get():
+        return backward((root,), (seed,), sources=(source,), retain_graph=retain_graph,
+                        restrict_to=restrict_to, accumulate=False)[0]
+    node = source._node
+    collected = [None]
+    _backward_collect((root,), (seed,), {} if node is not None else {id(source): 0},
+                      {node: 0} if node is not None else {}, collected, retain_graph,
+                      restrict_to)
+    return collected[0]
 
 
 def _share_duplicates(sources: Sequence[Tensor] | None, collected: list, leaf_index: dict,

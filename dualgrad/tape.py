@@ -761,12 +761,14 @@ class GradientTape:
             return None
         seed = np.empty(data.shape, dtype=dtype)  # _ones, inlined (one call per gradient)
         seed.fill(1)
-        (g,) = _engine.backward(
-            (target,), (seed,), sources=(source,),
-            retain_graph=self._persistent or create_graph or self._shared,
-            create_graph=create_graph,
-            restrict_to=restrict if self._shared or restrict is not nodes else None,
-            accumulate=False)
+        retain = self._persistent or create_graph or self._shared
+        restrict_to = restrict if self._shared or restrict is not nodes else None
+        if create_graph:
+            (g,) = _engine.backward((target,), (seed,), sources=(source,), retain_graph=retain,
+                                    create_graph=True, restrict_to=restrict_to,
+                                    accumulate=False)
+        else:
+            g = _engine.gradient_of(target, seed, source, retain, restrict_to)
         if g.__class__ is np.ndarray and g.dtype == source._data.dtype:
             # _as_result for the common first-order result, without the calls.
             t = _new(self._result_class)

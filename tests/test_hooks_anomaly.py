@@ -126,6 +126,18 @@ def test_detect_anomaly_names_the_op_and_the_users_line() -> None:
     assert "y = (dg.sqrt(x) * 0).sum()" in message
 
 
+def test_detect_anomaly_with_a_tape() -> None:
+    x = dg.constant([0.0, 1.0])
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        with dg.autograd.detect_anomaly():
+            with dg.GradientTape() as tape:
+                tape.watch(x)
+                y = (dg.sqrt(x) * 0).sum()
+            with pytest.raises(RuntimeError, match="^Function 'SqrtBackward0' returned nan"), \
+                    np.errstate(invalid="ignore"):
+                tape.gradient(y, x)
+
+
 def test_without_anomaly_mode_nan_passes_silently() -> None:
     x = leaf([0.0, 1.0])
     with np.errstate(divide="ignore", invalid="ignore"):
