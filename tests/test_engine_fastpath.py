@@ -347,3 +347,41 @@ def test_random_graphs_on_a_tape_agree_with_the_general_walk(seed: int) -> None:
         assert (g is None) == (h is None)
         if g is not None:
             np.testing.assert_array_equal(g.numpy(), h.numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_of_a_summed_product_is_the_other_factor_exactly(dtype: type) -> None:
+    # mul's rule hands on the other factor itself (read-only) when the cotangent is the
+    # all-ones gradient of a sum: exact, and the forward's values stay untouched.
+    av, bv = _rand(BIG, dtype=dtype), _rand(BIG, dtype=dtype, seed=1)
+    a = dg.tensor(av, requires_grad=True)
+    b = dg.tensor(bv, requires_grad=True)
+    s, e = dg.sin(a), dg.exp(b)
+    (s * e).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), (np.exp(bv) * np.cos(av)).astype(dtype))
+    np.testing.assert_array_equal(b.grad.numpy(), (np.sin(av) * np.exp(bv)).astype(dtype))
+    np.testing.assert_array_equal(s.detach().numpy(), np.sin(av))
+    assert a.grad.dtype == dtype and not np.shares_memory(a.grad.numpy(), e.detach().numpy())
+    # A broadcast factor, a mean (1/n, not ones) and small arrays take the multiplication.
+    w = dg.tensor(_rand(1, dtype=dtype), requires_grad=True)
+    (a * w).sum().backward()
+    assert w.grad.numpy()[0] == pytest.approx(float(av.sum()), rel=1e-4)
+    (a * b).mean().backward()
+
+
+def test_hooks_cannot_write_into_a_forward_value_through_its_gradient() -> None:
+    x = dg.tensor(_rand(BIG), requires_grad=True)
+    s = dg.sin(x)
+    e = dg.exp(x)
+    e_before = e.detach().numpy().copy()
+    seen = []
+
+    def hook(g: dg.Tensor) -> None:
+        seen.append(g)
+        with pytest.raises(ValueError, match="read-only"):
+            g.numpy()[0] = 0.0
+
+    s.register_hook(hook)
+    (s * e).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_array_equal(e.detach().numpy(), e_before)

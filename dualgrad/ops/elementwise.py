@@ -26,7 +26,30 @@ rsub = defop("rsub", lambda x, y: np.subtract(y, x),
              vjp=(lambda g, ans, x, y: -g, IDENTITY),
              grad_fn_name="RsubBackward1", save_inputs=False,
              doc="``y - x`` with the tensor first: what PyTorch records for ``8 - x``.")
-mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+# Below this many elements the test in _times costs more than the multiplication it saves.
+_ONES_MIN_SIZE = 4096
+
+
+def _times(g: Any, factor: Any) -> Any:
+    """``g * factor``, the VJP of a product for one of its inputs.
+
+    When ``g`` is all ones (the gradient of a plain ``sum``: a zero-stride view of 1) and of
+    ``factor``'s shape, the product is ``factor`` itself, exactly: it is returned without a
+    pass over the data, as a hand-written gradient of ``(a * b).sum()`` would skip it. It is
+    a read-only view, so that nothing (a hook, say) can write into the forward's value
+    through it; the engine never writes into arrays it did not make.
+    """
+    if (type(g) is np.ndarray and g.size >= _ONES_MIN_SIZE and type(factor) is np.ndarray
+            and factor.shape == g.shape and not any(g.strides) and g.item(0) == 1
+            and factor.dtype == np.result_type(g, factor)):
+        view = factor.view()
+        view.flags.writeable = False
+        return view
+    return g * factor
+
+
+mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: _times(g, y),
+                                     lambda g, ans, x, y: _times(g, x)),
             reads=((1,), (0,)))
 
 
