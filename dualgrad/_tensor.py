@@ -74,12 +74,12 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
 
 def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
     """An operator method (``__mul__``) applying ``op``: the common cases (a Tensor of the same
-    dtype, a Python float with a floating tensor) go straight to ``apply``; the rest (and any
-    error) is handled by ``_binary``."""
+    dtype, a Python float with a floating tensor, a Python int) go straight to ``apply``; the
+    rest (and any error) is handled by ``_binary``."""
 
     def method(self: Tensor, other: Any) -> Tensor:
         cls = other.__class__
-        if (cls is Tensor and self._data.dtype is other._data.dtype) or (
+        if (cls is Tensor and self._data.dtype is other._data.dtype) or cls is int or (
                 cls is float and self._data.dtype.kind == "f"):
             try:
                 return apply(op, (self, other), {})
