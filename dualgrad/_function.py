@@ -22,14 +22,15 @@ A ``Function`` becomes one node per output in the graph, shown as ``<NameBackwar
 engine calls ``backward`` once per backward pass for each output that receives a gradient,
 with that output's summed gradient and zeros for the others (so a Function with several
 outputs must have a backward that is linear in the gradients, as every true VJP is). As for
-a built-in op, a second backward through a Function without ``retain_graph=True`` raises
-PyTorch's "backward through the graph a second time" error (the saved tensors themselves are
-released with the graph). In-place Functions (``ctx.mark_dirty``) are not supported.
+a built-in op, backward without ``retain_graph=True`` releases the saved tensors, and a
+second backward through the Function raises PyTorch's "backward through the graph a second
+time" error. In-place Functions (``ctx.mark_dirty``) are not supported.
 """
 
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,10 @@ class FunctionCtx:
 
     def __init__(self) -> None:
         self.needs_input_grad: tuple[bool, ...] = ()
-        self._saved: tuple = ()
+        self._saved: tuple | None = ()
+        # Once the outputs are recorded, the saved tensors live on their first node (so that
+        # backward frees them): a weak reference, since the node holds this context.
+        self._holder: weakref.ref | None = None
         self._versions: tuple = ()
         self._non_differentiable: set[int] = set()
         self._materialize = True
@@ -114,10 +118,19 @@ class FunctionCtx:
         RuntimeError
             PyTorch's text if one of them was modified in place since it was saved.
         """
-        for t, vv in zip(self._saved, self._versions):
+        saved = self._saved_now()
+        for t, vv in zip(saved, self._versions):
             if vv is not None and vv[0][0] != vv[1]:
                 raise _engine._version_error(t._node, vv, t)
-        return self._saved
+        return saved
+
+    def _saved_now(self) -> tuple:
+        if self._saved is not None:
+            return self._saved
+        node = self._holder()
+        if node is None or node.saved is None:
+            raise RuntimeError(_engine.ERR_BACKWARD_TWICE)
+        return node.saved
 
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare outputs of ``forward`` (indices, masks) that never carry a gradient.
@@ -281,6 +294,7 @@ class Function:
                          else ((), np.dtype(np.float64)) for o in outputs]
         results = []
         saved = list(ctx._saved)
+        nodes = []
         for k, o in enumerate(outputs):
             if not isinstance(o, Tensor):
                 results.append(o)
@@ -290,14 +304,20 @@ class Function:
             if id(o) not in ctx._non_differentiable and o._data.dtype.kind in "fc":
                 _engine.record(cls._op, args, {"ctx": ctx, "index": k}, res)
                 if res._node is not None:
-                    # The node keeps state for backward (ctx): mark it as keeping saved
-                    # values, so a backward without retain_graph frees it and a second one
-                    # raises PyTorch's error, as for a built-in op.
-                    res._node.versions = ()
+                    nodes.append(res._node)
                 # A saved output is the recorded result, so higher-order gradients see it.
                 saved = [res if s is o else s for s in saved]
             results.append(res)
-        if saved:
+        if nodes:
+            # The nodes keep the saved tensors, as a built-in op's node keeps its inputs: a
+            # backward without retain_graph frees them (and a second one raises PyTorch's
+            # error). The context reads them from its first node.
+            for node in nodes:
+                node.saved = tuple(saved)
+                node.versions = ()
+            ctx._saved = None
+            ctx._holder = weakref.ref(nodes[0])
+        elif saved:
             ctx._saved = tuple(saved)
         return tuple(results) if is_tuple else results[0]
 
@@ -312,7 +332,7 @@ def once_differentiable(backward: Callable) -> Callable:
 
     @functools.wraps(backward)
     def wrapper(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
-        deps = [t for t in (*grad_outputs, *ctx._saved)
+        deps = [t for t in (*grad_outputs, *ctx._saved_now())
                 if isinstance(t, Tensor) and t.requires_grad]
         with no_grad():
             result = backward(ctx, *grad_outputs)

@@ -216,6 +216,32 @@ def test_second_backward_through_a_function_raises_unless_retained() -> None:
         dg.autograd.grad(z, x)
 
 
+def test_backward_releases_a_functions_saved_tensors() -> None:
+    import weakref
+
+    made = []
+
+    class Scaled(Function):
+        @staticmethod
+        def forward(ctx, x):
+            h = x * 3.0  # an intermediate only the context keeps
+            made.append(weakref.ref(h))
+            ctx.save_for_backward(h)
+            return h * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (h,) = ctx.saved_tensors
+            return g * 2 * h
+
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = Scaled.apply(x).sum()
+    assert made[0]() is not None
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 12.0])
+    assert made[0]() is None  # freed by backward, while y (and its graph) is still alive
+
+
 def test_wrong_number_of_gradients() -> None:
     class Bad(Function):
         @staticmethod
