@@ -24,7 +24,8 @@ with that output's summed gradient and zeros for the others (so a Function with 
 outputs must have a backward that is linear in the gradients, as every true VJP is). As for
 a built-in op, backward without ``retain_graph=True`` releases the saved tensors, and a
 second backward through the Function raises PyTorch's "backward through the graph a second
-time" error. In-place Functions (``ctx.mark_dirty``) are not supported.
+time" error. A Function that changes an input in place declares it with ``ctx.mark_dirty``
+and returns it, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class FunctionCtx:
         self._holder: weakref.ref | None = None
         self._versions: tuple = ()
         self._non_differentiable: set[int] = set()
+        self._dirty: set[int] = set()
         self._materialize = True
         self._fn: type[Function] | None = None
         self._out_meta: list[tuple[tuple, np.dtype]] = []
@@ -144,9 +146,30 @@ class FunctionCtx:
         self._materialize = bool(value)
 
     def mark_dirty(self, *tensors: Tensor) -> None:
-        """Not supported: a ``Function`` may not modify its inputs in place in dualgrad."""
-        raise NotImplementedError("in-place custom Functions (ctx.mark_dirty) are not "
-                                  "supported; return a new tensor instead")
+        """Declare inputs that ``forward`` modified in place; ``forward`` must return them.
+
+        As in PyTorch, the returned tensor is the input itself: its version moves on (so a
+        node that saved its old value raises at backward) and its ``grad_fn`` becomes this
+        Function's node. A leaf that requires grad refuses, with PyTorch's error.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> class AddOne_(dg.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         x.data.add_(1)  # in place, outside the graph
+        ...         ctx.mark_dirty(x)
+        ...         return x
+        ...     @staticmethod
+        ...     def backward(ctx, g):
+        ...         return g
+        >>> a = dg.tensor([1.0, 2.0], requires_grad=True)
+        >>> b = a * 1
+        >>> AddOne_.apply(b) is b, b
+        (True, tensor([2., 3.], grad_fn=<AddOne_Backward>))
+        """
+        self._dirty.update(id(t) for t in tensors)
 
     # --- called by the engine through the op's rule ----------------------------------------
 
@@ -299,14 +322,23 @@ class Function:
             if not isinstance(o, Tensor):
                 results.append(o)
                 continue
-            res = Tensor._make(o._data)
-            res._vc = o._vc
+            dirty = id(o) in ctx._dirty
+            if dirty:
+                # The input itself, changed in place: it takes this Function's node.
+                res = _check_dirty(ctx, o, args, grad_on)
+            else:
+                res = Tensor._make(o._data)
+                res._vc = o._vc
             if id(o) not in ctx._non_differentiable and o._data.dtype.kind in "fc":
                 _engine.record(cls._op, args, {"ctx": ctx, "index": k}, res)
                 if res._node is not None:
                     nodes.append(res._node)
                 # A saved output is the recorded result, so higher-order gradients see it.
                 saved = [res if s is o else s for s in saved]
+            if dirty and getattr(res, "_views", None):
+                from dualgrad._inplace import refresh_views  # (imported by _tensor first)
+
+                refresh_views(res)
             results.append(res)
         if nodes:
             # The nodes keep the saved tensors, as a built-in op's node keeps its inputs: a
@@ -320,6 +352,24 @@ class Function:
         elif saved:
             ctx._saved = tuple(saved)
         return tuple(results) if is_tuple else results[0]
+
+
+def _check_dirty(ctx: FunctionCtx, tensor: Tensor, args: tuple, grad_on: bool) -> Tensor:
+    """A ``mark_dirty`` output: refuse what PyTorch refuses, then move its version on (and
+    the version its ``save_for_backward`` entry expects, if it was saved: as an output)."""
+    if not any(tensor is a for a in args):
+        raise RuntimeError("mark_dirty only accepts input tensors, but argument 0 isn't one")
+    if grad_on and tensor._node is None and tensor._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad has been used in an in-place "
+                           "operation.")
+    if grad_on and getattr(tensor, "_base", None) is not None and tensor._node is not None:
+        raise RuntimeError("an in-place custom Function (ctx.mark_dirty) on a view is not "
+                           "supported by dualgrad: apply it to the base tensor, or to a copy")
+    vc = tensor._vc
+    vc[0] += 1
+    ctx._versions = tuple((vc, vc[0]) if t is tensor else v
+                          for t, v in zip(ctx._saved or (), ctx._versions))
+    return tensor
 
 
 def once_differentiable(backward: Callable) -> Callable:

@@ -38,7 +38,7 @@ from dualgrad.ops import shape as _shape_ops
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
-__all__ = ["inplace", "fill_random", "track_view"]
+__all__ = ["inplace", "fill_random", "track_view", "refresh_views"]
 
 _ERR_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers "
                 "to a single memory location. Please clone() the tensor before performing the "
@@ -119,7 +119,7 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
             # As in PyTorch, ``.grad`` of a retaining tensor is taken at its newest version.
             node.retained, previous.retained = previous.retained, None
         if getattr(self, "_views", None):
-            _refresh_views(self)
+            refresh_views(self)
     return self
 
 
@@ -143,7 +143,7 @@ def track_view(base: Tensor, view: Tensor, op: Op, params: dict) -> None:
     views.append(entry)
 
 
-def _refresh_views(tensor: Tensor) -> None:
+def refresh_views(tensor: Tensor) -> None:
     """After ``tensor`` took a new node: each live view of it gets the node of its view op
     applied to ``tensor`` now (and so on for views of views), as PyTorch regenerates a
     view's ``grad_fn``. A view made under ``no_grad`` gets a node that raises PyTorch's
@@ -166,7 +166,7 @@ def _refresh_views(tensor: Tensor) -> None:
         if old is not None and old.retained is not None and view._node is not None:
             view._node.retained, old.retained = old.retained, None
         if getattr(view, "_views", None):
-            _refresh_views(view)
+            refresh_views(view)
     tensor._views = alive or None
 
 

@@ -3,6 +3,8 @@ through the public registry call ``dg.defop``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -240,6 +242,69 @@ def test_backward_releases_a_functions_saved_tensors() -> None:
     y.backward()
     np.testing.assert_array_equal(x.grad.numpy(), [6.0, 12.0])
     assert made[0]() is None  # freed by backward, while y (and its graph) is still alive
+
+
+class _Exp_(Function):
+    """In-place exp, PyTorch's mark_dirty example: the output is saved for backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x.data.exp_()
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(x)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        (result,) = ctx.saved_tensors
+        return g * result
+
+
+def _mark_dirty_program(lib: Any, fn: Any) -> tuple:
+    a = lib.tensor([0.5, -1.0], dtype=lib.float64, requires_grad=True)
+    b = a * 2
+    out = fn.apply(b)
+    same = out is b
+    (out * a).sum().backward()
+    return same, b.detach().numpy().copy(), a.grad.numpy().copy()
+
+
+def test_mark_dirty_returns_the_input_as_the_output() -> None:
+    same, value, grad = _mark_dirty_program(dg, _Exp_)
+    av = np.array([0.5, -1.0])
+    assert same
+    np.testing.assert_allclose(value, np.exp(2 * av))
+    # d/da sum(exp(2a) * a) = 2 exp(2a) a + exp(2a)
+    np.testing.assert_allclose(grad, 2 * np.exp(2 * av) * av + np.exp(2 * av))
+
+
+def test_mark_dirty_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+
+    class Exp_(torch.autograd.Function):
+        forward = staticmethod(lambda ctx, x: _torch_exp_(ctx, x))
+        backward = staticmethod(lambda ctx, g: g * ctx.saved_tensors[0])
+
+    def _torch_exp_(ctx, x):
+        x.exp_()
+        ctx.mark_dirty(x)
+        ctx.save_for_backward(x)
+        return x
+
+    for ours, theirs in zip(_mark_dirty_program(dg, _Exp_), _mark_dirty_program(torch, Exp_)):
+        np.testing.assert_allclose(ours, theirs)
+
+
+def test_mark_dirty_errors() -> None:
+    a = dg.tensor([0.5, -1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad has been used "
+                                           "in an in-place operation.$"):
+        _Exp_.apply(a)
+    b = a * 1
+    c = b * b  # saves b
+    _Exp_.apply(b)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        c.sum().backward()
 
 
 def test_wrong_number_of_gradients() -> None:
