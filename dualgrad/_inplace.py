@@ -55,12 +55,11 @@ _ERR_VIEW_LEAF_INPLACE = ("a view of a leaf Variable that requires grad is being
 def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
     """Run ``op`` on ``self`` and the ``args`` and write the result into ``self``.
 
-    A leaf that requires grad refuses (PyTorch's error), and so does a view of one. A
-    recorded view writes through its base (see the module docstring). Otherwise the op is
-    recorded out of place on a
-    copy of the old value, this tensor takes the new node, its version counter moves on (so
-    that any node that saved the old value raises at backward), and its views' nodes are
-    made again from the new one.
+    A leaf that requires grad refuses (PyTorch's error), and so does a view of one; so does
+    an expanded tensor. A recorded view writes through its base (see the module docstring).
+    Otherwise the op is recorded out of place on a copy of the old value, this tensor takes
+    the new node, its version counter moves on (so that any node that saved the old value
+    raises at backward), and its views' nodes are made again from the new one.
     """
     data = self._data
     if 0 in data.strides and any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
