@@ -134,12 +134,23 @@ def track_view(base: Tensor, view: Tensor, op: Op, params: dict) -> None:
     entry = (weakref.ref(view), op, params, _grad_mode.is_grad_enabled())
     views = getattr(base, "_views", None)
     if views is None:
-        base._views = [entry]
-        return
-    if len(views) >= 8:
-        # Views are often short-lived (``y[i]`` in a loop): drop the dead ones as we go.
+        views = base._views = _Views()
+    elif len(views) >= views.limit:
+        # Views are often short-lived (``y[i]`` in a loop): drop the dead ones, and next time
+        # only after as many again (amortised constant time, even with many views alive).
         views[:] = [e for e in views if e[0]() is not None]
+        views.limit = max(8, 2 * len(views))
     views.append(entry)
+
+
+class _Views(list):
+    """A tensor's live views (weak references), pruned when ``limit`` is reached."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self, entries: Any = ()) -> None:
+        super().__init__(entries)
+        self.limit = max(8, 2 * len(self))
 
 
 def refresh_views(tensor: Tensor) -> None:
@@ -166,7 +177,7 @@ def refresh_views(tensor: Tensor) -> None:
             view._node.retained, old.retained = old.retained, None
         if getattr(view, "_views", None):
             refresh_views(view)
-    tensor._views = alive or None
+    tensor._views = _Views(alive) if alive else None
 
 
 _ERR_NO_GRAD_VIEW = (
