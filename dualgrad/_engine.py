@@ -205,21 +205,6 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
 def _with_watched(args: tuple, edges: tuple | None, watched: Any) -> tuple | None:
     """``edges`` with the leaves that the claiming tape watches added."""
     n = len(args)
-    if n <= 2:
-        # Unrolled for one and two inputs, as in apply.
-        e0 = None if edges is None else edges[0]
-        if e0 is None:
-            a = args[0]
-            if isinstance(a, Tensor) and id(a) in watched:
-                e0 = a
-        if n == 1:
-            return None if e0 is None else (e0,)
-        e1 = None if edges is None else edges[1]
-        if e1 is None:
-            b = args[1]
-            if isinstance(b, Tensor) and id(b) in watched:
-                e1 = b
-        return None if e0 is None and e1 is None else (e0, e1)
     new_edges = list(edges) if edges is not None else [None] * n
     for i, a in enumerate(args):
         if new_edges[i] is None and isinstance(a, Tensor) and id(a) in watched:
@@ -283,45 +268,9 @@ def _tape_claim(recorder: Any, args: tuple, edges: tuple | None) -> tuple:
     if recorder._has_tape:
         nodes = recorder._nodes
         watched = recorder._watched
-        # Unrolled for one and two inputs, as in apply: taping costs no more calls per op.
-        n = len(args)
-        if n == 1:
-            a = args[0]
-            if isinstance(a, Tensor):
-                node = a._node
-                if node is not None:
-                    if node in nodes:
-                        return recorder, edges
-                elif id(a) in watched:
-                    return recorder, (a,)
-        elif n == 2:
-            a, b = args
-            ea, eb = (None, None) if edges is None else edges
-            on_tape = True
-            tensors = False
-            if isinstance(a, Tensor):
-                tensors = True
-                node = a._node
-                if node is not None:
-                    on_tape = node in nodes
-                elif id(a) in watched:
-                    ea = a
-                else:
-                    on_tape = False
-            if on_tape and isinstance(b, Tensor):
-                tensors = True
-                node = b._node
-                if node is not None:
-                    on_tape = node in nodes
-                elif id(b) in watched:
-                    eb = b
-                else:
-                    on_tape = False
-            if on_tape and tensors:
-                return recorder, (ea, eb)
         claimed = False
-        watched_leaf = False
-        for a in args:
+        new_edges = None  # the edges with the watched leaves added, once one is found
+        for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 n = a._node
                 if n is not None:
@@ -329,12 +278,15 @@ def _tape_claim(recorder: Any, args: tuple, edges: tuple | None) -> tuple:
                         claimed = True
                         continue
                 elif id(a) in watched:
-                    claimed = watched_leaf = True
+                    claimed = True
+                    if new_edges is None:
+                        new_edges = list(edges) if edges is not None else [None] * len(args)
+                    new_edges[i] = a
                     continue
                 claimed = False
                 break
         if claimed:
-            return recorder, _with_watched(args, edges, watched) if watched_leaf else edges
+            return recorder, edges if new_edges is None else tuple(new_edges)
     if recorder._claims(args):
         return recorder, _with_watched(args, edges, recorder._watched)
     return None, edges

@@ -209,15 +209,8 @@ class Tensor:
 
     @classmethod
     def _make(cls, data: np.ndarray) -> Tensor:
-        # What _init does, without the call: this makes every .grad.
         t = _new(cls)
-        t._data = data
-        t._node = None
-        t._requires_grad = False
-        t._grad = None
-        t._hooks = None
-        t._vc = [0]
-        t._post_hooks = None
+        t._init(data, None)
         return t
 
     # --- autograd attributes ---------------------------------------------------------------

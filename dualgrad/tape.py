@@ -770,15 +770,8 @@ class GradientTape:
         else:
             g = _engine.gradient_of(target, seed, source, retain, restrict_to)
         if g.__class__ is np.ndarray and g.dtype == source._data.dtype:
-            # _as_result for the common first-order result, without the calls.
-            t = _new(self._result_class)
-            t._data = g
-            t._node = None
-            t._requires_grad = False
-            t._grad = None
-            t._hooks = None
-            t._vc = [0]
-            return t
+            # _as_result for the common first-order result, without its checks.
+            return self._result_class._make(g)
         if g is None:
             return None
         return self._as_result(g, source)
@@ -950,7 +943,6 @@ class GradientTape:
 
 
 _warned_inside = False
-_new = object.__new__
 
 
 def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:

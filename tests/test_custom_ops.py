@@ -193,26 +193,15 @@ def test_second_backward_through_a_function_raises_unless_retained() -> None:
     # PyTorch's behaviour: a Function's node is released by backward like any other.
     from dualgrad._engine import ERR_BACKWARD_TWICE
 
-    class Square(Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x * x
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return 2 * x * g
-
     x = dg.tensor([1.0, 2.0], requires_grad=True)
-    y = Square.apply(x).sum()
+    y = Cube.apply(x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 24.0])
     with pytest.raises(RuntimeError) as err:
         y.backward()
     assert str(err.value) == ERR_BACKWARD_TWICE
-    z = Square.apply(x).sum()
+    z = Cube.apply(x).sum()
     dg.autograd.grad(z, x)
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         dg.autograd.grad(z, x)
@@ -305,6 +294,24 @@ def test_mark_dirty_errors() -> None:
     _Exp_.apply(b)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         c.sum().backward()
+
+    class Marks(Function):  # marks a tensor that is not one of its inputs
+        @staticmethod
+        def forward(ctx, x):
+            y = x * 2
+            ctx.mark_dirty(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    with pytest.raises(RuntimeError, match="^mark_dirty only accepts input tensors"):
+        Marks.apply(a * 1)
+    view = (a * 1)[0:1]
+    with pytest.raises(RuntimeError, match="^an in-place custom Function "
+                                           r"\(ctx.mark_dirty\) on a view is not supported"):
+        _Exp_.apply(view)
 
 
 def test_wrong_number_of_gradients() -> None:

@@ -286,3 +286,17 @@ def test_random_view_programs_match_pytorch(seed: int) -> None:
     assert ours[1] == pytest.approx(theirs[1], rel=1e-5)
     for a, b in zip(ours[2:], theirs[2:]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_contiguous_copies_a_non_contiguous_tensor_as_pytorch_does() -> None:
+    x = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    assert y.is_contiguous() and y.contiguous() is y
+    t = y.t()
+    assert not t.is_contiguous()
+    c = t.contiguous()
+    assert c.is_contiguous() and c.grad_fn.name() == "CloneBackward0"
+    c.mul_(10)  # a copy: y does not change
+    assert y.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    c.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 2), 10.0))
