@@ -217,3 +217,36 @@ def result_dtype(dimensioned: list[np.dtype], zero_dim: list[np.dtype],
         if best is None or cat > _category(best):
             best = {3: complex64, 2: default_float, 1: int64, 0: bool_}[cat]
     return best if best is not None else default_float
+
+
+# Python scalars as operands of floating tensors, cached as read-only 0-d arrays of the
+# tensor's dtype, per dtype. NumPy 2 resolves a Python float operand (NEP 50 "weak" scalars)
+# on every call, which costs more than the arithmetic on small arrays: ``a * 0.999`` takes
+# about twice as long as ``a * b`` for 16 float32 values. Casting the scalar to the tensor's
+# dtype first is what NumPy does with it anyway, so the results are the same bits.
+_OPERANDS: dict[np.dtype, dict[float, np.ndarray]] = {}
+_OPERANDS_MAX = 1024  # per dtype: a loop over many distinct scalars must not grow memory
+
+
+def scalar_operand(value: float, dtype: np.dtype) -> Any:
+    """``value`` (a nonzero Python float or int) as an operand of a floating array of
+    ``dtype``: a cached read-only 0-d array holding ``value`` cast to ``dtype``, or ``value``
+    itself where the cast would differ from NumPy's own handling (zero, whose sign a cache
+    keyed by value would lose; NaN, which never equals a key; a value that overflows
+    ``dtype``; an integer too large for a float64 to hold exactly)."""
+    try:
+        return _OPERANDS[dtype][value]
+    except KeyError:
+        pass
+    if not value or value != value or (value.__class__ is int and abs(value) > 2 ** 53):
+        return value
+    with np.errstate(over="ignore"):
+        operand = np.array(value, dtype)
+    if not np.isfinite(operand) and abs(value) != float("inf"):
+        return value
+    operand.flags.writeable = False
+    table = _OPERANDS.setdefault(dtype, {})
+    if len(table) >= _OPERANDS_MAX:
+        table.clear()
+    table[value] = operand
+    return operand

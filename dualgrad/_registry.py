@@ -8,7 +8,11 @@ The rule contract
 1. A rule is called as ``rule(g, ans, *inputs, **params)``: ``g`` is the cotangent (shaped like
    ``ans``), ``ans`` the forward output, ``inputs`` the forward's positional inputs and
    ``params`` its static keyword-only parameters (hashable: tuples, not lists).
-2. It returns the *mathematical* VJP, or ``None`` for a zero gradient. The result may have the
+2. It returns the *mathematical* VJP; for a derivative that is zero everywhere (``sign``),
+   ``zeros_like_grad(g)``, as PyTorch returns ``zeros_like(grad)``, so the input still gets
+   a gradient of zeros. ``None`` means *no* gradient (a leaf reached only through ``None``
+   keeps ``.grad`` None); custom ``Function``s return it for inputs they do not
+   differentiate. The result may have the
    broadcast shape: the engine (``_engine.sum_to``) reduces it to the input's shape and casts
    it to the input's dtype. A rule never unbroadcasts, casts, accumulates, or mutates ``g`` or
    the inputs.
@@ -36,8 +40,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NONDIFF", "IDENTITY", "Op", "REGISTRY", "NUMPY_IMPLS", "InputMeta", "defop",
-           "implements", "grad_fn_name_for"]
+import numpy as np
+
+__all__ = ["NONDIFF", "IDENTITY", "zeros_like_grad", "Op", "REGISTRY", "NUMPY_IMPLS",
+           "InputMeta", "defop", "implements", "grad_fn_name_for"]
 
 
 class _NonDiff:
@@ -68,6 +74,16 @@ class _Identity:
 IDENTITY = _Identity()
 """In ``vjp``, the rule ``g -> g`` (``add``, ``clone``): the engine passes the cotangent on
 without calling anything."""
+
+
+def zeros_like_grad(g: Any) -> Any:
+    """A zero cotangent shaped and typed like ``g`` (an array, or a Tensor under
+    ``create_graph``): what a rule returns for an input whose derivative is zero everywhere
+    (``sign``, an input overwritten by ``zero_``). PyTorch's rules return ``zeros_like(grad)``
+    there, so the input still receives a gradient, of zeros; a rule returning None would
+    leave a leaf's ``.grad`` None instead."""
+    data = g if isinstance(g, (np.ndarray, np.generic)) else g.detach().numpy()
+    return np.zeros(data.shape, data.dtype)
 
 
 class InputMeta:

@@ -17,6 +17,7 @@ import numpy as np
 from dualgrad import _dispatch, _dtypes, _engine, _registry
 from dualgrad import _inplace as _inplace_mod
 from dualgrad._device import Size, check_device, device
+from dualgrad._dtypes import scalar_operand
 from dualgrad._node import Node
 from dualgrad._registry import Op
 from dualgrad.ops import elementwise as E
@@ -53,6 +54,8 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
             y = float(y)
         if x._data.dtype.kind in "biu":
             x = x.to(_dtypes.default_float)
+        if x._data.dtype.kind == "f":
+            y = scalar_operand(y, x._data.dtype)
     elif isinstance(y, np.ndarray):
         y = from_data(y)  # keeps the array's dtype, as PyTorch does for ``t * ndarray``
         if x._data.dtype != y._data.dtype:
@@ -79,13 +82,23 @@ def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
 
     def method(self: Tensor, other: Any) -> Tensor:
         cls = other.__class__
-        if (cls is Tensor and self._data.dtype is other._data.dtype) or cls is int or (
-                cls is float and self._data.dtype.kind == "f"):
-            try:
-                return apply(op, (self, other), {})
-            except ValueError:
-                pass  # _binary raises PyTorch's error for shapes that do not broadcast
-        return _binary(op, self, other)
+        operand = other
+        if cls is Tensor:
+            if self._data.dtype is not other._data.dtype:
+                return _binary(op, self, other)
+        elif cls is float or cls is int:
+            dtype = self._data.dtype
+            if dtype.kind == "f":
+                operand = scalar_operand(other, dtype)
+            elif cls is float:
+                return _binary(op, self, other)
+        else:
+            return _binary(op, self, other)
+        try:
+            return apply(op, (self, operand), {})
+        except ValueError:
+            # _binary raises PyTorch's error for shapes that do not broadcast
+            return _binary(op, self, other)
 
     return method
 

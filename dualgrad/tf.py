@@ -44,7 +44,7 @@ from dualgrad.tape import UnconnectedGradients
 __all__ = [
     "EagerTensor", "TensorShape", "Variable", "constant", "GradientTape",
     "UnconnectedGradients", "stop_gradient", "convert_to_tensor", "sin", "cos", "tan", "exp",
-    "log", "sqrt", "square", "abs", "tanh", "sigmoid", "pow", "add", "multiply", "subtract",
+    "log", "sqrt", "square", "abs", "sign", "tanh", "sigmoid", "pow", "add", "multiply", "subtract",
     "divide", "negative", "maximum", "minimum", "where", "matmul", "reduce_sum", "reduce_mean",
     "reduce_max", "reduce_min", "reduce_prod", "reshape", "transpose", "concat", "stack",
     "linspace", "range", "ones", "zeros", "ones_like", "zeros_like", "fill", "eye", "random",
@@ -391,6 +391,7 @@ sigmoid = _unary(F.sigmoid, "sigmoid", "Elementwise logistic sigmoid ``1 / (1 + 
 negative = _unary(F.neg, "negative", "Elementwise negation.")
 log1p = _unary(F.log1p, "log1p", "Elementwise ``log(1 + x)``.")
 expm1 = _unary(F.expm1, "expm1", "Elementwise ``exp(x) - 1``.")
+sign = _unary(F.sign, "sign", "Elementwise sign (-1, 0 or 1); its gradient is zero.")
 
 
 def _operands(x: Any, y: Any) -> tuple[Any, Any]:
@@ -661,7 +662,7 @@ math = types.SimpleNamespace(
     sin=sin, cos=cos, tan=tan, exp=exp, log=log, sqrt=sqrt, square=square, abs=abs,
     tanh=tanh, sigmoid=sigmoid, pow=pow, add=add, multiply=multiply, subtract=subtract,
     divide=divide, negative=negative, maximum=maximum, minimum=minimum, log1p=log1p,
-    expm1=expm1, reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
+    expm1=expm1, sign=sign, reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
     reduce_min=reduce_min, reduce_prod=reduce_prod, softplus=_softplus,
 )
 math.__doc__ = "``tf.math``: the elementwise and reduction functions of this namespace."

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad._registry import IDENTITY, NONDIFF, defop, implements
+from dualgrad._registry import IDENTITY, NONDIFF, defop, implements, zeros_like_grad
 
 
 def _is_array_like(x: Any) -> bool:
@@ -67,13 +67,31 @@ def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return g * y * x ** (y - 1)
 
 
+def _pow_scalar_forward(x: np.ndarray, y: Any) -> np.ndarray:
+    # x * x for floats, as PyTorch computes x ** 2 (np.power gives the same bits, but
+    # resolving the Python-number exponent costs more than the product on small arrays).
+    # Integers keep np.power: np.square of bools would give int8, not int64.
+    return np.square(x) if y == 2 and x.dtype.kind == "f" else np.power(x, y)
+
+
+def _pow_scalar_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # PyTorch's pow_backward for a number exponent: zeros for y == 0 (not 0 * x**-1, which is
+    # nan at x = 0), else grad * (y * x**(y-1)), grouped as PyTorch groups it. For y == 2,
+    # x + x is exactly 2 * x, without a Python-number operand.
+    if y == 2:
+        return g * (x + x)
+    if y == 0:
+        return zeros_like_grad(g)
+    return g * (y * x ** (y - 1))
+
+
 def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 (PyTorch does the same).
     safe = np.where(x == 0, 1.0, x)
     return g * ans * np.log(safe)
 
 
-pow_scalar = defop("pow", np.power, vjp=(_pow_vjp_base, NONDIFF),
+pow_scalar = defop("pow", _pow_scalar_forward, vjp=(_pow_scalar_vjp, NONDIFF),
                    doc="``tensor ** number``.")
 pow_tensor = defop("pow_tensor", np.power, vjp=(_pow_vjp_base, _pow_vjp_exponent),
                    grad_fn_name="PowBackward1", save_ans=True, doc="``tensor ** tensor``.")
@@ -218,7 +236,7 @@ masked_fill_tensor = defop(
         _masked_fill_vjp_x, NONDIFF, lambda g, ans, x, mask, value: np.where(mask, g, 0.0)),
     grad_fn_name="MaskedFillBackward1", reads=((1,), (), (1,)),
     doc="``x`` with ``value`` (a 0-d tensor) where ``mask`` is True.")
-sign = defop("sign", np.sign, vjp=(lambda g, ans, x: None,), save_inputs=False,
+sign = defop("sign", np.sign, vjp=(lambda g, ans, x: zeros_like_grad(g),), save_inputs=False,
              numpy=(np.sign,))
 
 
@@ -265,16 +283,17 @@ isfinite = defop("isfinite", np.isfinite, vjp=(NONDIFF,), save_inputs=False,
 
 clone = defop("clone", np.copy, vjp=(IDENTITY,), save_inputs=False)
 fill = defop("fill", lambda x, value: np.full_like(x, value),
-             vjp=(lambda g, ans, x, value: None, lambda g, ans, x, value: np.sum(g)),
+             vjp=(lambda g, ans, x, value: zeros_like_grad(g),
+                  lambda g, ans, x, value: np.sum(g)),
              save_inputs=False, grad_fn_name="FillBackward2",
              doc="``x.fill_(number)``: PyTorch's node for a Python number.")
 fill_tensor = defop("fill_tensor", fill.forward, vjp=fill.vjp, save_inputs=False,
                     grad_fn_name="FillBackward3",
                     doc="``x.fill_(tensor)``: the 0-d value gets the summed gradient.")
-zero = defop("zero", np.zeros_like, vjp=(lambda g, ans, x: None,), save_inputs=False,
+zero = defop("zero", np.zeros_like, vjp=(lambda g, ans, x: zeros_like_grad(g),), save_inputs=False,
              grad_fn_name="ZeroBackward0", doc="``x.zero_()``.")
 copy = defop("copy", lambda x, src: np.broadcast_to(src, x.shape).astype(x.dtype),
-             vjp=(lambda g, ans, x, src: None, lambda g, ans, x, src: g),
+             vjp=(lambda g, ans, x, src: zeros_like_grad(g), lambda g, ans, x, src: g),
              save_inputs=False, grad_fn_name="CopyBackwards")
 
 
