@@ -44,11 +44,15 @@ def _method(name: str, doc: str) -> Any:
 
 
 def _unary(name: str, doc: str) -> Any:
-    """``_method`` for the one-argument elementwise functions (no argument packing)."""
+    """``_method`` for the one-argument elementwise functions (no argument packing). A
+    floating Tensor goes to ``apply`` directly when the method says which op it applies."""
     method = getattr(Tensor, name)
+    op = getattr(method, "op", None)
 
     def fn(input: Any) -> Any:
         if input.__class__ is Tensor:
+            if op is not None and input._data.dtype.kind in "fc":
+                return apply(op, (input,), {})
             return method(input)
         return getattr(_t(input), name)()
 

@@ -8,6 +8,7 @@ by section; what they delegate to lives elsewhere: the ops in ``ops/``, NumPy's
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -101,6 +102,24 @@ def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
             return _binary(op, self, other)
 
     return method
+
+
+def _float_unary(op: Op) -> Callable[[Callable], Callable[[Tensor], Tensor]]:
+    """Decorator: the method becomes ``op`` applied elementwise, integer tensors converted to
+    the default float dtype first, as PyTorch does. The decorated function gives the name and
+    docstring. ``op`` is kept as ``method.op`` for the module functions of ``_functions``,
+    which call ``apply`` themselves."""
+
+    def decorate(declared: Callable) -> Callable[[Tensor], Tensor]:
+        def method(self: Tensor) -> Tensor:
+            x = self if self._data.dtype.kind in "fc" else self.float()
+            return apply(op, (x,), {})
+
+        functools.update_wrapper(method, declared)
+        method.op = op  # type: ignore[attr-defined]
+        return method
+
+    return decorate
 
 
 def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
@@ -816,73 +835,69 @@ class Tensor:
 
     # --- elementwise functions -------------------------------------------------------------
 
-    def _unary(self, op: Op) -> Tensor:
-        x = self if self._data.dtype.kind in "fc" else self.float()
-        return apply(op, (x,), {})
-
+    @_float_unary(E.exp)
     def exp(self) -> Tensor:
         """Elementwise ``e ** x``."""
-        return self._unary(E.exp)
 
+    @_float_unary(E.expm1)
     def expm1(self) -> Tensor:
         """Elementwise ``exp(x) - 1``, accurate near 0."""
-        return self._unary(E.expm1)
 
+    @_float_unary(E.log)
     def log(self) -> Tensor:
         """Natural logarithm."""
-        return self._unary(E.log)
 
+    @_float_unary(E.log1p)
     def log1p(self) -> Tensor:
         """``log(1 + x)``, accurate near 0."""
-        return self._unary(E.log1p)
 
+    @_float_unary(E.sqrt)
     def sqrt(self) -> Tensor:
         """Square root."""
-        return self._unary(E.sqrt)
 
+    @_float_unary(E.rsqrt)
     def rsqrt(self) -> Tensor:
         """``1 / sqrt(x)``."""
-        return self._unary(E.rsqrt)
 
     def square(self) -> Tensor:
         """``x * x`` (recorded as ``PowBackward0``, as PyTorch)."""
         return apply(E.square, (self,), {})
 
+    @_float_unary(E.reciprocal)
     def reciprocal(self) -> Tensor:
         """``1 / x``."""
-        return self._unary(E.reciprocal)
 
     def abs(self) -> Tensor:
         """Absolute value (gradient ``sign(x)``, 0 at 0)."""
         return apply(E.abs_, (self,), {})
 
+    @_float_unary(E.sin)
     def sin(self) -> Tensor:
         """Sine."""
-        return self._unary(E.sin)
 
+    @_float_unary(E.cos)
     def cos(self) -> Tensor:
         """Cosine."""
-        return self._unary(E.cos)
 
+    @_float_unary(E.tan)
     def tan(self) -> Tensor:
         """Tangent."""
-        return self._unary(E.tan)
 
+    @_float_unary(E.tanh)
     def tanh(self) -> Tensor:
         """Hyperbolic tangent."""
-        return self._unary(E.tanh)
 
+    @_float_unary(E.sigmoid)
     def sigmoid(self) -> Tensor:
         """Logistic sigmoid ``1 / (1 + exp(-x))``."""
-        return self._unary(E.sigmoid)
 
     def relu(self) -> Tensor:
         """``max(x, 0)``."""
         return apply(E.relu, (self,), {})
 
+    @_float_unary(E.erf)
     def erf(self) -> Tensor:
         """The error function."""
-        return self._unary(E.erf)
 
     def sign(self) -> Tensor:
         """Sign (-1, 0, 1); its gradient is zero."""
