@@ -167,8 +167,10 @@ def from_data(data: Any) -> Tensor:
 
 
 def _dim_arg(dim: Any) -> Any:
-    if isinstance(dim, list):
-        return tuple(dim)
+    """A reduction's ``dim`` as NumPy's ``axis``: lists become tuples, and an empty one means
+    every dimension, as in PyTorch (NumPy would reduce none)."""
+    if isinstance(dim, (list, tuple)):
+        return tuple(dim) if dim else None
     return dim
 
 
@@ -908,12 +910,23 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self
-            if min is not None:
-                out = out.maximum(as_tensor_arg(min))
-            if max is not None:
-                out = out.minimum(as_tensor_arg(max))
-            return out
+            args = [self] + [None if b is None else as_tensor_arg(b) for b in (min, max)]
+            tensors = [a for a in args if isinstance(a, Tensor)]
+            dtype = _dtypes.result_dtype(
+                [t._data.dtype for t in tensors if t._data.ndim],
+                [t._data.dtype for t in tensors if not t._data.ndim],
+                [a for a in args[1:] if a is not None and not isinstance(a, Tensor)])
+            args = [a.to(dtype) if isinstance(a, Tensor) and a._data.dtype != dtype else a
+                    for a in args]
+            return apply(E.clamp_tensor, tuple(args), {})
+        kind = self._data.dtype.kind
+        if kind == "b" or (kind in "iu" and (isinstance(min, float) or isinstance(max, float))):
+            # PyTorch promotes: an int tensor with a float bound gives float32, a bool
+            # tensor with number bounds their type.
+            dtype = _dtypes.result_dtype([], [self._data.dtype],
+                                         [b for b in (min, max) if b is not None])
+            if dtype != self._data.dtype:
+                return self.to(dtype).clamp(min, max)
         return apply(E.clamp, (self,), {"min": min, "max": max})
 
     clip = clamp

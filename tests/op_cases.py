@@ -335,6 +335,7 @@ case("tan", (Real(-1.2, 1.2),), ELEM)
 case("tanh", (R,), ELEM)
 case("sigmoid", (Real(-4.0, 4.0),), ELEM)
 case("relu", (NONZERO,), ELEM)  # kink at 0
+case("threshold_backward", (R, NONZERO), BINARY)  # relu's gradient: jump where ans is 0
 case("maximum", (R, R), BINARY, distinct=True)  # ties share the gradient: no FD there
 case("minimum", (R, R), BINARY, distinct=True)
 case("clamp", (Real(-2.0, 2.0, avoid=(-0.5, 0.5)),), (
@@ -342,6 +343,8 @@ case("clamp", (Real(-2.0, 2.0, avoid=(-0.5, 0.5)),), (
     Variant(unary_shapes(), {"min": -0.5, "max": None}),
     Variant(unary_shapes(), {"min": None, "max": 0.5}),
 ))
+# Tensor bounds (lo > hi happens too); no ties, where the gradient jumps.
+case("clamp_tensor", (R, R, R), (Variant(broadcast_shapes(3)),), distinct=True)
 case("where", (Mask(), R, R), (Variant(broadcast_shapes(3)),
                                Variant(fixed((3, 1), (1, 4), (2, 1, 1)))))
 case("sign", (NONZERO,), ELEM)  # zero gradient everywhere off the jump at 0

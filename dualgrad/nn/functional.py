@@ -66,14 +66,31 @@ def tanh(input: Tensor) -> Tensor:
     return _t(input).tanh()
 
 
+def _implicit_softmax_dim(name: str, ndim: int) -> int:
+    """PyTorch's choice (and warning) when ``dim`` is not given: 0 for 0-, 1- and 3-D input
+    (an unbatched vector or image), else 1 (the class axis of a batch)."""
+    import warnings
+
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """Softmax along ``dim``."""
-    return _t(input).softmax(-1 if dim is None else dim)
+    """Softmax along ``dim`` (without ``dim``: PyTorch's implicit choice, with its warning)."""
+    input = _t(input)
+    if dim is None:
+        dim = _implicit_softmax_dim("softmax", input.ndim)
+    return input.softmax(dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
-    """Log-softmax along ``dim``."""
-    return _t(input).log_softmax(-1 if dim is None else dim)
+    """Log-softmax along ``dim`` (without ``dim``: PyTorch's implicit choice, with its
+    warning)."""
+    input = _t(input)
+    if dim is None:
+        dim = _implicit_softmax_dim("log_softmax", input.ndim)
+    return input.log_softmax(dim)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

@@ -54,7 +54,9 @@ mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: _times(g, y),
 
 
 def _div_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    return -g * x / (y * y)
+    # PyTorch's -grad * ((x / y) / y): y * y would overflow (or underflow) long before the
+    # quotient does.
+    return -g * ((x / y) / y)
 
 
 div = defop("div", np.true_divide, vjp=(lambda g, ans, x, y: g / y, _div_vjp_y),
@@ -63,8 +65,13 @@ neg = defop("neg", np.negative, vjp=(lambda g, ans, x: -g,), save_inputs=False)
 
 
 def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    # d(x**y)/dx = y * x**(y-1); written without ans so that x = 0, y = 2 gives 0, not nan.
-    return g * y * x ** (y - 1)
+    # PyTorch's pow_backward_self: grad * (y * x**(y-1)), and 0 where y == 0 (0 * x**-1 would
+    # be nan at x = 0: the constant term of polynomial features x ** arange(n)). Written
+    # without ans so that x = 0, y = 2 gives 0, not nan.
+    zero_exponent = y == 0
+    y = np.where(zero_exponent, 1, y)  # keeps 0 * inf out of the masked entries
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** negative is inf, as in torch
+        return np.where(zero_exponent, 0.0, g * (y * x ** (y - 1)))
 
 
 def _pow_scalar_forward(x: np.ndarray, y: Any) -> np.ndarray:
@@ -86,17 +93,29 @@ def _pow_scalar_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    # d(x**y)/dy = x**y * log(x), taken as 0 where x == 0 (PyTorch does the same).
-    safe = np.where(x == 0, 1.0, x)
-    return g * ans * np.log(safe)
+    # PyTorch's pow_backward_exponent: grad * (x**y * log(x)), taken as 0 where x == 0 and
+    # y >= 0 (where x**y * log(x) would be 0 * -inf); for y < 0 it stays inf * -inf = -inf.
+    zero_base = np.logical_and(x == 0, y >= 0)
+    x = np.where(zero_base, 1, x)  # keeps log(0) out of the masked entries
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** negative: inf * -inf
+        return g * np.where(zero_base, 0.0, ans * np.log(x))
 
 
 pow_scalar = defop("pow", _pow_scalar_forward, vjp=(_pow_scalar_vjp, NONDIFF),
                    doc="``tensor ** number``.")
 pow_tensor = defop("pow_tensor", np.power, vjp=(_pow_vjp_base, _pow_vjp_exponent),
                    grad_fn_name="PowBackward1", save_ans=True, doc="``tensor ** tensor``.")
+def _rpow_vjp(g: Any, ans: Any, y: Any, x: Any) -> Any:
+    # PyTorch's pow_backward_exponent for a number base x: grad * (x**y * log(x)), with
+    # log(x) a Python float (so float32 stays float32); for x == 0, 0 where y >= 0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if x == 0:
+            return g * np.where(y >= 0, 0.0, ans * -np.inf)
+        return g * (ans * float(np.log(x)))
+
+
 rpow = defop("rpow", lambda y, x: np.power(x, y),
-             vjp=(lambda g, ans, y, x: _pow_vjp_exponent(g, ans, x, y),),
+             vjp=(_rpow_vjp,),
              grad_fn_name="PowBackward2", save_ans=True,
              doc="``number ** tensor`` (tensor first, as recorded).")
 
@@ -169,22 +188,43 @@ sigmoid = defop("sigmoid", _sigmoid, vjp=(lambda g, ans, x: g * ans * (1 - ans),
 
 # --- piecewise ------------------------------------------------------------------------------
 
+# PyTorch's threshold_backward(grad, result, 0): the gradient where the result is not <= 0
+# (NaN included). An op of its own so that, under create_graph, relu's gradient depends on
+# the result as in PyTorch: differentiating it again gives zeros instead of an error.
+threshold_backward = defop(
+    "threshold_backward", lambda g, ans: np.where(ans <= 0, 0, g), vjp=(
+        lambda gg, out, g, ans: np.where(ans <= 0, 0.0, gg),
+        lambda gg, out, g, ans: zeros_like_grad(gg),
+    ), grad_fn_name="ThresholdBackwardBackward0", reads=((1,), ()),
+    doc="``relu``'s gradient: ``g`` where ``ans > 0`` (or NaN), else 0.")
+
+
+_ARRAYS = (np.ndarray, np.generic)
+
+
+def _relu_vjp(g: Any, ans: Any, x: Any) -> Any:
+    if isinstance(g, _ARRAYS) and isinstance(ans, _ARRAYS):
+        return np.where(ans <= 0, 0, g)  # first order: no node needed
+    return threshold_backward(g, ans)
+
+
 relu = defop("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False),
-             vjp=(lambda g, ans, x: g * (ans > 0),), save_inputs=False, save_ans=True)
+             vjp=(_relu_vjp,), save_inputs=False, save_ans=True)
 
 
-def _pick_vjp(g: Any, mine: Any, other: Any, pick: Any) -> Any:
-    # Ties share the gradient equally, as PyTorch's maximum/minimum do.
-    return g * (pick + 0.5 * (mine == other))
+def _pick_vjp(g: Any, mine: Any, other: Any, loses: Any) -> Any:
+    # PyTorch's where(x == y, grad / 2, grad).masked_fill_(loses, 0): ties share the gradient
+    # equally, and where a NaN makes every comparison false both inputs get all of it.
+    return np.where(mine == other, g / 2, np.where(loses, 0.0, g))
 
 
 maximum = defop("maximum", np.maximum, numpy=(np.maximum,), vjp=(
-    lambda g, ans, x, y: _pick_vjp(g, x, y, x > y),
-    lambda g, ans, x, y: _pick_vjp(g, y, x, y > x),
-))
-minimum = defop("minimum", np.minimum, numpy=(np.minimum,), vjp=(
     lambda g, ans, x, y: _pick_vjp(g, x, y, x < y),
     lambda g, ans, x, y: _pick_vjp(g, y, x, y < x),
+))
+minimum = defop("minimum", np.minimum, numpy=(np.minimum,), vjp=(
+    lambda g, ans, x, y: _pick_vjp(g, x, y, x > y),
+    lambda g, ans, x, y: _pick_vjp(g, y, x, y > x),
 ))
 
 
@@ -205,6 +245,42 @@ def _clamp_vjp(g: Any, ans: Any, x: Any, *, min: Any = None, max: Any = None) ->
 
 
 clamp = defop("clamp", _clamp_forward, vjp=(_clamp_vjp,), grad_fn_name="ClampBackward1")
+
+
+def _clamp_tensor_forward(x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
+    # With lo > hi the result is hi, as in PyTorch (np.clip is minimum(maximum(x, lo), hi)).
+    return np.asarray(np.clip(x, lo, hi))
+
+
+def _clamp_tensor_vjp_x(g: Any, ans: Any, x: Any, lo: Any, hi: Any) -> Any:
+    # PyTorch's clamp_backward: the gradient where lo <= x <= hi, bounds included, so at a
+    # tie all of it goes to x (maximum/minimum would split it).
+    if lo is None:
+        mask = x <= hi
+    elif hi is None:
+        mask = x >= lo
+    else:
+        mask = np.logical_and(x >= lo, x <= hi)
+    return np.where(mask, g, 0.0)
+
+
+def _clamp_tensor_vjp_lo(g: Any, ans: Any, x: Any, lo: Any, hi: Any) -> Any:
+    # PyTorch's clamp_backward_min_max: lo gets the gradient where x < lo, unless lo >= hi.
+    mask = x < lo if hi is None else np.logical_and(x < lo, lo < hi)
+    return np.where(mask, g, 0.0)
+
+
+def _clamp_tensor_vjp_hi(g: Any, ans: Any, x: Any, lo: Any, hi: Any) -> Any:
+    # ... and hi where x > hi, or everywhere where hi < lo (the result is hi there).
+    mask = x > hi if lo is None else np.logical_or(x > hi, hi < lo)
+    return np.where(mask, g, 0.0)
+
+
+clamp_tensor = defop(
+    "clamp_tensor", _clamp_tensor_forward,
+    vjp=(_clamp_tensor_vjp_x, _clamp_tensor_vjp_lo, _clamp_tensor_vjp_hi),
+    grad_fn_name="ClampBackward0",
+    doc="``x.clamp(min, max)`` with tensor bounds (either may be None).")
 
 where = defop("where", lambda cond, x, y: np.where(cond, x, y), vjp=(
     NONDIFF,

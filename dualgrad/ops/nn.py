@@ -138,7 +138,10 @@ def _nll_forward(logp: np.ndarray, target: np.ndarray, *, reduction: str = "mean
     safe = np.where(valid, target, 0)
     picked = -np.take_along_axis(logp, safe[:, None], axis=1)[:, 0] * valid
     if reduction == "mean":
-        return (np.sum(picked) / max(int(np.sum(valid)), 1)).astype(logp.dtype)
+        count = int(np.sum(valid))
+        if not count:  # every target is ignore_index: 0 / 0 = nan, as in PyTorch
+            return np.array(np.nan, dtype=logp.dtype)
+        return (np.sum(picked) / count).astype(logp.dtype)
     if reduction == "sum":
         return np.sum(picked)
     return picked
@@ -237,11 +240,14 @@ def _cross_entropy_forward(x: np.ndarray, target: np.ndarray, *, reduction: str 
     else:
         valid = target != ignore_index
         picked = (lse - shifted[rows, np.where(valid, target, 0)]) * valid
-        count = max(int(valid.sum()), 1)
+        count = int(valid.sum())
     _ce_slot.last = (x, target, reduction, ignore_index, e, sums, rows, all_valid)
     if reduction == "mean":
         # A NumPy scalar of x's dtype (Python's int count is weak under NEP 50); apply()
-        # makes the 0-d array.
+        # makes the 0-d array. No target counted (all ignore_index, or none): 0 / 0 = nan,
+        # as in PyTorch.
+        if not count:
+            return np.array(np.nan, dtype=x.dtype)
         return np.add.reduce(picked, None) / count
     if reduction == "sum":
         return np.add.reduce(picked, None)

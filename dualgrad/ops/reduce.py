@@ -169,9 +169,18 @@ def _amin_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) ->
 
 amax = defop("amax", _amax_forward, vjp=(_amax_vjp,), save_ans=True)
 amin = defop("amin", _amin_forward, vjp=(_amax_vjp,), save_ans=True)
-max_all = defop("max", _amax_forward, vjp=(_amax_vjp,), save_ans=True,
+def _extreme_all_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None,
+                     keepdims: bool = False) -> Any:
+    # PyTorch's evenly_distribute_backward for x.max() / x.min(): the gradient is shared by
+    # the elements equal to the result or, when the result is NaN, by the NaNs (amax/amin,
+    # share by x == ans, which gives NaN everywhere then, in PyTorch too).
+    hit = np.where(ans != ans, x != x, x == ans)
+    return np.where(hit, g / np.sum(hit), 0.0)
+
+
+max_all = defop("max", _amax_forward, vjp=(_extreme_all_vjp,), save_ans=True,
                 grad_fn_name="MaxBackward1", doc="``x.max()`` of the whole tensor.")
-min_all = defop("min", _amin_forward, vjp=(_amax_vjp,), save_ans=True,
+min_all = defop("min", _amin_forward, vjp=(_extreme_all_vjp,), save_ans=True,
                 grad_fn_name="MinBackward1", doc="``x.min()`` of the whole tensor.")
 
 
@@ -274,25 +283,40 @@ def _norm_forward(x: np.ndarray, *, ord: Any = 2, axis: Any = None,
         return np.sum(a, axis=axis, keepdims=keepdims)
     if ord == np.inf:
         return np.amax(a, axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return np.amin(a, axis=axis, keepdims=keepdims)
+    if ord == 0:  # the number of nonzero entries
+        return np.sum(x != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
     return np.sum(a ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
 def _norm_vjp(g: Any, ans: Any, x: Any, *, ord: Any = 2, axis: Any = None,
               keepdims: bool = False) -> Any:
+    # PyTorch's norm_backward, case by case: its masks give 0 where a formula would be 0/0
+    # (the origin, a zero entry with p < 1, a norm that underflowed to 0), and its sgn is 0
+    # at NaN.
+    if ord == 0:
+        return None  # PyTorch's rule returns an undefined gradient: x.grad stays None
     ndim = np.ndim(x)
     g = restore_reduced(g, ndim, axis, keepdims)
     n = restore_reduced(ans, ndim, axis, keepdims)
-    if ord == 1:
-        return g * np.sign(x)
-    if ord == np.inf:
-        a = np.abs(x)
-        hit = a == n
-        return g * np.sign(x) * hit / np.sum(hit, axis=axis, keepdims=True)
     if ord == 2:
-        # Subgradient 0 at the origin, as PyTorch.
-        return g * x / np.where(n == 0, 1.0, n)
+        return g * np.where(n == 0, 0.0, x / np.where(n == 0, 1, n))
+    sign = np.where(x != x, 0, np.sign(x))
+    if ord == 1:
+        return sign * g
     a = np.abs(x)
-    return g * np.sign(x) * a ** (ord - 1) / np.where(n == 0, 1.0, n) ** (ord - 1)
+    if ord in (np.inf, -np.inf):
+        hit = np.logical_or(a == n, a != a)
+        return sign * ((g / np.sum(hit, axis=axis, keepdims=True)) * hit)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if ord < 1:
+            scaled = sign * np.where(x == 0, 0.0, a ** (ord - 1))
+            return scaled * g * n ** (1 - ord)
+        scale = np.where(n == 0, 0.0, g / n ** (ord - 1))
+        if ord < 2:
+            return sign * a ** (ord - 1) * scale
+        return x * a ** (ord - 2) * scale
 
 
 norm = defop("norm", _norm_forward, vjp=(_norm_vjp,), save_ans=True,

@@ -1,0 +1,207 @@
+"""Gradients at edge inputs, compared with PyTorch: zeros, ties, NaN and infinities,
+overflow, and the dtype and dim conventions that smooth random tests never reach.
+
+Each case is written once against a namespace ``L`` (``torch`` or ``dualgrad.torch``), run in
+both, and compared exactly: values, dtypes and every leaf's ``.grad`` (None included), with
+NaN equal to NaN. Only the sign of a zero is not compared. A few cases are also checked from
+the math at the bottom, so that they run without PyTorch.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+import dualgrad.torch as dgt
+
+inf, nan = float("inf"), float("nan")
+
+
+def _leaf(L: Any, value: Any, dtype: str = "float64") -> Any:
+    return L.tensor(value, dtype=getattr(L, dtype)).requires_grad_(True)
+
+
+def one(fn: Callable, value: Any, dtype: str = "float64") -> Callable:
+    def build(L: Any) -> tuple:
+        x = _leaf(L, value, dtype)
+        return fn(L, x), [x]
+    return build
+
+
+def two(fn: Callable, a: Any, b: Any, dtype: str = "float64") -> Callable:
+    def build(L: Any) -> tuple:
+        x, y = _leaf(L, a, dtype), _leaf(L, b, dtype)
+        return fn(L, x, y), [x, y]
+    return build
+
+
+def F(L: Any) -> Any:
+    return L.nn.functional
+
+
+def _relu_twice(L: Any) -> tuple:
+    x = _leaf(L, [0.5, -1.0, 2.0])
+    (g,) = L.autograd.grad(x.relu().sum(), x, create_graph=True)
+    (h,) = L.autograd.grad((g * x).sum(), x)  # d/dx of relu'(x) * x: relu'(x) (zeros + it)
+    return h, []
+
+
+CASES = {
+    # x ** y with a tensor exponent: 0 ** 0 has derivative 0, not 0 * 0 ** -1 = nan
+    "polynomial features at 0": one(lambda L, x: x[:, None] ** L.arange(4), [0.0, 2.0]),
+    "pow(x, tensor(0.)) at 0, -0, nan": one(
+        lambda L, x: L.pow(x, L.tensor(0.0, dtype=L.float64)), [0.0, -0.0, nan]),
+    "x ** y at (0, 0), both leaves": two(lambda L, x, y: x ** y, [0.0], [0.0]),
+    "x ** y, exponent grad at base 0": two(lambda L, x, y: x ** y, [0.0, 0.0, 2.0],
+                                           [2.0, -1.0, 0.5]),
+    "0 ** x": one(lambda L, x: 0.0 ** x, [1.0, 0.0, -1.0]),
+    # clamp with tensor bounds: at a tie the whole gradient goes to x
+    "clamp(min=tensor) at ties": two(lambda L, x, lo: x.clamp(min=lo), [0.0, 0.5, 1.0],
+                                     [0.0, 0.5, 2.0]),
+    "clamp(max=tensor) at ties": two(lambda L, x, hi: x.clamp(max=hi), [1.0, 3.0], [1.0, 2.0]),
+    "clamp(tensor, tensor) with min > max": one(
+        lambda L, x: x.clamp(L.tensor([0.0, 2.0, 0.0], dtype=L.float64),
+                             L.tensor([1.0, 1.0, 1.0], dtype=L.float64)), [0.0, 1.5, 1.0]),
+    "clamp(0-d tensors) at the bounds": one(
+        lambda L, x: x.clamp(L.tensor(0.0, dtype=L.float64), L.tensor(1.0, dtype=L.float64)),
+        [0.0, 1.0, 0.5]),
+    # mean over no counted target: 0 / 0
+    "cross_entropy, every target ignored": one(
+        lambda L, x: F(L).cross_entropy(x, L.tensor([-100, -100])), [[1.0, 2.0], [0.0, 0.0]]),
+    "nll_loss, every target ignored": one(
+        lambda L, x: F(L).nll_loss(x, L.tensor([1]), ignore_index=1), [[1.0, 2.0]]),
+    # the denominator's gradient as -g * ((x / y) / y): y * y overflows first
+    "float32 a / b, b * b overflows": two(lambda L, a, b: a / b, [1e30], [1e20], "float32"),
+    "float32 a / b, b * b underflows": two(lambda L, a, b: a / b, [1e-30], [1e-23], "float32"),
+    "float32 x / x.sum(), large sum": one(lambda L, x: x / x.sum(), [3e19, 3e19], "float32"),
+    "float64 a / b, b = 1e160": two(lambda L, a, b: a / b, [1e10], [1e160]),
+    # softmax without dim: dim 0 for 0-, 1- and 3-D input, else 1
+    "softmax without dim, 3-D": one(lambda L, x: F(L).softmax(x), [[[1.0, 2.0], [3.0, 5.0]]]),
+    "log_softmax without dim, 2-D": one(lambda L, x: F(L).log_softmax(x),
+                                        [[1.0, 2.0], [3.0, 5.0]]),
+    # NaN: x.max() shares the gradient among the NaNs; maximum and relu let it through
+    "max() with NaN": one(lambda L, x: x.max(), [1.0, nan, 2.0, nan]),
+    "min() with NaN": one(lambda L, x: x.min(), [nan, 1.0, nan]),
+    "max() with ties": one(lambda L, x: x.max(), [2.0, 1.0, 2.0]),
+    "maximum with NaN": two(lambda L, a, b: L.maximum(a, b), [1.0, nan, 2.0],
+                            [nan, 1.0, 2.0]),
+    "minimum with NaN": two(lambda L, a, b: L.minimum(a, b), [1.0, nan, 2.0],
+                            [nan, 1.0, 2.0]),
+    "relu at NaN": one(lambda L, x: x.relu(), [nan, 1.0, -1.0]),
+    "relu's gradient, differentiated again": _relu_twice,
+    # vector norms
+    "norm(-inf)": one(lambda L, x: x.norm(-inf), [0.5, 1.0, -2.0]),
+    "vector_norm(-inf)": one(lambda L, x: L.linalg.vector_norm(x, -inf), [0.5, 1.0, -2.0]),
+    "norm(0): nonzero count, no gradient": one(lambda L, x: x.norm(0), [0.0, 1.0, -2.0]),
+    "norm(-1) with a zero": one(lambda L, x: x.norm(-1), [0.0, 1.0, -2.0]),
+    "norm(inf) with NaN": one(lambda L, x: x.norm(inf), [1.0, nan, -2.0]),
+    "norm(inf) with ties": one(lambda L, x: x.norm(inf), [2.0, -2.0, 1.0]),
+    "norm(1) with NaN": one(lambda L, x: x.norm(1), [1.0, nan, -2.0]),
+    "norm() underflowing to 0": one(lambda L, x: x.norm(), [1e-200, 1e-200]),
+    "norm() at the origin": one(lambda L, x: x.norm(), [0.0, 0.0]),
+    "norm(3) at the origin": one(lambda L, x: x.norm(3), [0.0, 0.0]),
+    "norm(1.5) at the origin": one(lambda L, x: x.norm(1.5), [0.0, 0.0]),
+    # an empty dim list reduces every dimension
+    "sum(dim=[])": one(lambda L, x: x.sum(dim=[]), [[1.0, 2.0], [3.0, 4.0]]),
+    "mean(dim=[])": one(lambda L, x: x.mean(dim=[]), [[1.0, 2.0], [3.0, 4.0]]),
+    "amax(dim=())": one(lambda L, x: x.amax(dim=()), [[1.0, 5.0], [3.0, 4.0]]),
+    # zero derivatives give zeros
+    "sign": one(lambda L, x: x.sign(), [0.0, -1.5, 2.0]),
+    "x ** 0 at 0": one(lambda L, x: x ** 0, [0.0, 3.0]),
+    # dtypes
+    "int64.clamp(min=0.5)": lambda L: (L.tensor([0, 1, -2, 3]).clamp(min=0.5), []),
+    "bool.clamp(0, 1)": lambda L: (L.tensor([True, False]).clamp(0, 1), []),
+    "int64.clamp(min=float tensor)": lambda L: (
+        L.tensor([1, 2]).clamp(min=L.tensor([1.5, 0.5])), []),
+}
+
+
+def _run(L: Any, build: Callable) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # deprecations and NumPy's overflow notes
+        out, leaves = build(L)
+        result = {"value": out.detach().numpy().copy(), "dtype": str(out.dtype)}
+        if out.requires_grad:
+            out.backward(L.ones_like(out))
+        result["grads"] = [None if x.grad is None else x.grad.numpy().copy() for x in leaves]
+    return result
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_edge_input_matches_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    theirs, ours = _run(torch, CASES[name]), _run(dgt, CASES[name])
+    assert ours["dtype"] == theirs["dtype"]
+    assert _same(ours["value"], theirs["value"]), (ours["value"], theirs["value"])
+    assert len(ours["grads"]) == len(theirs["grads"])
+    for mine, reference in zip(ours["grads"], theirs["grads"], strict=True):
+        assert _same(mine, reference), (mine, reference)
+
+
+# --- from the math, without PyTorch --------------------------------------------------------------
+
+def test_polynomial_features_have_a_finite_gradient_at_zero() -> None:
+    x = dg.tensor([0.0, 2.0], dtype=dg.float64, requires_grad=True)
+    (x[:, None] ** dg.arange(4)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1 + 2 * 2 + 3 * 4])
+
+
+def test_a_clamp_tie_sends_the_gradient_to_the_input() -> None:
+    x = dg.tensor([0.0, 0.5, 1.0], dtype=dg.float64, requires_grad=True)
+    lo = dg.tensor([0.0, 0.5, 2.0], dtype=dg.float64, requires_grad=True)
+    y = x.clamp(min=lo)
+    assert y.grad_fn.name() == "ClampBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(lo.grad.numpy(), [0.0, 0.0, 1.0])
+
+
+def test_the_quotients_gradient_does_not_overflow() -> None:
+    a = dg.tensor([1e30], requires_grad=True)
+    b = dg.tensor([1e20], requires_grad=True)
+    (a / b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [-1e-10], rtol=1e-6)
+
+
+def test_relus_gradient_can_be_differentiated_again() -> None:
+    x = dg.tensor([0.5, -1.0], requires_grad=True)
+    (g,) = dg.autograd.grad(x.relu().sum(), x, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == "ThresholdBackwardBackward0"
+    (h,) = dg.autograd.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.numpy(), [0.0, 0.0])
+
+
+def test_softmax_without_dim_warns_and_picks_pytorchs_dim() -> None:
+    x = dg.tensor([[1.0, 2.0], [3.0, 5.0]])
+    with pytest.warns(UserWarning, match="^Implicit dimension choice for softmax has been "
+                                         "deprecated"):
+        y = dg.nn.functional.softmax(x)
+    np.testing.assert_allclose(y.sum(1).numpy(), [1.0, 1.0], rtol=1e-6)
+
+
+def test_norms_negative_infinity_and_zero() -> None:
+    x = dg.tensor([0.5, 1.0, -2.0, 0.0], dtype=dg.float64, requires_grad=True)
+    assert x.norm(-inf).item() == 0.0
+    assert x.norm(0).item() == 3.0
+    x.norm(0).backward()
+    assert x.grad is None
+    assert dg.tensor([0.5, -3.0]).norm(-inf).item() == 0.5
+
+
+def test_cross_entropy_over_no_counted_target_is_nan() -> None:
+    scores = dg.tensor([[1.0, 2.0]], requires_grad=True)
+    loss = dg.nn.functional.cross_entropy(scores, dg.tensor([-100]))
+    assert np.isnan(loss.item())
+    loss.backward()
+    np.testing.assert_array_equal(scores.grad.numpy(), [[0.0, 0.0]])
