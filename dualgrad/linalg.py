@@ -19,8 +19,9 @@ from dualgrad._functions import det as _det
 from dualgrad._functions import inverse as _inverse
 from dualgrad._functions import solve as _solve
 from dualgrad._tensor import Tensor, from_data
+from dualgrad.ops.linalg import LinAlgError
 
-__all__ = ["inv", "det", "solve", "norm", "vector_norm", "matrix_norm"]
+__all__ = ["inv", "det", "solve", "norm", "vector_norm", "matrix_norm", "LinAlgError"]
 
 _INF = float("inf")
 
@@ -41,7 +42,8 @@ def inv(A: Any) -> Tensor:
 def det(A: Any) -> Tensor:
     """The determinant of a square matrix (or of each matrix in a batch).
 
-    The gradient is right for singular matrices too (the cofactor matrix).
+    The gradient is right for singular matrices too: the cofactor matrix, the limit of the
+    gradient at nearby matrices (PyTorch 2 returns zeros for an exactly singular matrix).
     """
     return _det(A)
 

@@ -129,6 +129,10 @@ def _run_expecting(code: types.CodeType, namespace: dict, marker: tuple, where: 
         with pytest.raises(exc_type) as info:
             exec(code, namespace)
         message = str(info.value)
+        raised = type(info.value)
+        if raised is not exc_type:  # a subclass: the traceback names it, module and all
+            module = "" if raised.__module__ == "builtins" else f"{raised.__module__}."
+            exc_name = f"{module}{raised.__qualname__}"
     else:
         with pytest.warns(exc_type) as record:
             exec(code, namespace)

@@ -113,6 +113,13 @@ CASES = {
     # zero derivatives give zeros
     "sign": one(lambda L, x: x.sign(), [0.0, -1.5, 2.0]),
     "x ** 0 at 0": one(lambda L, x: x ** 0, [0.0, 3.0]),
+    # linear algebra with NaN: NaN out (LAPACK's LU would pivot around it)
+    "det with NaN": one(lambda L, a: L.linalg.det(a), [[nan, 1.0], [1.0, 1.0]]),
+    "inv with NaN": one(lambda L, a: L.linalg.inv(a), [[nan, 1.0], [1.0, 1.0]]),
+    "solve with NaN": one(lambda L, a: L.linalg.solve(a, L.ones(2, dtype=L.float64)),
+                          [[nan, 1.0], [1.0, 1.0]]),
+    "batched inv, one with NaN": one(lambda L, a: L.linalg.inv(a),
+                                     [[[nan, 1.0], [1.0, 1.0]], [[2.0, 1.0], [1.0, 1.0]]]),
     # dtypes
     "int64.clamp(min=0.5)": lambda L: (L.tensor([0, 1, -2, 3]).clamp(min=0.5), []),
     "bool.clamp(0, 1)": lambda L: (L.tensor([True, False]).clamp(0, 1), []),
@@ -205,3 +212,34 @@ def test_cross_entropy_over_no_counted_target_is_nan() -> None:
     assert np.isnan(loss.item())
     loss.backward()
     np.testing.assert_array_equal(scores.grad.numpy(), [[0.0, 0.0]])
+
+
+SINGULAR = {
+    "inv": lambda L: L.linalg.inv(L.tensor([[1.0, 2.0], [2.0, 4.0]])),
+    "inverse": lambda L: L.inverse(L.tensor([[0.0, 0.0], [0.0, 1.0]])),
+    "batched inv": lambda L: L.linalg.inv(L.stack([L.eye(2), L.zeros(2, 2)])),
+    "solve": lambda L: L.linalg.solve(L.zeros(2, 2), L.ones(2)),
+    "batched solve": lambda L: L.linalg.solve(L.stack([L.eye(2), L.zeros(2, 2)]),
+                                              L.ones(2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SINGULAR))
+def test_a_singular_matrix_raises_pytorchs_error(name: str) -> None:
+    with pytest.raises(dg.linalg.LinAlgError) as ours:
+        SINGULAR[name](dgt)
+    assert isinstance(ours.value, RuntimeError)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(torch.linalg.LinAlgError) as theirs:
+        SINGULAR[name](torch)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_singular_error_texts_from_the_source() -> None:
+    with pytest.raises(RuntimeError, match=r"^linalg\.inv: \(Batch element 1\): The diagonal "
+                       r"element 1 is zero, the inversion could not be completed because the "
+                       r"input matrix is singular\.$"):
+        dg.linalg.inv(dg.stack([dg.eye(2), dg.zeros(2, 2)]))
+    with pytest.raises(RuntimeError, match=r"^torch\.linalg\.solve: The solver failed because "
+                       r"the input matrix is singular\.$"):
+        dg.linalg.solve(dg.zeros(2, 2), dg.ones(2))

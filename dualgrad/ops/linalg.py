@@ -172,11 +172,64 @@ def einsum(subscripts: str, *operands: Any, **_: Any) -> Any:
     return einsum_op(*operands, subscripts=subscripts)
 
 
+class LinAlgError(RuntimeError):
+    """A matrix the operation cannot handle (singular), with PyTorch's message. Like
+    ``torch.linalg.LinAlgError``, it is a ``RuntimeError``."""
+
+
+LinAlgError.__module__ = "dualgrad.linalg"  # where users find it (``dg.linalg.LinAlgError``)
+
+
+def _zero_pivot(matrix: np.ndarray) -> int:
+    """The 1-based index of the first zero on the diagonal of LU's U, as LAPACK reports it."""
+    import warnings
+
+    from scipy.linalg import lu_factor  # SciPy only on this error path: it is slow to load
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SciPy's own "exactly zero" warning
+        lu, _ = lu_factor(matrix, check_finite=False)
+    zeros = np.flatnonzero(np.diagonal(lu) == 0)
+    return int(zeros[0]) + 1 if zeros.size else matrix.shape[-1]
+
+
+def _per_matrix(fn: Any, name: str, message: Any, a: np.ndarray, *rest: np.ndarray) -> Any:
+    """``fn`` applied matrix by matrix after NumPy refused the whole batch: a matrix holding
+    NaN gives NaN (what LAPACK gives PyTorch), a singular one raises PyTorch's error."""
+    batch = a.shape[:-2]
+    mats = a.reshape((-1, *a.shape[-2:]))
+    rests = [np.broadcast_to(r, (*batch, *r.shape[len(batch):])).reshape(
+        (mats.shape[0], *r.shape[len(batch):])) for r in rest]
+    outs = []
+    for k, m in enumerate(mats):
+        args = [r[k] for r in rests]
+        if np.isnan(m).any():
+            with np.errstate(invalid="ignore"):
+                outs.append(np.full_like(fn(np.eye(m.shape[-1], dtype=m.dtype), *args), np.nan))
+            continue
+        try:
+            outs.append(fn(m, *args))
+        except np.linalg.LinAlgError:
+            where = f"(Batch element {k}): " if batch else ""
+            raise LinAlgError(f"{name}: {where}{message(m)}") from None
+    out = np.stack(outs)
+    return out.reshape((*batch, *out.shape[1:]))
+
+
+def _inv_forward(x: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        return _per_matrix(np.linalg.inv, "linalg.inv", lambda m: (
+            f"The diagonal element {_zero_pivot(m)} is zero, the inversion could not be "
+            "completed because the input matrix is singular."), x)
+
+
 def _inv_vjp(g: Any, ans: Any, x: Any) -> Any:
     return -np.matmul(_mT(ans), np.matmul(g, _mT(ans)))
 
 
-inv = defop("inv", np.linalg.inv, vjp=(_inv_vjp,), save_inputs=False, save_ans=True,
+inv = defop("inv", _inv_forward, vjp=(_inv_vjp,), save_inputs=False, save_ans=True,
             grad_fn_name="LinalgInvExBackward0", numpy=(np.linalg.inv,))
 
 
@@ -188,9 +241,16 @@ def _vector_rhs(a: Any, b: Any) -> bool:
 
 
 def _solve_forward(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if _vector_rhs(a, b):
-        return np.linalg.solve(a, b[..., None])[..., 0]
-    return np.linalg.solve(a, b)
+    vector = _vector_rhs(a, b)
+    rhs = b[..., None] if vector else b
+    try:
+        out = np.linalg.solve(a, rhs)
+    except np.linalg.LinAlgError:
+        batch = np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+        out = _per_matrix(np.linalg.solve, "torch.linalg.solve", lambda m: (
+            "The solver failed because the input matrix is singular."),
+            np.broadcast_to(a, (*batch, *a.shape[-2:])), rhs)
+    return out[..., 0] if vector else out
 
 
 def _solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
@@ -217,7 +277,8 @@ def _cofactors(x: Any) -> Any:
     """The cofactor matrix (the transposed adjugate) from the minors' determinants.
 
     O(n^5), so only used where the inverse does not exist: for a singular matrix the
-    gradient of det is still the cofactor matrix, as PyTorch computes it.
+    gradient of det is still the cofactor matrix (PyTorch 2 returns zeros there, where the
+    gradient at nearby matrices tends to the cofactors).
     """
     n = np.shape(x)[-1]
     if n == 1:
@@ -231,13 +292,26 @@ def _cofactors(x: Any) -> Any:
     return np.stack(rows, axis=-2)
 
 
+def _det_forward(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        d = np.linalg.det(x)
+    # LAPACK's LU may pivot around a NaN and report a finite determinant: NaN in, NaN out.
+    nan_in = np.isnan(x).any(axis=(-2, -1))
+    return np.where(nan_in, np.nan, d) if nan_in.any() else d
+
+
 def _det_vjp(g: Any, ans: Any, x: Any) -> Any:
     try:
-        cof = np.expand_dims(np.expand_dims(ans, -1), -1) * _mT(np.linalg.inv(x))
-    except np.linalg.LinAlgError:
+        # (NaN in x: the inverse, and so the gradient, is NaN, as in PyTorch.)
+        inverse = _inv_forward(x) if isinstance(x, np.ndarray) else np.linalg.inv(x)
+        cof = np.expand_dims(np.expand_dims(ans, -1), -1) * _mT(inverse)
+    except (np.linalg.LinAlgError, LinAlgError):
         cof = _cofactors(x)
     return np.expand_dims(np.expand_dims(g, -1), -1) * cof
 
 
-det = defop("det", np.linalg.det, vjp=(_det_vjp,), save_ans=True,
-            grad_fn_name="LinalgDetBackward0", numpy=(np.linalg.det,))
+det = defop("det", _det_forward, vjp=(_det_vjp,), save_ans=True,
+            grad_fn_name="LinalgDetBackward0", numpy=(np.linalg.det,),
+            doc="Determinant. For an exactly singular matrix the gradient is the cofactor "
+                "matrix, the limit of the gradient at nearby matrices (PyTorch 2 returns "
+                "zeros there).")
