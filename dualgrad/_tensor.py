@@ -122,6 +122,26 @@ def _float_unary(op: Op) -> Callable[[Callable], Callable[[Tensor], Tensor]]:
     return decorate
 
 
+def _no_bool(t: Tensor, error: type, message: str) -> None:
+    if t._data.dtype.kind == "b":
+        raise error(message)
+
+
+def _floating_only(t: Tensor, message: str) -> None:
+    """PyTorch's error for an op defined on floating (and complex) tensors only."""
+    if t._data.dtype.kind not in "fc":
+        raise RuntimeError(message)
+
+
+def _softmax_dtype_check(t: Tensor, name: str, dim: int) -> None:
+    kind = t._data.dtype.kind
+    if kind not in "fc":
+        last = dim in (-1, t._data.ndim - 1)
+        kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_dtypes.torch_name(t._data.dtype)}'")
+
+
 def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
     """PyTorch's error for shapes that do not broadcast (None if they do)."""
     ndim = max(len(a), len(b))
@@ -699,6 +719,8 @@ class Tensor:
             exponent = exponent.item()
         if isinstance(exponent, float) and self._data.dtype.kind in "biu":
             return self.float() ** exponent
+        if isinstance(exponent, int) and exponent < 0 and self._data.dtype.kind in "biu":
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         return apply(E.pow_scalar, (self, exponent), {})
 
     def __rpow__(self, base: Any) -> Tensor:
@@ -863,7 +885,8 @@ class Tensor:
 
     def square(self) -> Tensor:
         """``x * x`` (recorded as ``PowBackward0``, as PyTorch)."""
-        return apply(E.square, (self,), {})
+        x = self.long() if self._data.dtype.kind == "b" else self  # as PyTorch: int64
+        return apply(E.square, (x,), {})
 
     @_float_unary(E.reciprocal)
     def reciprocal(self) -> Tensor:
@@ -871,6 +894,7 @@ class Tensor:
 
     def abs(self) -> Tensor:
         """Absolute value (gradient ``sign(x)``, 0 at 0)."""
+        _no_bool(self, NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'")
         return apply(E.abs_, (self,), {})
 
     @_float_unary(E.sin)
@@ -895,6 +919,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """``max(x, 0)``."""
+        _no_bool(self, RuntimeError, "Boolean inputs not supported for relu")
         return apply(E.relu, (self,), {})
 
     @_float_unary(E.erf)
@@ -902,7 +927,9 @@ class Tensor:
         """The error function."""
 
     def sign(self) -> Tensor:
-        """Sign (-1, 0, 1); its gradient is zero."""
+        """Sign (-1, 0, 1); its gradient is zero. Booleans are their own sign."""
+        if self._data.dtype.kind == "b":
+            return Tensor._make(self._data.copy())
         return apply(E.sign, (self,), {})
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
@@ -948,8 +975,19 @@ class Tensor:
         return _binary(E.minimum, self, other)
 
     def where(self, condition: Any, other: Any) -> Tensor:
-        """``self`` where ``condition`` holds, else ``other``."""
-        return apply(E.where, (_raw(condition), self, as_tensor_arg(other)), {})
+        """``self`` where ``condition`` holds, else ``other`` (promoted as PyTorch does:
+        ``where(c, int_tensor, 0.5)`` is float32)."""
+        x, other = self, as_tensor_arg(other)
+        if isinstance(other, Tensor):
+            if x._data.dtype != other._data.dtype:
+                x, other = _promote_pair(x, other)
+        else:
+            data = x._data
+            dtype = _dtypes.result_dtype([data.dtype] if data.ndim else [],
+                                         [] if data.ndim else [data.dtype], [other])
+            if dtype != data.dtype:
+                x = x.to(dtype)
+        return apply(E.where, (_raw(condition), x, other), {})
 
     # --- reductions ------------------------------------------------------------------------
 
@@ -1026,6 +1064,7 @@ class Tensor:
             correction: int | None = None) -> Tensor:
         """Variance (``correction=1`` by default: the unbiased estimate)."""
         corr = _correction(unbiased, correction)
+        _floating_only(self, "std and var only support floating point and complex dtypes")
         return apply(R.var, (self,), {"axis": _dim_arg(dim), "correction": corr,
                                       "keepdims": keepdim})
 
@@ -1033,6 +1072,7 @@ class Tensor:
             correction: int | None = None) -> Tensor:
         """Standard deviation (``correction=1`` by default)."""
         corr = _correction(unbiased, correction)
+        _floating_only(self, "std and var only support floating point and complex dtypes")
         return apply(R.std, (self,), {"axis": _dim_arg(dim), "correction": corr,
                                       "keepdims": keepdim})
 
@@ -1040,12 +1080,16 @@ class Tensor:
         """Vector p-norm (p = 1, 2, inf, or any positive number) over ``dim`` or all."""
         if p == "fro":
             p = 2
+        _floating_only(self, "linalg.vector_norm: Expected a floating point or complex tensor "
+                       f"as input. Got {_dtypes.torch_name(self._data.dtype)}")
         return apply(R.norm, (self,), {"ord": float(p) if p not in (1, 2) else p,
                                        "axis": _dim_arg(dim), "keepdims": keepdim})
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
-        """``log(sum(exp(x)))`` over ``dim``, computed stably."""
-        return apply(R.logsumexp, (self,), {"axis": _dim_arg(dim), "keepdims": keepdim})
+        """``log(sum(exp(x)))`` over ``dim``, computed stably (integers as the default float
+        dtype, as in PyTorch)."""
+        x = self if self._data.dtype.kind in "fc" else self.to(_dtypes.default_float)
+        return apply(R.logsumexp, (x,), {"axis": _dim_arg(dim), "keepdims": keepdim})
 
     def cumsum(self, dim: int) -> Tensor:
         """Cumulative sum along ``dim``."""
@@ -1116,10 +1160,12 @@ class Tensor:
 
     def softmax(self, dim: int) -> Tensor:
         """Softmax along ``dim``."""
+        _softmax_dtype_check(self, "softmax", dim)
         return apply(N.softmax, (self,), {"axis": dim})
 
     def log_softmax(self, dim: int) -> Tensor:
         """Log-softmax along ``dim``, computed stably."""
+        _softmax_dtype_check(self, "log_softmax", dim)
         return apply(N.log_softmax, (self,), {"axis": dim})
 
     # --- shape -----------------------------------------------------------------------------

@@ -125,6 +125,14 @@ CASES = {
     "bool.clamp(0, 1)": lambda L: (L.tensor([True, False]).clamp(0, 1), []),
     "int64.clamp(min=float tensor)": lambda L: (
         L.tensor([1, 2]).clamp(min=L.tensor([1.5, 0.5])), []),
+    "bool.square()": lambda L: (L.tensor([True, False]).square(), []),
+    "bool.sign()": lambda L: (L.tensor([True, False]).sign(), []),
+    "float16 erf": one(lambda L, x: x.erf(), [0.5, -1.0], "float16"),
+    "int64.logsumexp(0)": lambda L: (L.tensor([1, 2]).logsumexp(0), []),
+    "where(c, int64, 0.5)": lambda L: (L.where(L.tensor([1, -1]) > 0, L.tensor([1, -1]), 0.5),
+                                       []),
+    "where(c, float64, float32)": two(lambda L, a, b: L.where(a > 0, a, b.float()),
+                                      [1.0, -1.0], [2.0, 3.0]),
 }
 
 
@@ -243,3 +251,26 @@ def test_singular_error_texts_from_the_source() -> None:
     with pytest.raises(RuntimeError, match=r"^torch\.linalg\.solve: The solver failed because "
                        r"the input matrix is singular\.$"):
         dg.linalg.solve(dg.zeros(2, 2), dg.ones(2))
+
+
+WRONG_DTYPE = {
+    "int64.var()": lambda L: L.tensor([1, 2]).var(),
+    "int64.std(0)": lambda L: L.tensor([1, 2]).std(0),
+    "int64.norm()": lambda L: L.tensor([1, 2]).norm(),
+    "int64.softmax(0)": lambda L: L.tensor([1, 2]).softmax(0),
+    "int64.softmax(0) of 2-D": lambda L: L.tensor([[1, 2]]).softmax(0),
+    "int64.log_softmax(1)": lambda L: L.tensor([[1, 2]]).log_softmax(1),
+    "int64 ** -1": lambda L: L.tensor([1, 2]) ** -1,
+    "bool.relu()": lambda L: L.tensor([True]).relu(),
+    "bool.abs()": lambda L: L.tensor([True]).abs(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_DTYPE))
+def test_an_op_on_a_dtype_it_refuses_raises_pytorchs_error(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        WRONG_DTYPE[name](torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        WRONG_DTYPE[name](dgt)
+    assert str(ours.value) == str(theirs.value)

@@ -319,7 +319,7 @@ sign = defop("sign", np.sign, vjp=(lambda g, ans, x: zeros_like_grad(g),), save_
 def _erf(x: np.ndarray) -> np.ndarray:
     from scipy.special import erf as scipy_erf  # SciPy is imported lazily: it is slow to load
 
-    return scipy_erf(x)
+    return scipy_erf(x).astype(x.dtype, copy=False)  # SciPy computes float16 in float64
 
 
 erf = defop("erf", _erf,
