@@ -250,8 +250,10 @@ def _class_targets(rng: np.random.Generator, shape: tuple, params: dict,
                    prev: list) -> np.ndarray:
     n, c = prev[0].shape
     target = rng.integers(0, c, size=n)
-    if params.get("ignore_index", -100) != -100:
-        target[0] = params["ignore_index"]
+    ignore = params.get("ignore_index", -100)
+    if ignore != -100:
+        target[0] = ignore  # one row ignored, and at least one counted (else the mean is nan)
+        target[1] = (ignore + 1) % c
     return target
 
 
