@@ -186,12 +186,22 @@ def from_data(data: Any) -> Tensor:
     return Tensor._make(arr)
 
 
-def _dim_arg(dim: Any) -> Any:
-    """A reduction's ``dim`` as NumPy's ``axis``: lists become tuples, and an empty one means
-    every dimension, as in PyTorch (NumPy would reduce none)."""
-    if isinstance(dim, (list, tuple)):
-        return tuple(dim) if dim else None
-    return dim
+def _axis(t: Tensor, dim: Any) -> Any:
+    """A reduction's ``dim`` as NumPy's ``axis``, checked as PyTorch checks it: a dimension
+    outside ``[-ndim, ndim)`` raises PyTorch's IndexError; lists become tuples and an empty
+    one means every dimension; a 0-d tensor takes dim 0 or -1 and reduces its one value."""
+    if dim is None:
+        return None
+    dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
+    ndim = t._data.ndim
+    span = max(ndim, 1)
+    for d in dims:
+        if not -span <= d < span:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-span}, "
+                             f"{span - 1}], but got {d})")
+    if not dims or ndim == 0:
+        return None
+    return dims if isinstance(dim, (list, tuple)) else dim
 
 
 class Tensor:
@@ -994,18 +1004,18 @@ class Tensor:
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
             axis: Any = None) -> Tensor:
         """Sum over all elements, or over ``dim``."""
-        dim = _dim_arg(axis if dim is None else dim)
+        dim = axis if dim is None else dim
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind == "b":
             x = x.long()
         if dim is None:
             return apply(R.sum_all, (x,), {"axis": None, "keepdims": keepdim})
-        return apply(R.sum_dim, (x,), {"axis": dim, "keepdims": keepdim})
+        return apply(R.sum_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
              axis: Any = None) -> Tensor:
         """Mean over all elements, or over ``dim``."""
-        dim = _dim_arg(axis if dim is None else dim)
+        dim = axis if dim is None else dim
         x = self if dtype is None else self.to(dtype)
         if x._data.dtype.kind not in "fc":
             raise RuntimeError(
@@ -1013,13 +1023,13 @@ class Tensor:
                 f"point or complex dtype. Got: {_dtypes.torch_name(x._data.dtype)}")
         if dim is None:
             return apply(R.mean_all, (x,), {"axis": None, "keepdims": keepdim})
-        return apply(R.mean_dim, (x,), {"axis": dim, "keepdims": keepdim})
+        return apply(R.mean_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Product over all elements, or over ``dim``."""
         if dim is None:
             return apply(R.prod_all, (self,), {"axis": None, "keepdims": keepdim})
-        return apply(R.prod_dim, (self,), {"axis": dim, "keepdims": keepdim})
+        return apply(R.prod_dim, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
 
     def _extreme(self, which: str, dim: Any, keepdim: bool) -> Any:
         if dim is None:
@@ -1028,10 +1038,16 @@ class Tensor:
         if isinstance(dim, Tensor):
             return self.maximum(dim) if which == "max" else self.minimum(dim)
         arg = np.argmax if which == "max" else np.argmin
-        idx = np.expand_dims(arg(self._data, axis=dim), dim)
         op = R.max_dim if which == "max" else R.min_dim
-        values = apply(op, (self, idx), {"axis": dim, "keepdims": keepdim})
-        indices = Tensor._make(idx if keepdim else np.squeeze(idx, axis=dim))
+        _axis(self, dim)  # PyTorch's IndexError for a dim out of range
+        if self._data.ndim == 0:  # its value, at index 0
+            idx = np.zeros(1, dtype=np.int64)
+            values = apply(op, (self.reshape(1), idx), {"axis": 0, "keepdims": False})
+            indices = Tensor._make(np.asarray(0, dtype=np.int64))
+        else:
+            idx = np.expand_dims(arg(self._data, axis=dim), dim)
+            values = apply(op, (self, idx), {"axis": dim, "keepdims": keepdim})
+            indices = Tensor._make(idx if keepdim else np.squeeze(idx, axis=dim))
         from dualgrad import return_types
 
         return (return_types.max if which == "max" else return_types.min)(values, indices)
@@ -1046,26 +1062,28 @@ class Tensor:
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Largest values over ``dim`` (ties share the gradient)."""
-        return apply(R.amax, (self,), {"axis": _dim_arg(dim), "keepdims": keepdim})
+        return apply(R.amax, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
 
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Smallest values over ``dim`` (ties share the gradient)."""
-        return apply(R.amin, (self,), {"axis": _dim_arg(dim), "keepdims": keepdim})
+        return apply(R.amin, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest value (flattened when ``dim`` is None)."""
-        return Tensor._make(np.asarray(np.argmax(self._data, axis=dim, keepdims=keepdim)))
+        return Tensor._make(np.asarray(np.argmax(self._data, axis=_axis(self, dim),
+                                                 keepdims=keepdim)))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest value (flattened when ``dim`` is None)."""
-        return Tensor._make(np.asarray(np.argmin(self._data, axis=dim, keepdims=keepdim)))
+        return Tensor._make(np.asarray(np.argmin(self._data, axis=_axis(self, dim),
+                                                 keepdims=keepdim)))
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:
         """Variance (``correction=1`` by default: the unbiased estimate)."""
         corr = _correction(unbiased, correction)
         _floating_only(self, "std and var only support floating point and complex dtypes")
-        return apply(R.var, (self,), {"axis": _dim_arg(dim), "correction": corr,
+        return apply(R.var, (self,), {"axis": _axis(self, dim), "correction": corr,
                                       "keepdims": keepdim})
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
@@ -1073,7 +1091,7 @@ class Tensor:
         """Standard deviation (``correction=1`` by default)."""
         corr = _correction(unbiased, correction)
         _floating_only(self, "std and var only support floating point and complex dtypes")
-        return apply(R.std, (self,), {"axis": _dim_arg(dim), "correction": corr,
+        return apply(R.std, (self,), {"axis": _axis(self, dim), "correction": corr,
                                       "keepdims": keepdim})
 
     def norm(self, p: Any = 2, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -1083,17 +1101,17 @@ class Tensor:
         _floating_only(self, "linalg.vector_norm: Expected a floating point or complex tensor "
                        f"as input. Got {_dtypes.torch_name(self._data.dtype)}")
         return apply(R.norm, (self,), {"ord": float(p) if p not in (1, 2) else p,
-                                       "axis": _dim_arg(dim), "keepdims": keepdim})
+                                       "axis": _axis(self, dim), "keepdims": keepdim})
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         """``log(sum(exp(x)))`` over ``dim``, computed stably (integers as the default float
         dtype, as in PyTorch)."""
         x = self if self._data.dtype.kind in "fc" else self.to(_dtypes.default_float)
-        return apply(R.logsumexp, (x,), {"axis": _dim_arg(dim), "keepdims": keepdim})
+        return apply(R.logsumexp, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def cumsum(self, dim: int) -> Tensor:
         """Cumulative sum along ``dim``."""
-        return apply(R.cumsum, (self,), {"axis": dim})
+        return apply(R.cumsum, (self,), {"axis": _axis(self, dim)})
 
     def cumprod(self, dim: int) -> Tensor:
         """Cumulative product along ``dim`` (exact gradient where values are 0).
@@ -1105,7 +1123,7 @@ class Tensor:
         >>> x.cumprod(0)
         tensor([1., 2., 6.], grad_fn=<CumprodBackward0>)
         """
-        return apply(R.cumprod, (self,), {"axis": dim})
+        return apply(R.cumprod, (self,), {"axis": _axis(self, dim)})
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """Pick values along ``dim``: ``out[i][j] = self[i][index[i][j]]`` for ``dim=1``.
@@ -1161,12 +1179,12 @@ class Tensor:
     def softmax(self, dim: int) -> Tensor:
         """Softmax along ``dim``."""
         _softmax_dtype_check(self, "softmax", dim)
-        return apply(N.softmax, (self,), {"axis": dim})
+        return apply(N.softmax, (self,), {"axis": _axis(self, dim)})
 
     def log_softmax(self, dim: int) -> Tensor:
         """Log-softmax along ``dim``, computed stably."""
         _softmax_dtype_check(self, "log_softmax", dim)
-        return apply(N.log_softmax, (self,), {"axis": dim})
+        return apply(N.log_softmax, (self,), {"axis": _axis(self, dim)})
 
     # --- shape -----------------------------------------------------------------------------
 

@@ -110,6 +110,19 @@ CASES = {
     "sum(dim=[])": one(lambda L, x: x.sum(dim=[]), [[1.0, 2.0], [3.0, 4.0]]),
     "mean(dim=[])": one(lambda L, x: x.mean(dim=[]), [[1.0, 2.0], [3.0, 4.0]]),
     "amax(dim=())": one(lambda L, x: x.amax(dim=()), [[1.0, 5.0], [3.0, 4.0]]),
+    # a 0-d tensor takes dim 0 (or -1) and reduces its one value
+    "0-d sum(0)": one(lambda L, x: x.sum(0), 3.0),
+    "0-d mean(-1)": one(lambda L, x: x.mean(-1), 3.0),
+    "0-d max(0)": one(lambda L, x: x.max(0)[0], 3.0),
+    "0-d prod(0)": one(lambda L, x: x.prod(0), 3.0),
+    "0-d cumsum(0)": one(lambda L, x: x.cumsum(0), 3.0),
+    "0-d cumprod(0)": one(lambda L, x: x.cumprod(0), 3.0),
+    "0-d softmax(0)": one(lambda L, x: x.softmax(0), 3.0),
+    # prod: PyTorch's grad * (result / x) when no entry is 0, with its infinities
+    "prod with an inf": one(lambda L, x: x.prod(), [1.0, inf, 2.0]),
+    "prod overflowing": one(lambda L, x: x.prod(), [1e300, 1e300]),
+    "prod(1) with a zero": one(lambda L, x: x.prod(1), [[1.0, 0.0, 3.0], [2.0, 4.0, 5.0]]),
+    "prod of an empty tensor": one(lambda L, x: x.prod(), []),
     # zero derivatives give zeros
     "sign": one(lambda L, x: x.sign(), [0.0, -1.5, 2.0]),
     "x ** 0 at 0": one(lambda L, x: x ** 0, [0.0, 3.0]),
@@ -273,4 +286,28 @@ def test_an_op_on_a_dtype_it_refuses_raises_pytorchs_error(name: str) -> None:
         WRONG_DTYPE[name](torch)
     with pytest.raises(type(theirs.value)) as ours:
         WRONG_DTYPE[name](dgt)
+    assert str(ours.value) == str(theirs.value)
+
+
+DIM_OUT_OF_RANGE = {
+    "sum(2)": lambda L: L.ones(2, 3).sum(2),
+    "mean(-3)": lambda L: L.ones(2, 3).mean(-3),
+    "max(5)": lambda L: L.ones(2, 3).max(5),
+    "amax([0, 2])": lambda L: L.ones(2, 3).amax([0, 2]),
+    "argmax(2)": lambda L: L.ones(2, 3).argmax(2),
+    "cumsum(2)": lambda L: L.ones(2, 3).cumsum(2),
+    "softmax(2)": lambda L: L.ones(2, 3).softmax(2),
+    "0-d sum(1)": lambda L: L.tensor(1.0).sum(1),
+    "var(3)": lambda L: L.ones(2, 3).var(3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIM_OUT_OF_RANGE))
+def test_a_dim_out_of_range_raises_pytorchs_index_error(name: str) -> None:
+    with pytest.raises(IndexError, match=r"^Dimension out of range \(expected to be in range "
+                                         r"of \[-\d, \d\], but got -?\d\)$") as ours:
+        DIM_OUT_OF_RANGE[name](dgt)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(IndexError) as theirs:
+        DIM_OUT_OF_RANGE[name](torch)
     assert str(ours.value) == str(theirs.value)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad._registry import NONDIFF, defop, implements
+from dualgrad._registry import NONDIFF, defop, implements, zeros_like_grad
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -103,9 +103,17 @@ def _prod_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) ->
 
 
 def _prod_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, keepdims: bool = False) -> Any:
-    # Product of all the other elements, computed without dividing by x, so zeros are exact:
-    # exclusive cumulative products from the left and from the right.
     ndim = np.ndim(x)
+    if ndim == 0:
+        return g  # PyTorch's rule for a 0-d input (x / x would be nan at 0 or inf)
+    if np.size(x) == 0:
+        return zeros_like_grad(x)
+    if isinstance(x, np.ndarray) and not (x == 0).any():
+        # PyTorch's rule when no entry is 0: grad * (result / x), with its infinities.
+        return restore_reduced(g, ndim, axis, keepdims) * (
+            restore_reduced(ans, ndim, axis, keepdims) / x)
+    # Product of all the other elements, computed without dividing by x, so zeros are exact
+    # (and differentiable again): exclusive cumulative products from the left and the right.
     axes = _axes(axis, ndim)
     moved = np.moveaxis(x, axes, tuple(range(ndim - len(axes), ndim)))
     flat_shape = np.shape(moved)[: ndim - len(axes)] + (-1,)
@@ -125,8 +133,8 @@ prod_dim = defop("prod_dim", _prod_forward, vjp=(_prod_vjp,), save_ans=True,
                  grad_fn_name="ProdBackward1")
 
 
-def _cumprod_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
-    return np.cumprod(x, axis=axis)
+def _cumprod_forward(x: np.ndarray, *, axis: int | None) -> np.ndarray:
+    return np.cumprod(x, axis=axis).reshape(x.shape)  # (axis None: a 0-d x stays 0-d)
 
 
 def _cumprod_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
@@ -341,8 +349,8 @@ def _logsumexp_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None,
 logsumexp = defop("logsumexp", _logsumexp_forward, vjp=(_logsumexp_vjp,), save_ans=True)
 
 
-def _cumsum_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
-    return np.cumsum(x, axis=axis)
+def _cumsum_forward(x: np.ndarray, *, axis: int | None) -> np.ndarray:
+    return np.cumsum(x, axis=axis).reshape(x.shape)  # (axis None: a 0-d x stays 0-d)
 
 
 def _cumsum_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
