@@ -122,6 +122,23 @@ def _float_unary(op: Op) -> Callable[[Callable], Callable[[Tensor], Tensor]]:
     return decorate
 
 
+def _check_nonempty(t: Tensor, name: str, dim: Any, all_text: str = "") -> None:
+    """PyTorch's errors for a max/min/argmax over nothing: over all of an empty tensor, or
+    along a dimension of size 0."""
+    shape = t._data.shape
+    if dim is None:
+        if not t._data.size:
+            error = IndexError if name.startswith("arg") else RuntimeError
+            raise error(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                        f"== 0.{all_text}")
+    elif isinstance(dim, int) and shape and not shape[dim]:
+        raise IndexError(f"{name}(): Expected reduction dim {dim % len(shape)} to have non-zero "
+                         "size.")
+
+
+_SPECIFY_DIM = " Specify the reduction dim with the 'dim' argument."
+
+
 def _no_bool(t: Tensor, error: type, message: str) -> None:
     if t._data.dtype.kind == "b":
         raise error(message)
@@ -1032,6 +1049,8 @@ class Tensor:
         return apply(R.prod_dim, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
 
     def _extreme(self, which: str, dim: Any, keepdim: bool) -> Any:
+        if not isinstance(dim, Tensor):
+            _check_nonempty(self, which, _axis(self, dim), _SPECIFY_DIM)
         if dim is None:
             op = R.max_all if which == "max" else R.min_all
             return apply(op, (self,), {"axis": None, "keepdims": False})
@@ -1062,21 +1081,29 @@ class Tensor:
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Largest values over ``dim`` (ties share the gradient)."""
-        return apply(R.amax, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
+        axis = _axis(self, dim)
+        if axis is None:
+            _check_nonempty(self, "amax", None, _SPECIFY_DIM)
+        return apply(R.amax, (self,), {"axis": axis, "keepdims": keepdim})
 
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
         """Smallest values over ``dim`` (ties share the gradient)."""
-        return apply(R.amin, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
+        axis = _axis(self, dim)
+        if axis is None:
+            _check_nonempty(self, "amin", None, _SPECIFY_DIM)
+        return apply(R.amin, (self,), {"axis": axis, "keepdims": keepdim})
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest value (flattened when ``dim`` is None)."""
-        return Tensor._make(np.asarray(np.argmax(self._data, axis=_axis(self, dim),
-                                                 keepdims=keepdim)))
+        axis = _axis(self, dim)
+        _check_nonempty(self, "argmax", axis)
+        return Tensor._make(np.asarray(np.argmax(self._data, axis=axis, keepdims=keepdim)))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest value (flattened when ``dim`` is None)."""
-        return Tensor._make(np.asarray(np.argmin(self._data, axis=_axis(self, dim),
-                                                 keepdims=keepdim)))
+        axis = _axis(self, dim)
+        _check_nonempty(self, "argmin", axis)
+        return Tensor._make(np.asarray(np.argmin(self._data, axis=axis, keepdims=keepdim)))
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: int | None = None) -> Tensor:

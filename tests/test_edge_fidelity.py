@@ -123,6 +123,17 @@ CASES = {
     "prod overflowing": one(lambda L, x: x.prod(), [1e300, 1e300]),
     "prod(1) with a zero": one(lambda L, x: x.prod(1), [[1.0, 0.0, 3.0], [2.0, 4.0, 5.0]]),
     "prod of an empty tensor": one(lambda L, x: x.prod(), []),
+    # empty inputs
+    "softmax of an empty tensor": one(lambda L, x: x.softmax(0), []),
+    "log_softmax of an empty tensor": one(lambda L, x: x.log_softmax(0), []),
+    "logsumexp of an empty tensor": one(lambda L, x: x.logsumexp(0), []),
+    "max(1) of a (0, 2) tensor": lambda L: (L.ones(0, 2).max(1)[0], []),
+    # binary_cross_entropy: PyTorch's float epsilon, and -logit(p) for the target
+    "binary_cross_entropy at p = 0, tiny, 1": two(
+        lambda L, p, y: F(L).binary_cross_entropy(p, y), [0.0, 1e-310, 1.0], [0.0, 0.5, 0.0]),
+    # softmax's gradient as PyTorch orders it: y * (g - sum(g * y))
+    "softmax(0) with weights": one(lambda L, x: x.softmax(0) * L.tensor(
+        [1.0, -2.0, 0.5, 3.0], dtype=L.float64), [1.0, 3.0, 3.0, 2.0]),
     # zero derivatives give zeros
     "sign": one(lambda L, x: x.sign(), [0.0, -1.5, 2.0]),
     "x ** 0 at 0": one(lambda L, x: x ** 0, [0.0, 3.0]),
@@ -279,16 +290,6 @@ WRONG_DTYPE = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(WRONG_DTYPE))
-def test_an_op_on_a_dtype_it_refuses_raises_pytorchs_error(name: str) -> None:
-    torch = pytest.importorskip("torch")
-    with pytest.raises(Exception) as theirs:
-        WRONG_DTYPE[name](torch)
-    with pytest.raises(type(theirs.value)) as ours:
-        WRONG_DTYPE[name](dgt)
-    assert str(ours.value) == str(theirs.value)
-
-
 DIM_OUT_OF_RANGE = {
     "sum(2)": lambda L: L.ones(2, 3).sum(2),
     "mean(-3)": lambda L: L.ones(2, 3).mean(-3),
@@ -310,4 +311,29 @@ def test_a_dim_out_of_range_raises_pytorchs_index_error(name: str) -> None:
     torch = pytest.importorskip("torch")
     with pytest.raises(IndexError) as theirs:
         DIM_OUT_OF_RANGE[name](torch)
+    assert str(ours.value) == str(theirs.value)
+
+
+EMPTY = {
+    "max()": lambda L: L.ones(0).max(),
+    "min()": lambda L: L.ones(0).min(),
+    "amax()": lambda L: L.ones(0).amax(),
+    "argmax()": lambda L: L.ones(0).argmax(),
+    "argmax(0)": lambda L: L.ones(0, 2).argmax(0),
+    "argmin(-2)": lambda L: L.ones(0, 2).argmin(-2),
+    "max(0)": lambda L: L.ones(0, 2).max(0),
+    "binary_cross_entropy with NaN": lambda L: L.nn.functional.binary_cross_entropy(
+        L.tensor([nan]), L.tensor([1.0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_DTYPE) + sorted(EMPTY))
+def test_a_refused_call_raises_pytorchs_error(name: str) -> None:
+    """A dtype the op refuses, or a reduction over nothing: PyTorch's exception and text."""
+    call = WRONG_DTYPE.get(name) or EMPTY[name]
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        call(dgt)
     assert str(ours.value) == str(theirs.value)

@@ -126,7 +126,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean")
     input, target = _t(input), _t(target)
     _check_same_size(input, target, "binary")
     data = input._data
-    if ((data < 0) | (data > 1)).any():
+    if not ((data >= 0) & (data <= 1)).all():  # NaN too, as in PyTorch
         raise RuntimeError("all elements of input should be between 0 and 1")
     return apply(N.binary_cross_entropy, (input, target), {"reduction": reduction})
 

@@ -12,13 +12,14 @@ from dualgrad.ops.elementwise import _sigmoid
 
 
 def _softmax_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
-    e = np.exp(x - np.amax(x, axis=axis, keepdims=True))
+    # (initial=-inf: an empty input gives an empty result, as in PyTorch.)
+    e = np.exp(x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _softmax_vjp(g: Any, ans: Any, x: Any, *, axis: int) -> Any:
-    gy = g * ans
-    return gy - ans * np.sum(gy, axis=axis, keepdims=True)
+    # PyTorch's y * (g - sum(g * y)), in its order (the same value, other roundings).
+    return ans * (g - np.sum(g * ans, axis=axis, keepdims=True))
 
 
 softmax = defop("softmax", _softmax_forward, vjp=(_softmax_vjp,), save_inputs=False,
@@ -26,7 +27,7 @@ softmax = defop("softmax", _softmax_forward, vjp=(_softmax_vjp,), save_inputs=Fa
 
 
 def _log_softmax_forward(x: np.ndarray, *, axis: int) -> np.ndarray:
-    shifted = x - np.amax(x, axis=axis, keepdims=True)
+    shifted = x - np.amax(x, axis=axis, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -100,15 +101,25 @@ def _bce_forward(p: np.ndarray, y: np.ndarray, *, reduction: str = "mean") -> np
     return _reduce(loss, reduction).astype(p.dtype, copy=False)
 
 
+# PyTorch's EPSILON in binary_cross_entropy_backward: a C++ float, 1e-12 rounded to float32.
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
 def _bce_vjp_p(g: Any, ans: Any, p: Any, y: Any, *, reduction: str = "mean") -> Any:
-    eps = 1e-12
-    d = (p - y) / np.maximum(p * (1 - p), eps)
-    return _reduced_grad(g, np.shape(p), reduction) * d
+    # In PyTorch's order: (p - y) / max(p (1 - p), eps) * g, then / n for the mean.
+    d = (p - y) / np.maximum(p * (1 - p), _BCE_EPSILON)
+    return _mean_after(d * g, np.shape(p), reduction)
 
 
 def _bce_vjp_y(g: Any, ans: Any, p: Any, y: Any, *, reduction: str = "mean") -> Any:
-    d = np.maximum(np.log1p(-p), -100) - np.maximum(np.log(p), -100)
-    return _reduced_grad(g, np.shape(p), reduction) * d
+    # PyTorch's -logit(p) * g, not clamped like the loss: infinite at p = 0 and p = 1.
+    with np.errstate(divide="ignore"):
+        d = -np.log(p / (1 - p))
+    return _mean_after(d * g, np.shape(p), reduction)
+
+
+def _mean_after(grad: Any, shape: tuple, reduction: str) -> Any:
+    return grad / max(int(np.prod(shape)), 1) if reduction == "mean" else grad
 
 
 binary_cross_entropy = defop("binary_cross_entropy", _bce_forward,

@@ -333,9 +333,10 @@ norm = defop("norm", _norm_forward, vjp=(_norm_vjp,), save_ans=True,
 
 def _logsumexp_forward(x: np.ndarray, *, axis: Any = None,
                        keepdims: bool = False) -> np.ndarray:
-    m = np.amax(x, axis=axis, keepdims=True)
+    m = np.amax(x, axis=axis, keepdims=True, initial=-np.inf)  # (empty: log(0) = -inf)
     m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
