@@ -11,6 +11,8 @@ import numpy as np
 
 from dualgrad._registry import IDENTITY, NONDIFF, defop, implements, zeros_like_grad
 
+_ARRAYS = (np.ndarray, np.generic)
+
 
 def _is_array_like(x: Any) -> bool:
     return hasattr(x, "shape")
@@ -75,21 +77,35 @@ def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _pow_scalar_forward(x: np.ndarray, y: Any) -> np.ndarray:
-    # x * x for floats, as PyTorch computes x ** 2 (np.power gives the same bits, but
-    # resolving the Python-number exponent costs more than the product on small arrays).
-    # Integers keep np.power: np.square of bools would give int8, not int64.
-    return np.square(x) if y == 2 and x.dtype.kind == "f" else np.power(x, y)
+    # PyTorch's kernels for floating x (pow_tensor_scalar_kernel): products, a reciprocal
+    # square root, std::pow otherwise. The same bits as torch for these exponents (its pow
+    # is SLEEF's, which no NumPy function reproduces), and cheaper than np.power with a
+    # Python-number exponent. Integers keep np.power (np.square of bools would be int8).
+    if x.dtype.kind == "f":
+        if y == 2:
+            return np.square(x)
+        if y == 3:
+            return x * x * x
+        if y == -0.5:
+            return 1 / np.sqrt(x)
+        if y == -1:
+            return 1 / x
+        if y == -2:
+            return 1 / (x * x)
+    return np.power(x, y)
 
 
 def _pow_scalar_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # PyTorch's pow_backward for a number exponent: zeros for y == 0 (not 0 * x**-1, which is
-    # nan at x = 0), else grad * (y * x**(y-1)), grouped as PyTorch groups it. For y == 2,
-    # x + x is exactly 2 * x, without a Python-number operand.
+    # nan at x = 0), else grad * (y * x**(y-1)), grouped as PyTorch groups it and with its
+    # x**(y-1) kernels. For y == 2, x + x is exactly 2 * x, without a Python-number operand.
     if y == 2:
         return g * (x + x)
     if y == 0:
         return zeros_like_grad(g)
-    return g * (y * x ** (y - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** negative: inf, as in torch
+        power = _pow_scalar_forward(x, y - 1) if isinstance(x, _ARRAYS) else x ** (y - 1)
+        return g * (y * power)
 
 
 def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -197,9 +213,6 @@ threshold_backward = defop(
         lambda gg, out, g, ans: zeros_like_grad(gg),
     ), grad_fn_name="ThresholdBackwardBackward0", reads=((1,), ()),
     doc="``relu``'s gradient: ``g`` where ``ans > 0`` (or NaN), else 0.")
-
-
-_ARRAYS = (np.ndarray, np.generic)
 
 
 def _relu_vjp(g: Any, ans: Any, x: Any) -> Any:
