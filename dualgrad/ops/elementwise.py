@@ -103,9 +103,15 @@ def _pow_scalar_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
         return g * (x + x)
     if y == 0:
         return zeros_like_grad(g)
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** negative: inf, as in torch
-        power = _pow_scalar_forward(x, y - 1) if isinstance(x, _ARRAYS) else x ** (y - 1)
-        return g * (y * power)
+    if y > 2 and y == int(y):  # the usual case: no 0 ** negative, no root of a negative
+        return g * (y * _power(x, y - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan as torch, silently
+        return g * (y * _power(x, y - 1))
+
+
+def _power(x: Any, y: Any) -> Any:
+    """``x ** y`` for a number ``y``: the op's own kernels on arrays, the op on Tensors."""
+    return _pow_scalar_forward(x, y) if isinstance(x, _ARRAYS) else x ** y
 
 
 def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
