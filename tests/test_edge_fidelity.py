@@ -337,3 +337,42 @@ def test_a_refused_call_raises_pytorchs_error(name: str) -> None:
     with pytest.raises(type(theirs.value)) as ours:
         call(dgt)
     assert str(ours.value) == str(theirs.value)
+
+
+# Ops whose forward has PyTorch's bits (no libm functions): their rules group products as
+# PyTorch's formulas do, so the gradients have its bits too, at ordinary values. (sqrt and
+# std are not here: PyTorch's float32 sqrt gradient differs in the last bit, though it is
+# written grad / (2 * result) there too.)
+SAME_BITS = {
+    "reciprocal": lambda L, x, y: x.reciprocal(),
+    "rsqrt": lambda L, x, y: x.abs().rsqrt(),
+    "square": lambda L, x, y: x.square(),
+    "x ** 3": lambda L, x, y: x ** 3,
+    "x / y": lambda L, x, y: x / y,
+    "3 / y": lambda L, x, y: 3.0 / y,
+    "x * y": lambda L, x, y: x * y,
+    "relu": lambda L, x, y: x.relu(),
+    "maximum": lambda L, x, y: L.maximum(x, y),
+    "mse_loss": lambda L, x, y: F(L).mse_loss(x, y).reshape(1),
+    "mse_loss sum": lambda L, x, y: F(L).mse_loss(x, y, reduction="sum").reshape(1),
+    "var": lambda L, x, y: x.var(0),
+    "prod(1)": lambda L, x, y: x.prod(1),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(SAME_BITS))
+def test_rules_round_as_pytorchs(name: str, dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    a, b = (rng.standard_normal((4, 5)) * 10.0 ** rng.uniform(-3, 3, (4, 5)) for _ in "ab")
+    results = []
+    for L in (torch, dgt):
+        x = L.tensor(a, dtype=getattr(L, dtype), requires_grad=True)
+        y = L.tensor(b, dtype=getattr(L, dtype), requires_grad=True)
+        out = SAME_BITS[name](L, x, y)
+        seed = np.random.default_rng(3).standard_normal(tuple(out.shape))
+        out.backward(L.tensor(seed, dtype=out.dtype))
+        results.append([None if t.grad is None else t.grad.numpy() for t in (x, y)])
+    for theirs, ours in zip(*results, strict=True):
+        assert _same(ours, theirs), (ours, theirs)

@@ -154,17 +154,20 @@ def _np_power(x: Any, y: Any) -> Any:
     return pow_scalar(x, y)
 
 
-square = defop("square", np.square, vjp=(lambda g, ans, x: g * 2 * x,),
+square = defop("square", np.square, vjp=(lambda g, ans, x: g * (x + x),),
                grad_fn_name="PowBackward0", numpy=(np.square,))
 sqrt = defop("sqrt", np.sqrt, vjp=(lambda g, ans, x: g / (2 * ans),), save_inputs=False,
              save_ans=True, numpy=(np.sqrt,))
 rsqrt = defop("rsqrt", lambda x: 1 / np.sqrt(x),
-              vjp=(lambda g, ans, x: -0.5 * g * ans * ans * ans,), save_inputs=False,
+              vjp=(lambda g, ans, x: -0.5 * g * (ans * ans * ans),), save_inputs=False,
               save_ans=True)
-reciprocal = defop("reciprocal", np.reciprocal, vjp=(lambda g, ans, x: -g * ans * ans,),
+reciprocal = defop("reciprocal", np.reciprocal, vjp=(lambda g, ans, x: -g * (ans * ans),),
                    save_inputs=False, save_ans=True, numpy=(np.reciprocal,))
 abs_ = defop("abs", np.abs, vjp=(lambda g, ans, x: g * np.sign(x),),
              numpy=(np.abs, np.absolute))
+
+# The rules above and below group their products as PyTorch's formulas do (derivatives.yaml,
+# FunctionsManual.cpp), so that the same values give the same bits, overflow included.
 
 # --- exponentials and logarithms ------------------------------------------------------------
 
@@ -205,7 +208,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-sigmoid = defop("sigmoid", _sigmoid, vjp=(lambda g, ans, x: g * ans * (1 - ans),),
+sigmoid = defop("sigmoid", _sigmoid, vjp=(lambda g, ans, x: g * (1 - ans) * ans,),
                 save_inputs=False, save_ans=True)
 
 # --- piecewise ------------------------------------------------------------------------------

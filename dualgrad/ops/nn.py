@@ -132,12 +132,14 @@ def _mse_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean") -> np
 
 
 def _mse_vjp_x(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean") -> Any:
+    # PyTorch's mse_loss_backward: norm * (x - y) * g, norm = 2 / n for the mean, else 2.
     shape = np.broadcast_shapes(np.shape(x), np.shape(y))
-    return _reduced_grad(g, shape, reduction) * 2 * (x - y)
+    norm = 2.0 / max(int(np.prod(shape)), 1) if reduction == "mean" else 2.0
+    return norm * (x - y) * g
 
 
 def _mse_vjp_y(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean") -> Any:
-    return -_mse_vjp_x(g, ans, x, y, reduction=reduction)
+    return _mse_vjp_x(g, ans, y, x, reduction=reduction)  # as PyTorch: (y - x), not -(x - y)
 
 
 mse_loss = defop("mse_loss", _mse_forward, vjp=(_mse_vjp_x, _mse_vjp_y))

@@ -255,9 +255,14 @@ def _var_forward(x: np.ndarray, *, axis: Any = None, correction: int = 1,
 
 def _var_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None, correction: int = 1,
              keepdims: bool = False) -> Any:
+    # PyTorch's var_backward: (2 / (n - correction)) * g * (x - mean); with no degree of
+    # freedom left, inf (nan where x equals the mean), as PyTorch gives.
     n = _count(np.shape(x), axis)
+    g = restore_reduced(g, np.ndim(x), axis, keepdims)
     centered = x - np.mean(x, axis=axis, keepdims=True)
-    return restore_reduced(g, np.ndim(x), axis, keepdims) * 2 * centered / (n - correction)
+    if n - correction <= 0:
+        return g * np.where(centered == 0, np.nan, np.inf)
+    return (2.0 / (n - correction)) * g * centered
 
 
 var = defop("var", _var_forward, vjp=(_var_vjp,))
