@@ -50,9 +50,20 @@ def _times(g: Any, factor: Any) -> Any:
     return g * factor
 
 
-mul = defop("mul", np.multiply, vjp=(lambda g, ans, x, y: _times(g, y),
-                                     lambda g, ans, x, y: _times(g, x)),
-            reads=((1,), (0,)))
+def _mul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # _times inlined for its common case (no Python call more per product node backward).
+    if type(g) is not np.ndarray or g.size < _ONES_MIN_SIZE:
+        return g * y
+    return _times(g, y)
+
+
+def _mul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if type(g) is not np.ndarray or g.size < _ONES_MIN_SIZE:
+        return g * x
+    return _times(g, x)
+
+
+mul = defop("mul", np.multiply, vjp=(_mul_vjp_x, _mul_vjp_y), reads=((1,), (0,)))
 
 
 def _div_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
