@@ -10,7 +10,7 @@ import numpy as np
 
 from dualgrad import _dtypes
 from dualgrad._device import check_device
-from dualgrad._tensor import Tensor
+from dualgrad._tensor import Tensor, check_fits
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
@@ -169,6 +169,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     """A tensor filled with ``fill_value`` (dtype inferred from it, as PyTorch)."""
     if dtype is None:
         dtype = _infer(fill_value).dtype
+    check_fits(fill_value, _dtypes.as_dtype(dtype))
     return _finish(np.full(_shape((size,)), fill_value, _dtypes.as_dtype(dtype)), None,
                    device, requires_grad)
 

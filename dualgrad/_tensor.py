@@ -139,6 +139,19 @@ def _check_nonempty(t: Tensor, name: str, dim: Any, all_text: str = "") -> None:
 _SPECIFY_DIM = " Specify the reduction dim with the 'dim' argument."
 
 
+_C10_NAMES = {"float16": "c10::Half", "float32": "float"}
+
+
+def check_fits(value: Any, dtype: np.dtype) -> None:
+    """PyTorch's error for a finite Python number that a float16/float32 tensor cannot hold
+    (``x.clamp(max=1e300)``, ``fill_``, ``masked_fill``, ``full``): NumPy would make it inf
+    or ignore it."""
+    name = _C10_NAMES.get(dtype.name)
+    if name is not None and isinstance(value, float) and abs(value) != float("inf") and (
+            abs(value) > float(np.finfo(dtype).max)):
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
 def _no_bool(t: Tensor, error: type, message: str) -> None:
     if t._data.dtype.kind == "b":
         raise error(message)
@@ -981,6 +994,8 @@ class Tensor:
                                          [b for b in (min, max) if b is not None])
             if dtype != self._data.dtype:
                 return self.to(dtype).clamp(min, max)
+        check_fits(min, self._data.dtype)
+        check_fits(max, self._data.dtype)
         return apply(E.clamp, (self,), {"min": min, "max": max})
 
     clip = clamp
@@ -1201,6 +1216,7 @@ class Tensor:
             return apply(E.masked_fill_tensor, (self, mask, value), {})
         if isinstance(value, np.generic):
             value = value.item()
+        check_fits(value, self._data.dtype)
         return apply(E.masked_fill, (self, mask), {"value": value})
 
     def softmax(self, dim: int) -> Tensor:
@@ -1440,6 +1456,7 @@ class Tensor:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got "
                                    f"tensor with {value._data.ndim} dimensions.")
             return self._inplace(E.fill_tensor, value)
+        check_fits(value, self._data.dtype)
         return self._inplace(E.fill, value)
 
     def copy_(self, src: Any) -> Tensor:

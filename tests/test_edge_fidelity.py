@@ -287,6 +287,12 @@ WRONG_DTYPE = {
     "int64 ** -1": lambda L: L.tensor([1, 2]) ** -1,
     "bool.relu()": lambda L: L.tensor([True]).relu(),
     "bool.abs()": lambda L: L.tensor([True]).abs(),
+    # a number the dtype cannot hold
+    "float32 clamp(max=1e300)": lambda L: L.tensor([1.0]).clamp(max=1e300),
+    "float16 clamp(min=-1e39)": lambda L: L.tensor([1.0], dtype=L.float16).clamp(min=-1e39),
+    "float32 masked_fill 1e300": lambda L: L.tensor([1.0]).masked_fill(L.tensor([True]), 1e300),
+    "float32 fill_ 1e300": lambda L: L.tensor([1.0]).fill_(1e300),
+    "float32 full 1e300": lambda L: L.full((2,), 1e300, dtype=L.float32),
 }
 
 
@@ -329,7 +335,8 @@ EMPTY = {
 
 @pytest.mark.parametrize("name", sorted(WRONG_DTYPE) + sorted(EMPTY))
 def test_a_refused_call_raises_pytorchs_error(name: str) -> None:
-    """A dtype the op refuses, or a reduction over nothing: PyTorch's exception and text."""
+    """A dtype the op refuses, a number the dtype cannot hold, or a reduction over nothing:
+    PyTorch's exception and text."""
     call = WRONG_DTYPE.get(name) or EMPTY[name]
     torch = pytest.importorskip("torch")
     with pytest.raises(Exception) as theirs:
