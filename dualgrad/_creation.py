@@ -185,6 +185,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
     """Values from ``start`` to ``end`` (excluded): int64 for ints, float32 for floats."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     arr = np.arange(start, end, step)
     if dtype is None:
         floating = any(isinstance(v, float) for v in (start, end, step))
@@ -215,9 +219,10 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None,
             device: Any = None) -> Tensor:
-    """Random integers from ``[low, high)`` (int64)."""
-    if high is None:
-        low, high = 0, low
+    """Random integers from ``[low, high)`` (int64): ``randint(high, size)`` or
+    ``randint(low, high, size)``, as in PyTorch."""
+    if high is None or (isinstance(high, (tuple, list)) and size == ()):
+        low, high, size = 0, low, size if high is None else high
     arr = _generator().integers(low, high, size=tuple(size))
     return _finish(arr, dtype or _dtypes.int64, device, False)
 

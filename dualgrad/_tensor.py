@@ -490,8 +490,10 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """The values as a tensor outside the graph (shares memory, like ``detach()``)."""
-        return self.detach()
+        """The values as a tensor outside the graph. It shares memory, like ``detach()``, but
+        not the version counter: in-place changes through ``.data`` are not seen by autograd,
+        as in PyTorch (a saved value changed that way gives a silently different gradient)."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -681,9 +683,13 @@ class Tensor:
         return bool(self._data)
 
     def __float__(self) -> float:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> int:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> int:
@@ -707,9 +713,14 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        # PyTorch's: a 0-d Tensor formats as its number (f"loss {loss}" prints "loss 2.5"),
+        # anything else as str() and only without a format spec.
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self._data.item(), spec)
-        return repr(self)
+        if spec:
+            raise TypeError(f"unsupported format string passed to {type(self).__name__}"
+                            ".__format__")
+        return str(self)
 
     # --- NumPy protocols -------------------------------------------------------------------
 

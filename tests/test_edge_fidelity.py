@@ -287,6 +287,18 @@ WRONG_DTYPE = {
     "int64 ** -1": lambda L: L.tensor([1, 2]) ** -1,
     "bool.relu()": lambda L: L.tensor([True]).relu(),
     "bool.abs()": lambda L: L.tensor([True]).abs(),
+    # products of mismatched dtypes or shapes (feeding float64 NumPy data to a float32 model)
+    "Linear on float64 input": lambda L: L.nn.Linear(4, 2)(L.ones(3, 4, dtype=L.float64)),
+    "Linear on int64 input": lambda L: L.nn.Linear(4, 2)(L.ones(3, 4, dtype=L.int64)),
+    "Linear on the wrong width": lambda L: L.nn.Linear(4, 2)(L.ones(3, 5)),
+    "Linear on a 3-D batch of the wrong width": lambda L: L.nn.Linear(4, 2)(L.ones(2, 3, 5)),
+    "Linear on a vector of the wrong width": lambda L: L.nn.Linear(4, 2)(L.ones(5)),
+    "float32 @ float64": lambda L: L.ones(2, 2) @ L.ones(2, 2, dtype=L.float64),
+    "float32 @ int64": lambda L: L.ones(2, 2) @ L.ones(2, 2, dtype=L.int64),
+    "vector @ float64 matrix": lambda L: L.ones(2) @ L.ones(2, 2, dtype=L.float64),
+    "dot of float32 and float64": lambda L: L.ones(2).dot(L.ones(2, dtype=L.float64)),
+    "mv of float32 and float64": lambda L: L.ones(2, 2).mv(L.ones(2, dtype=L.float64)),
+    "batched float32 @ float64": lambda L: L.ones(3, 2, 2) @ L.ones(3, 2, 2, dtype=L.float64),
     # a number the dtype cannot hold
     "float32 clamp(max=1e300)": lambda L: L.tensor([1.0]).clamp(max=1e300),
     "float16 clamp(min=-1e39)": lambda L: L.tensor([1.0], dtype=L.float16).clamp(min=-1e39),

@@ -235,51 +235,20 @@ def test_non_leaf_grad_warns_and_is_none() -> None:
 @pytest.mark.parametrize(
     ("a", "b", "text"),
     [
-        ((3,), (4,), "The size of tensor a (3) must match the size of tensor b (4) at "
-                     "non-singleton dimension 0"),
-        ((3, 2), (4, 2), "The size of tensor a (3) must match the size of tensor b (4) at "
-                         "non-singleton dimension 0"),
-        ((2, 3), (4,), "The size of tensor a (3) must match the size of tensor b (4) at "
-                       "non-singleton dimension 1"),
-        ((2, 3, 4), (5, 1), "The size of tensor a (3) must match the size of tensor b (5) at "
-                            "non-singleton dimension 1"),
-    ],
-)
-@pytest.mark.parametrize(
-    "op",
-    [lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y, lambda x, y: x / y,
-     lambda x, y: x ** y, lambda x, y: torch.maximum(x, y), lambda x, y: x.add_(y)],
-)
-def test_broadcast_mismatch_names_both_sizes(a: tuple, b: tuple, text: str, op) -> None:
-    x = torch.ones(a)
-    with raises(RuntimeError, text):
-        op(x, torch.ones(b))
-
-
-def test_inplace_result_must_keep_shape() -> None:
-    with raises(RuntimeError, "output with shape [3] doesn't match the broadcast shape [2, 3]"):
-        torch.ones(3).add_(torch.ones(2, 3))
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "text"),
-    [
         ((3, 2), (4, 2), "mat1 and mat2 shapes cannot be multiplied (3x2 and 4x2)"),
-        ((3,), (4,), None),
-        ((3, 2), (4,), None),
-        ((5, 3, 2), (5, 4, 2), None),
+        ((3,), (4,), "inconsistent tensor size, expected tensor [3] and src [4] to have the "
+                     "same number of elements, but got 3 and 4 elements respectively"),
+        ((3, 2), (4,), "size mismatch, got input (3), mat (3x2), vec (4)"),
+        ((5, 3, 2), (5, 4, 2), "Expected size for first two dimensions of batch2 tensor to be: "
+                               "[5, 2] but got: [5, 4]."),
+        ((5, 3, 2), (4, 2), "mat1 and mat2 shapes cannot be multiplied (15x2 and 4x2)"),
+        ((2,), (3, 2), "mat1 and mat2 shapes cannot be multiplied (1x2 and 3x2)"),
     ],
 )
-def test_matmul_mismatch_names_both_shapes(a: tuple, b: tuple, text: str | None) -> None:
+def test_matmul_mismatch_has_pytorchs_text(a: tuple, b: tuple, text: str) -> None:
     x, y = torch.ones(a, requires_grad=True), torch.ones(b)
-    with pytest.raises(RuntimeError) as info:
+    with raises(RuntimeError, text):
         torch.matmul(x, y)
-    message = str(info.value)
-    if text is not None:
-        assert message == text
-    else:
-        for shape in (a, b):
-            assert str(shape) in message or "x".join(map(str, shape)) in message, message
 
 
 def test_mm_mismatch() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from dualgrad._tensor import Tensor, apply
 from dualgrad.ops import nn as N
+from dualgrad.ops.linalg import linear_error
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
@@ -45,6 +46,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     tensor([[11.5000]])
     """
     input = _t(input)
+    error = linear_error(input._data.shape, weight._data.shape, input._data.dtype,
+                         weight._data.dtype)
+    if error is not None:
+        raise error
     if bias is None or input.ndim < 2:
         out = input @ weight.t()
         return out if bias is None else out + bias

@@ -514,7 +514,9 @@ class Linear(Module):
         bias = self.bias
         if bias is not None and type(input) is Tensor and input._data.ndim >= 2:
             # What F.linear does for a batch, without its argument handling (the hot path).
-            return apply(N.linear, (input, self.weight, bias), {})
+            data, weight = input._data, self.weight._data
+            if data.dtype is weight.dtype and data.shape[-1] == weight.shape[1]:
+                return apply(N.linear, (input, self.weight, bias), {})
         return F.linear(input, self.weight, bias)
 
     def extra_repr(self) -> str:

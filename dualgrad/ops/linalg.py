@@ -58,6 +58,73 @@ def _np_dot(a: Any, b: Any) -> Any:
     return matmul_any(a, b) if np.ndim(a) and np.ndim(b) else a * b
 
 
+# The C names PyTorch's matmul kernels print for dtypes ("float != double").
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+                 "int64": "long int", "int32": "int", "int16": "short int",
+                 "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
+                 "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _dtype_of(a: Any) -> np.dtype:
+    return a._data.dtype if hasattr(a, "_data") else np.asarray(a).dtype
+
+
+def _matmul_error(xs: tuple, ys: tuple, xt: np.dtype, yt: np.dtype) -> RuntimeError | None:
+    """PyTorch's error for ``x @ y`` with these shapes and dtypes (None if they are fine):
+    its kernels' texts, which differ by the kind of product."""
+    from dualgrad._dtypes import torch_name
+
+    xd, yd = len(xs), len(ys)
+    if xt != yt:
+        if xd == 1 and yd == 1:
+            return RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                                f"{torch_name(xt)} and {torch_name(yt)}")
+        if xd == 2 and yd == 1:
+            return RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                                f"{torch_name(yt)}, {torch_name(xt)}, and {torch_name(yt)}")
+        if xd > 2 and yd > 2:
+            return RuntimeError(f"expected scalar type {torch_name(xt)} but found "
+                                f"{torch_name(yt)}")
+        return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                            f"{_C_TYPE_NAMES.get(xt.name, xt.name)} != "
+                            f"{_C_TYPE_NAMES.get(yt.name, yt.name)}")
+    inner_y = ys[0] if yd == 1 else ys[-2]
+    if xs[-1] == inner_y:
+        return None
+    if xd == 1 and yd == 1:
+        return RuntimeError(f"inconsistent tensor size, expected tensor [{xs[0]}] and src "
+                            f"[{ys[0]}] to have the same number of elements, but got {xs[0]} "
+                            f"and {ys[0]} elements respectively")
+    if xd == 2 and yd == 1:
+        return RuntimeError(f"size mismatch, got input ({xs[0]}), mat ({xs[0]}x{xs[1]}), vec "
+                            f"({ys[0]})")
+    if yd == 2:  # x's leading dimensions flattened into rows, as PyTorch folds them
+        rows = int(np.prod(xs[:-1]))
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
+                            f"{ys[0]}x{ys[1]})")
+    if xd > 2 and yd > 2:
+        batch = int(np.prod(np.broadcast_shapes(xs[:-2], ys[:-2])))
+        return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                            f"[{batch}, {xs[-1]}] but got: [{batch}, {ys[-2]}].")
+    return RuntimeError(
+        f"matmul: Input operand shapes do not match: {tuple(xs)} and {tuple(ys)}")
+
+
+def linear_error(xs: tuple, ws: tuple, xt: np.dtype, wt: np.dtype) -> RuntimeError | None:
+    """PyTorch's error for ``linear(x, w)`` (``x @ w.T``) with these shapes and dtypes, or
+    None."""
+    from dualgrad._dtypes import torch_name
+
+    if xt != wt:
+        return RuntimeError(f"mat1 and mat2 must have the same dtype, but got {torch_name(xt)} "
+                            f"and {torch_name(wt)}")
+    if len(ws) == 2 and xs and xs[-1] != ws[1]:
+        rows = int(np.prod(xs[:-1]))
+        return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
+                            f"{ws[1]}x{ws[0]})")
+    return None
+
+
 def matmul_any(x: Any, y: Any) -> Any:
     """``x @ y`` recorded as PyTorch names it: mm, mv, dot, or (batched) matmul."""
     xd, yd = np.ndim(x), np.ndim(y)
@@ -65,15 +132,12 @@ def matmul_any(x: Any, y: Any) -> Any:
         raise RuntimeError("both arguments to matmul need to be at least 1D, but they are "
                            f"{xd}D and {yd}D")
     xs, ys = np.shape(x), np.shape(y)
-    inner_x = xs[-1]
     inner_y = ys[0] if yd == 1 else ys[-2]
-    if inner_x != inner_y:
-        if xd == 2 and yd == 2:
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({xs[0]}x{xs[1]} and "
-                f"{ys[0]}x{ys[1]})")
-        raise RuntimeError(
-            f"matmul: Input operand shapes do not match: {tuple(xs)} and {tuple(ys)}")
+    xt, yt = _dtype_of(x), _dtype_of(y)
+    if xs[-1] != inner_y or xt != yt:
+        error = _matmul_error(tuple(xs), tuple(ys), xt, yt)
+        if error is not None:
+            raise error
     if xd == 2 and yd == 2:
         return mm(x, y)
     if xd > 2 or yd > 2:
