@@ -243,3 +243,52 @@ def test_tf_dtypes_print_as_tensorflow_prints_them() -> None:
     assert tf.float32.is_floating and tf.int32.is_integer and tf.bool.is_bool
     assert tf.float16.size == 2
     assert tf.cast(x, tf.int64).dtype is tf.int64
+
+
+# --- formatting, conversions, .data, creation --------------------------------------------------
+
+def test_an_f_string_of_a_0d_tensor_shows_the_number() -> None:
+    loss = (dtorch.tensor([1.0, 2.0], requires_grad=True) ** 2).mean()
+    assert f"loss: {loss}" == "loss: 2.5"
+    assert f"{loss:.3f}" == "2.500" and format(dtorch.tensor(0.5)) == "0.5"
+    assert f"{dtorch.ones(2)}" == "tensor([1., 1.])"
+    with pytest.raises(TypeError, match=r"^unsupported format string passed to "
+                                        r"Tensor\.__format__$"):
+        f"{dtorch.ones(2):.2f}"
+
+
+def test_converting_several_elements_to_a_number_is_a_value_error() -> None:
+    for convert in (float, int):
+        with pytest.raises(ValueError, match="^only one element tensors can be converted to "
+                                             "Python scalars$"):
+            convert(dtorch.ones(2))
+    assert float(dtorch.tensor([2.5])) == 2.5
+
+
+def test_edits_through_data_are_not_tracked() -> None:
+    # PyTorch: .data shares memory but not the version counter, so backward does not refuse
+    # (and uses the new values: x * x with x zeroed gives 0).
+    x = dtorch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    x.data.zero_()
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    assert x.data.requires_grad is False and np.shares_memory(x.data.numpy(), x.detach().numpy())
+
+
+def test_randint_takes_high_and_size() -> None:
+    assert tuple(dtorch.randint(10, (3,)).shape) == (3,)
+    assert tuple(dtorch.randint(2, 5, (2, 2)).shape) == (2, 2)
+    values = dtorch.randint(3, size=(200,)).numpy()
+    assert values.min() >= 0 and values.max() < 3 and values.dtype == np.int64
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    ((0, 5, -1), "upper bound and lower bound inconsistent with step sign"),
+    ((5, 0, 1), "upper bound and lower bound inconsistent with step sign"),
+    ((0, 5, 0), "step must be nonzero"),
+])
+def test_arange_with_an_impossible_step_raises_pytorchs_error(args: tuple, text: str) -> None:
+    with pytest.raises(RuntimeError, match=f"^{text}$"):
+        dtorch.arange(*args)
+    np.testing.assert_array_equal(dtorch.arange(5, 0, -2).numpy(), [5, 3, 1])
