@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dualgrad._tensor import Tensor, apply, from_data
+from dualgrad import _dtypes
+from dualgrad._tensor import Tensor, _dim, apply, from_data
 from dualgrad.ops import linalg as L
 from dualgrad.ops import shape as S
 
@@ -204,25 +205,62 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     return L.einsum(equation, *[_t(o) for o in operands])
 
 
+def _promoted(ts: list[Tensor]) -> list[Tensor]:
+    """The tensors in their common dtype, by PyTorch's promotion (an int and a float tensor
+    give float32, not NumPy's float64)."""
+    dtypes = {t._data.dtype for t in ts}
+    if len(dtypes) == 1:
+        return ts
+    target = _dtypes.result_dtype([t._data.dtype for t in ts if t._data.ndim],
+                                  [t._data.dtype for t in ts if not t._data.ndim])
+    return [t if t._data.dtype == target else t.to(target) for t in ts]
+
+
 def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dimension."""
+    """Join tensors along an existing dimension (PyTorch's promotion, checks and texts; a
+    legacy empty ``tensor([])`` among tensors of more dimensions is skipped, as in PyTorch)."""
+    if isinstance(tensors, Tensor):
+        raise TypeError("cat(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        "Tensor")
     ts = [_t(x) for x in tensors]
     if not ts:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    return apply(S.cat, tuple(ts), {"axis": dim})
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(ts):
+        if not t._data.ndim:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    if len(ts) > 1:
+        ts = [t for t in ts if t._data.shape != (0,)] or ts[:1]
+    first = ts[0]._data.shape
+    axis = _dim(ts[0], dim)
+    for i, t in enumerate(ts[1:], 1):
+        shape = t._data.shape
+        if len(shape) != len(first):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got "
+                               f"{len(first)} and {len(shape)}")
+        for d, (a, b) in enumerate(zip(first, shape)):
+            if d != axis and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. "
+                                   f"Expected size {a} but got size {b} for tensor number {i} "
+                                   "in the list.")
+    return apply(S.cat, tuple(_promoted(ts)), {"axis": axis})
 
 
 concat = cat
 
 
 def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
-    """Join tensors along a new dimension."""
+    """Join tensors along a new dimension (PyTorch's promotion, checks and texts)."""
     ts = [_t(x) for x in tensors]
-    shapes = {x.shape for x in ts}
-    if len(shapes) > 1:
-        raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                           f"{[list(s) for s in (ts[0].shape, ts[1].shape)]}")
-    return apply(S.stack, tuple(ts), {"axis": dim})
+    if not ts:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    first = ts[0]._data.shape
+    for i, t in enumerate(ts[1:], 1):
+        if t._data.shape != first:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(first)} at entry 0 and {list(t._data.shape)} at entry "
+                               f"{i}")
+    return apply(S.stack, tuple(_promoted(ts)), {"axis": _dim(ts[0], dim, 1)})
 
 
 def inverse(input: Any) -> Tensor:

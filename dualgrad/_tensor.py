@@ -122,6 +122,36 @@ def _float_unary(op: Op) -> Callable[[Callable], Callable[[Tensor], Tensor]]:
     return decorate
 
 
+def _dim(t: Tensor, dim: Any, extra: int = 0) -> int:
+    """``dim`` of ``t`` as a non-negative int, checked as PyTorch checks it (``extra`` = 1 for
+    ops that add a dimension, like ``unsqueeze``)."""
+    span = max(t._data.ndim + extra, 1)
+    if not -span <= dim < span:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-span}, "
+                         f"{span - 1}], but got {dim})")
+    return int(dim) % span
+
+
+def _resolve_shape(t: Tensor, shape: tuple) -> tuple:
+    """``shape`` with its -1 resolved for ``t``, or PyTorch's error."""
+    if sum(1 for s in shape if s == -1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    try:
+        # Validated against a zero-strided array: no data is touched.
+        return np.broadcast_to(np.empty((), dtype=bool), t._data.shape).reshape(shape).shape
+    except ValueError:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size "
+                           f"{t._data.size}") from None
+
+
+def _index_error(error: IndexError, t: Tensor) -> IndexError:
+    """NumPy's indexing error in PyTorch's words."""
+    if not t._data.ndim:
+        return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                          "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    return IndexError(str(error).replace(" for axis ", " for dimension "))
+
+
 def _check_nonempty(t: Tensor, name: str, dim: Any, all_text: str = "") -> None:
     """PyTorch's errors for a max/min/argmax over nothing: over all of an empty tensor, or
     along a dimension of size 0."""
@@ -1246,16 +1276,23 @@ class Tensor:
         """The same values in a new shape (one dimension may be -1)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        try:
-            # Resolve -1 and validate against a zero-strided array: no data is touched.
-            target = np.broadcast_to(np.empty((), dtype=bool), self._data.shape).reshape(
-                shape).shape
-        except ValueError:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size "
-                               f"{self._data.size}") from None
-        return apply(S.reshape, (self,), {"shape": target})
+        return apply(S.reshape, (self,), {"shape": _resolve_shape(self, shape)})
 
-    view = reshape
+    def view(self, *shape: Any) -> Tensor:
+        """The same memory in a new shape (one dimension may be -1); unlike ``reshape`` it
+        never copies, so a shape that would need a copy (after ``t()``, or of a slice) is
+        PyTorch's error."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        target = _resolve_shape(self, shape)
+        probe = self._data.view()
+        try:
+            probe.shape = target  # NumPy refuses exactly when the strides cannot express it
+        except AttributeError:
+            raise RuntimeError("view size is not compatible with input tensor's size and "
+                               "stride (at least one dimension spans across two contiguous "
+                               "subspaces). Use .reshape(...) instead.") from None
+        return apply(S.reshape, (self,), {"shape": target})
 
     def view_as(self, other: Tensor) -> Tensor:
         """Reshape to ``other``'s shape."""
@@ -1281,13 +1318,13 @@ class Tensor:
         if dim is None:
             return apply(S.squeeze, (self,), {"axis": None})
         if isinstance(dim, (int, np.integer)):
-            return apply(S.squeeze_dim, (self,), {"axis": int(dim) % max(self._data.ndim, 1)})
-        dims = tuple(int(d) % max(self._data.ndim, 1) for d in dim)
+            return apply(S.squeeze_dim, (self,), {"axis": _dim(self, dim)})
+        dims = tuple(_dim(self, d) for d in dim)
         return apply(S.squeeze_dims, (self,), {"axis": dims})
 
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert a dimension of size 1 at ``dim``."""
-        return apply(S.unsqueeze, (self,), {"axis": dim})
+        return apply(S.unsqueeze, (self,), {"axis": _dim(self, dim, 1)})
 
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to a larger shape without copying (-1 keeps a dimension)."""
@@ -1295,7 +1332,19 @@ class Tensor:
             sizes = tuple(sizes[0])
         shape = self._data.shape
         lead = len(sizes) - len(shape)
-        target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        if lead < 0:
+            raise RuntimeError(
+                f"expand(torch.{_dtypes.torch_name(self._data.dtype)}Tensor{{{list(shape)}}}, "
+                f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
+                f"greater or equal to the number of dimensions in the tensor ({len(shape)})")
+        target = tuple(shape[i - lead] if s == -1 and i >= lead else s
+                       for i, s in enumerate(sizes))
+        for i in range(len(shape)):
+            if shape[i] != 1 and shape[i] != target[i + lead]:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target[i + lead]}) must match the "
+                    f"existing size ({shape[i]}) at non-singleton dimension {i + lead}.  "
+                    f"Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}")
         return apply(S.expand, (self,), {"shape": target})
 
     def expand_as(self, other: Tensor) -> Tensor:
@@ -1308,7 +1357,7 @@ class Tensor:
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dimensions."""
-        return apply(S.transpose, (self,), {"dim0": dim0, "dim1": dim1})
+        return apply(S.transpose, (self,), {"dim0": _dim(self, dim0), "dim1": _dim(self, dim1)})
 
     def swapaxes(self, axis0: int, axis1: int) -> Tensor:
         """Swap two dimensions."""
@@ -1330,7 +1379,7 @@ class Tensor:
     def flip(self, dims: Any) -> Tensor:
         """Reverse the order along ``dims``."""
         dims = (dims,) if isinstance(dims, int) else tuple(dims)
-        return apply(S.flip, (self,), {"axis": dims})
+        return apply(S.flip, (self,), {"axis": tuple(_dim(self, d) for d in dims)})
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes`` times along each dimension."""
@@ -1375,13 +1424,19 @@ class Tensor:
     def __getitem__(self, key: Any) -> Tensor:
         key = _index_key(key)
         op = S.basic_index_op(key, self._data.shape) if S._is_basic(key) else S.index
-        return apply(op, (self,), {"key": key})
+        try:
+            return apply(op, (self,), {"key": key})
+        except IndexError as error:
+            raise _index_error(error, self) from None
 
     def __setitem__(self, key: Any, value: Any) -> None:
         key = _index_key(key)
         # PyTorch: CopySlices for basic keys, IndexPutBackward0 for index arrays and masks.
         op = S.index_put if S._is_basic(key) else S.index_put_advanced
-        self._inplace(op, as_tensor_arg(value), key=key)
+        try:
+            self._inplace(op, as_tensor_arg(value), key=key)
+        except IndexError as error:
+            raise _index_error(error, self) from None
 
     # --- in-place ops (the machinery is in _inplace.py) -------------------------------------
 
