@@ -17,6 +17,23 @@ class Size(tuple):
 
     __str__ = __repr__
 
+    # Slices and concatenations stay shapes, as in PyTorch (``x.shape[1:]`` prints as
+    # ``torch.Size([3])``); indexing gives an int.
+    def __getitem__(self, key: Any) -> Any:
+        item = tuple.__getitem__(self, key)
+        return type(self)(item) if isinstance(key, slice) else item
+
+    def __add__(self, other: Any) -> Any:
+        return type(self)(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other: Any) -> Any:
+        return type(self)(tuple(other) + tuple(self))
+
+    def __mul__(self, count: Any) -> Any:
+        return type(self)(tuple.__mul__(self, count))
+
+    __rmul__ = __mul__
+
     def numel(self) -> int:
         """Number of elements a tensor of this shape holds."""
         n = 1

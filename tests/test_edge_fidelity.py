@@ -331,6 +331,13 @@ WRONG_DTYPE = {
     "index [:, 3] of 2x3": lambda L: L.ones(2, 3)[:, 3],
     "index of a 0-d tensor": lambda L: L.tensor(1.0)[0],
     "setitem at 5 of 5": lambda L: L.arange(5.0).__setitem__(5, 1.0),
+    # class-index targets of the wrong dtype
+    "cross_entropy with float (N,) targets": lambda L: L.nn.functional.cross_entropy(
+        L.ones(2, 3), L.tensor([0.0, 1.0])),
+    "cross_entropy with int32 targets": lambda L: L.nn.functional.cross_entropy(
+        L.ones(2, 3), L.tensor([0, 1], dtype=L.int32)),
+    "nll_loss with float targets": lambda L: L.nn.functional.nll_loss(
+        L.ones(2, 3), L.tensor([0.0, 1.0])),
     # a number the dtype cannot hold
     "float32 clamp(max=1e300)": lambda L: L.tensor([1.0]).clamp(max=1e300),
     "float16 clamp(min=-1e39)": lambda L: L.tensor([1.0], dtype=L.float16).clamp(min=-1e39),

@@ -292,3 +292,11 @@ def test_arange_with_an_impossible_step_raises_pytorchs_error(args: tuple, text:
     with pytest.raises(RuntimeError, match=f"^{text}$"):
         dtorch.arange(*args)
     np.testing.assert_array_equal(dtorch.arange(5, 0, -2).numpy(), [5, 3, 1])
+
+
+def test_slices_and_sums_of_a_size_stay_sizes() -> None:
+    shape = dtorch.ones(2, 3, 4).shape
+    assert repr(shape[1:]) == "torch.Size([3, 4])" and shape[0] == 2 and type(shape[0]) is int
+    assert repr(shape + (5,)) == "torch.Size([2, 3, 4, 5])"
+    assert repr((5,) + shape) == "torch.Size([5, 2, 3, 4])"
+    assert repr(shape[::-1]) == "torch.Size([4, 3, 2])" and shape * 1 == (2, 3, 4)

@@ -174,8 +174,9 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> No
 
 def _check_class_shapes(input: Tensor, target: Tensor) -> None:
     """PyTorch's errors for the dtype and shape of class-index targets."""
-    if target._data.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {target.type()[6:-6]}")
+    if target._data.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{target.type()[6:-6]}")
     xs, ts = input._data.shape, target._data.shape  # plain tuples: no Size objects
     if len(xs) != 2 or len(ts) != 1 or xs[0] != ts[0]:
         raise ValueError(f"Expected input batch_size ({input.shape[0] if input.ndim else 0}) "
@@ -206,15 +207,17 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
                            f"{label_smoothing}")
-    if not label_smoothing and target._data.dtype.kind != "f":
+    probabilities = target._data.dtype.kind == "f" and target._data.shape == input._data.shape
+    if not probabilities:
+        _check_class_shapes(input, target)  # (a float target of another shape: dtype error)
+    if not label_smoothing and not probabilities:
         # Class indices: one fused op (log_softmax + nll_loss), the training hot path.
         # The op's forward checks the range of the targets (it needs their bounds anyway).
-        _check_class_shapes(input, target)
         return apply(N.cross_entropy, (input, target), {"reduction": reduction,
                                                         "ignore_index": ignore_index})
     logp = input.log_softmax(1)
     n_classes = input.shape[1]
-    if target._data.dtype.kind == "f":  # class probabilities
+    if probabilities:
         if label_smoothing:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         per_sample = -(logp * target).sum(1)
