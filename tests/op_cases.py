@@ -265,6 +265,12 @@ def _some_zeros(rng: np.random.Generator, shape: tuple, params: dict,
     return np.where(rng.random(shape) < 0.3, 0.0, x)
 
 
+def _dropout_mask(rng: np.random.Generator, shape: tuple, params: dict,
+                  prev: list) -> np.ndarray:
+    # Kept elements scaled by 1 / (1 - p), p = 0.5, as F.dropout draws them.
+    return (rng.random(shape) >= 0.5) * 2.0
+
+
 def _unit(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
     return rng.uniform(0.0, 1.0, shape)
 
@@ -338,6 +344,17 @@ case("tanh", (R,), ELEM)
 case("sigmoid", (Real(-4.0, 4.0),), ELEM)
 case("relu", (NONZERO,), ELEM)  # kink at 0
 case("threshold_backward", (R, NONZERO), BINARY)  # relu's gradient: jump where ans is 0
+case("leaky_relu", (NONZERO,), (Variant(unary_shapes()),
+                                Variant(unary_shapes(), {"negative_slope": 0.2})))
+case("leaky_relu_backward", (R, NONZERO), (Variant(same_shapes(2)),
+                                          Variant(same_shapes(2), {"negative_slope": 0.2})))
+case("elu", (NONZERO,), (Variant(unary_shapes()), Variant(unary_shapes(), {"alpha": 0.5})))
+case("gelu", (R,), (Variant(unary_shapes()), Variant(unary_shapes(), {"approximate": "tanh"})))
+case("silu", (R,), ELEM)
+case("softplus", (Real(-3.0, 3.0),), (Variant(unary_shapes()),
+                                      Variant(unary_shapes(), {"beta": 2.0, "threshold": 20.0}),
+                                      Variant(unary_shapes(), {"beta": 1.0, "threshold": 1.0})))
+case("dropout", (R, Custom(_dropout_mask)), (Variant(same_shapes(2)),), nondiff=frozenset({1}))
 case("maximum", (R, R), BINARY, distinct=True)  # ties share the gradient: no FD there
 case("minimum", (R, R), BINARY, distinct=True)
 case("clamp", (Real(-2.0, 2.0, avoid=(-0.5, 0.5)),), (

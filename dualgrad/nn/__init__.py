@@ -2,6 +2,7 @@
 activations, loss modules, and ``functional`` (activations, losses)."""
 
 from dualgrad.nn import functional
+from dualgrad.nn.activation import ELU, GELU, Dropout, LeakyReLU, ModuleList, SiLU, Softplus
 from dualgrad.nn.modules import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -25,5 +26,6 @@ from dualgrad.nn.parameter import Parameter
 __all__ = [
     "functional", "Parameter", "Module", "Linear", "Sequential", "Identity", "Flatten", "ReLU",
     "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "BCELoss",
-    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "LeakyReLU", "ELU", "GELU", "SiLU",
+    "Softplus", "Dropout", "ModuleList",
 ]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from dualgrad import _dtypes
 from dualgrad._tensor import Tensor, apply
+from dualgrad.ops import activations as A
 from dualgrad.ops import nn as N
 from dualgrad.ops.linalg import linear_error
 
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+    "leaky_relu", "elu", "gelu", "silu", "softplus", "dropout", "one_hot",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -59,6 +64,104 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``."""
     return _t(input).relu()
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """``input`` where positive, else ``negative_slope * input``.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.leaky_relu(dg.tensor([-2.0, 3.0]), 0.1)
+    tensor([-0.2000,  3.0000])
+    """
+    return apply(A.leaky_relu, (_float_input(input, "leaky_relu_cpu"),),
+                 {"negative_slope": negative_slope})
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
+    return apply(A.elu, (_float_input(input, "elu_cpu"),), {"alpha": alpha})
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``input * Phi(input)``, Phi the standard normal CDF; ``approximate="tanh"`` uses
+    PyTorch's tanh approximation."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return apply(A.gelu, (_float_input(input, "GeluKernelImpl"),), {"approximate": approximate})
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``input * sigmoid(input)`` (swish)."""
+    return apply(A.silu, (_float_input(input, "silu_cpu"),), {})
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta * input)) / beta``, and ``input`` itself where ``beta * input`` is
+    above ``threshold``."""
+    return apply(A.softplus, (_float_input(input, "softplus_cpu"),),
+                 {"beta": beta, "threshold": threshold})
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+            ) -> Tensor:
+    """Zero each element with probability ``p`` and scale the others by ``1 / (1 - p)``, in
+    training; the identity otherwise. The mask is drawn from the generator that
+    ``manual_seed`` seeds.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> x = dg.ones(4)
+    >>> dg.nn.functional.dropout(x, 0.5, training=False) is x
+    True
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    input = _t(input)
+    if not training or p == 0.0:
+        return input
+    from dualgrad._creation import _generator
+
+    data = input._data
+    if p == 1.0:
+        mask = np.zeros(data.shape, dtype=data.dtype)
+    else:
+        keep = _generator().random(data.shape) >= p
+        mask = keep.astype(data.dtype) * np.asarray(1 / (1 - p), dtype=data.dtype)
+    return apply(A.dropout, (input, mask), {})
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices ``(*)`` as one-hot rows ``(*, num_classes)`` of int64 (not recorded).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.one_hot(dg.tensor([0, 2]), 3)
+    tensor([[1, 0, 0],
+            [0, 0, 1]])
+    """
+    data = _t(tensor)._data
+    if data.dtype.kind not in "iu":
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if data.size and data.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(data.max()) + 1 if data.size else 0
+    elif data.size and data.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._make((data[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def _float_input(input: Any, kernel: str) -> Tensor:
+    """``input`` as a Tensor, or PyTorch's error for an integer or bool one."""
+    input = _t(input)
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_dtypes.torch_name(input._data.dtype)}'")
+    return input
 
 
 def sigmoid(input: Tensor) -> Tensor:
