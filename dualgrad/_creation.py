@@ -15,7 +15,8 @@ from dualgrad._tensor import Tensor, check_fits
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye", "arange",
     "linspace", "rand", "randn", "randint", "zeros_like", "ones_like", "full_like",
-    "empty_like", "rand_like", "randn_like", "manual_seed", "seed",
+    "empty_like", "rand_like", "randn_like", "manual_seed", "seed", "randperm",
+    "get_default_dtype",
 ]
 
 # Created on first use: numpy.random costs about 6 MiB and 8 ms at import.
@@ -225,6 +226,20 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
         low, high, size = 0, low, size if high is None else high
     arr = _generator().integers(low, high, size=tuple(size))
     return _finish(arr, dtype or _dtypes.int64, device, False)
+
+
+def randperm(n: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
+             ) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64), from the generator ``manual_seed``
+    seeds."""
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    return _finish(_generator().permutation(n), dtype or _dtypes.int64, device, requires_grad)
+
+
+def get_default_dtype() -> Any:
+    """The dtype of tensors made from Python floats: ``torch.float32``."""
+    return _dtypes.torch_dtype(_dtypes.default_float)
 
 
 def _like(t: Any, dtype: Any) -> tuple[tuple, np.dtype]:

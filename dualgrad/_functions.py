@@ -19,7 +19,10 @@ __all__ = [
     "mm", "mv", "dot", "outer", "einsum", "transpose", "t", "permute", "reshape", "flatten",
     "squeeze", "unsqueeze", "cat", "concat", "stack", "split", "chunk", "flip", "softmax",
     "log_softmax", "detach", "numel", "allclose", "equal", "isnan", "inverse", "det", "solve",
-    "broadcast_to", "is_tensor", "unbind", "gather", "cumprod", "masked_fill",
+    "broadcast_to", "is_tensor", "unbind", "gather", "cumprod", "masked_fill", "isinf",
+    "isfinite", "floor", "ceil", "round", "trunc", "any", "all", "tril", "triu", "argsort",
+    "sort", "topk", "nonzero", "narrow", "index_select", "bmm", "is_floating_point", "hstack",
+    "vstack", "meshgrid",
 ]
 
 
@@ -119,6 +122,57 @@ equal = _method("equal", "True if shapes and values are equal.")
 allclose = _method("allclose", "True if all values are close.")
 cumprod = _method("cumprod", "Cumulative product along ``dim``.")
 masked_fill = _method("masked_fill", "``input`` with ``value`` where the bool ``mask`` is True.")
+isinf = _method("isinf", "Elementwise test for +-inf.")
+isfinite = _method("isfinite", "Elementwise test for finite values.")
+floor = _method("floor", "Round down, elementwise (zero gradient).")
+ceil = _method("ceil", "Round up, elementwise (zero gradient).")
+round = _method("round", "Round to the nearest integer, halves to even (zero gradient).")  # noqa: A001
+trunc = _method("trunc", "Round toward zero, elementwise (zero gradient).")
+any = _method("any", "Whether any element is nonzero (over ``dim``).")  # noqa: A001
+all = _method("all", "Whether every element is nonzero (over ``dim``).")  # noqa: A001
+tril = _method("tril", "The lower triangle of the last two dimensions.")
+triu = _method("triu", "The upper triangle of the last two dimensions.")
+argsort = _method("argsort", "The indices that sort ``dim``.")
+sort = _method("sort", "``(values, indices)`` sorted along ``dim``.")
+topk = _method("topk", "``(values, indices)`` of the ``k`` largest along ``dim``.")
+nonzero = _method("nonzero", "The indices of the nonzero elements.")
+narrow = _method("narrow", "``length`` elements of ``dim`` from ``start`` (a view).")
+index_select = _method("index_select", "The slices ``index`` of ``dim``, in that order.")
+bmm = _method("bmm", "Batched matrix product of two 3-D tensors.")
+is_floating_point = _method("is_floating_point", "True for floating dtypes.")
+
+
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """Join along the columns: ``cat(tensors, 1)``, or ``cat(tensors, 0)`` for 1-D tensors."""
+    ts = [_t(x) for x in tensors]
+    return cat(ts, 0 if ts and ts[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """Join along the rows: 1-D tensors become rows first."""
+    return cat([x.reshape(1, -1) if x._data.ndim < 2 else x for x in map(_t, tensors)], 0)
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors (``indexing="ij"``, PyTorch's default, or
+    ``"xy"``); each grid is an expanded view of its input, so gradients flow back to it."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    ts = [_t(x) for x in tensors]
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    sizes = [t._data.size for t in ts]
+    order = list(range(len(ts)))
+    if indexing == "xy" and len(ts) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+        order[0], order[1] = 1, 0
+    grids = []
+    for i, t in enumerate(ts):
+        shape = [1] * len(ts)
+        shape[order[i]] = t._data.size
+        grids.append(t.reshape(shape).expand(sizes))
+    return tuple(grids)
 
 
 def gather(input: Any, dim: int, index: Any) -> Tensor:

@@ -182,6 +182,11 @@ def check_fits(value: Any, dtype: np.dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
 
 
+def _size_arg(size: tuple) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` alike."""
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+
+
 def _no_bool(t: Tensor, error: type, message: str) -> None:
     if t._data.dtype.kind == "b":
         raise error(message)
@@ -888,6 +893,60 @@ class Tensor:
         """Elementwise NaN test."""
         return apply(E.isnan, (self,), {})
 
+    def isinf(self) -> Tensor:
+        """Elementwise test for +-inf."""
+        return apply(E.isinf, (self,), {})
+
+    def isfinite(self) -> Tensor:
+        """Elementwise test for finite values (not inf, not NaN)."""
+        return apply(E.isfinite, (self,), {})
+
+    def _rounded(self, op: Op) -> Tensor:
+        if self._data.dtype.kind in "iub":  # integers are already whole: a copy, as PyTorch
+            return Tensor._make(self._data.copy())
+        return apply(op, (self,), {})
+
+    def floor(self) -> Tensor:
+        """Round down, elementwise (zero gradient)."""
+        return self._rounded(E.floor)
+
+    def ceil(self) -> Tensor:
+        """Round up, elementwise (zero gradient)."""
+        return self._rounded(E.ceil)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        """Round to the nearest integer, halves to even, as ``torch.round`` (zero gradient);
+        ``decimals`` rounds to that many decimal places."""
+        if decimals and self._data.dtype.kind == "f":
+            return apply(E.round_decimals, (self,), {"decimals": decimals})
+        return self._rounded(E.round_)
+
+    def trunc(self) -> Tensor:
+        """Round toward zero, elementwise (zero gradient)."""
+        return self._rounded(E.trunc)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether any element is nonzero (over ``dim``, or all): a bool tensor."""
+        return Tensor._make(np.asarray(np.any(self._data, axis=_axis(self, dim),
+                                              keepdims=keepdim)))
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Whether every element is nonzero (over ``dim``, or all): a bool tensor."""
+        return Tensor._make(np.asarray(np.all(self._data, axis=_axis(self, dim),
+                                              keepdims=keepdim)))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle of the last two dimensions (the rest zeroed)."""
+        if self._data.ndim < 2:
+            raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+        return apply(E.tril, (self,), {"diagonal": diagonal})
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle of the last two dimensions (the rest zeroed)."""
+        if self._data.ndim < 2:
+            raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+        return apply(E.triu, (self,), {"diagonal": diagonal})
+
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
         """``self + alpha * other``."""
         return self + (other * alpha if alpha != 1 else other)
@@ -1235,6 +1294,111 @@ class Tensor:
             x = self[tuple(slice(None) if d == axis else slice(0, i)
                            for d, i in enumerate(idx.shape))]
         return apply(R.take_along, (x, idx), {"axis": axis})
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """The indices that sort ``dim`` (int64; ties keep their order, stable or not)."""
+        axis = _dim(self, dim)
+        if not self._data.ndim:
+            return Tensor._make(np.zeros((), dtype=np.int64))
+        data = -self._data if descending and self._data.dtype.kind != "b" else self._data
+        order = np.argsort(data, axis=axis, kind="stable")
+        if descending and self._data.dtype.kind == "b":
+            order = np.flip(np.argsort(np.flip(data, axis), axis=axis, kind="stable"), axis)
+        return Tensor._make(order.astype(np.int64, copy=False))
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        """``(values, indices)`` sorted along ``dim``; the values are differentiable
+        (``SortBackward0``)."""
+        from dualgrad import return_types
+
+        indices = self.argsort(dim, descending)
+        if not self._data.ndim:
+            return return_types.sort(self.clone(), indices)
+        values = apply(R.sort_values, (self, indices._data), {"axis": _dim(self, dim)})
+        return return_types.sort(values, indices)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) along
+        ``dim``, in order; the values are differentiable (``TopkBackward0``)."""
+        from dualgrad import return_types
+
+        axis = _dim(self, dim)
+        size = self._data.shape[axis] if self._data.ndim else 1
+        if not 0 <= k <= size:
+            raise RuntimeError("selected index k out of range")
+        order = self.argsort(dim, descending=largest)._data
+        indices = np.take(order, np.arange(k), axis=axis) if self._data.ndim else order
+        values = apply(R.topk_values, (self, indices), {"axis": axis}) if self._data.ndim \
+            else self.clone()
+        return return_types.topk(values, Tensor._make(indices))
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the nonzero elements: an int64 ``(n, ndim)`` tensor, or one index
+        tensor per dimension with ``as_tuple=True`` (not recorded)."""
+        found = np.nonzero(np.atleast_1d(self._data) if as_tuple else self._data)
+        if as_tuple:
+            return tuple(Tensor._make(i.astype(np.int64)) for i in found)
+        return Tensor._make(np.stack(found, axis=-1).astype(np.int64).reshape(
+            -1, self._data.ndim))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """``length`` elements of ``dim`` from ``start``: a view, as a slice."""
+        axis = _dim(self, dim)
+        size = self._data.shape[axis]
+        if start < 0:
+            start += size
+        if not 0 <= start <= size or length < 0 or start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({size}).")
+        return self[(slice(None),) * axis + (slice(start, start + length),)]
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The slices ``index`` (a 1-D int tensor) of ``dim``, in that order."""
+        idx = _raw(index)
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        return self[(slice(None),) * _dim(self, dim) + (idx.reshape(-1),)]
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched matrix product of two 3-D tensors."""
+        if self._data.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        other = as_tensor_arg(mat2)
+        if _raw(other).ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        error = L._matmul_error(self._data.shape, other._data.shape, self._data.dtype,
+                                other._data.dtype)
+        if error is not None or self._data.shape[0] != other._data.shape[0]:
+            raise error or RuntimeError(
+                f"Expected size for first two dimensions of batch2 tensor to be: "
+                f"[{self._data.shape[0]}, {self._data.shape[2]}] but got: "
+                f"[{other._data.shape[0]}, {other._data.shape[1]}].")
+        return apply(L.bmm, (self, other), {})
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ``data`` with this tensor's dtype (unless ``dtype``)."""
+        from dualgrad._creation import tensor
+
+        return tensor(data, dtype=self._data.dtype if dtype is None else dtype,
+                      requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """A tensor of ``size`` filled with ``fill_value``, this tensor's dtype by default."""
+        from dualgrad._creation import full
+
+        return full(size, fill_value, dtype=self._data.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros of ``size``, this tensor's dtype by default."""
+        return self.new_full(_size_arg(size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones of ``size``, this tensor's dtype by default."""
+        return self.new_full(_size_arg(size), 1, dtype, requires_grad)
+
+    new_empty = new_zeros
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """``self`` with ``value`` (a number or a 0-d tensor) where the bool ``mask`` is True.

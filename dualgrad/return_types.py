@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "sort", "topk"]
 
 
 class _ValuesIndices(NamedTuple):
@@ -52,5 +52,19 @@ class min(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
     indices:
         Where they are (an int64 tensor, outside the graph).
     """
+
+    __slots__ = ()
+
+
+class sort(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.sort(dim)``: the sorted values (differentiable)
+    and where they came from."""
+
+    __slots__ = ()
+
+
+class topk(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.topk(k, dim)``: the k largest (or smallest)
+    values (differentiable) and where they are."""
 
     __slots__ = ()

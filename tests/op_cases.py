@@ -271,6 +271,17 @@ def _dropout_mask(rng: np.random.Generator, shape: tuple, params: dict,
     return (rng.random(shape) >= 0.5) * 2.0
 
 
+def _sort_index(rng: np.random.Generator, shape: tuple, params: dict,
+                prev: list) -> np.ndarray:
+    return np.argsort(prev[0], axis=params["axis"], kind="stable")
+
+
+def _topk_index(rng: np.random.Generator, shape: tuple, params: dict,
+                prev: list) -> np.ndarray:
+    order = np.argsort(-prev[0], axis=params["axis"], kind="stable")
+    return np.take(order, np.arange(shape[params["axis"]]), axis=params["axis"])
+
+
 def _unit(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
     return rng.uniform(0.0, 1.0, shape)
 
@@ -373,7 +384,7 @@ case("cast", (R,), (Variant(unary_shapes(), {"dtype": np.dtype(np.float64)}),))
 # comparisons and predicates: no gradient, checked by value
 for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"):
     case(_name, (R, R), BINARY, differentiable_output=False)
-for _name in ("logical_not", "isnan", "isfinite"):
+for _name in ("logical_not", "isnan", "isfinite", "isinf"):
     case(_name, (R,), ELEM, differentiable_output=False)
 
 # linear algebra
@@ -443,6 +454,21 @@ for _name in ("amax", "amin"):
     case(_name, (R,), reduce_variants(), distinct=True)
 for _name in ("max", "min"):
     case(_name, (R,), reduce_variants(all_only=True), distinct=True)
+case("sort_values", (R, Custom(_sort_index)), (Variant(fixed((3, 4), (3, 4)), {"axis": 1}),
+                                               Variant(fixed((3, 2), (3, 2)), {"axis": 0})),
+     distinct=True)
+case("topk_values", (R, Custom(_topk_index)), (Variant(fixed((3, 4), (3, 2)), {"axis": 1}),),
+     distinct=True)
+case("round_decimals", (Real(-2.4, 2.4),), (Variant(unary_shapes(), {"decimals": 1}),),
+     atol=1e-3)  # zero gradient; finite differences can straddle a jump at 0.05 steps
+case("bmm", (R, R), (Variant(fixed((2, 3, 4), (2, 4, 2))),))
+for _name in ("floor", "ceil", "round", "trunc"):  # zero gradient off the jumps at integers
+    case(_name, (Real(-2.4, 2.4, avoid=(-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0),
+                      margin=0.1),), ELEM)
+for _name in ("tril", "triu"):
+    case(_name, (R,), (Variant(same_shapes(1, min_dims=2)),
+                       Variant(same_shapes(1, min_dims=2), {"diagonal": 1}),
+                       Variant(same_shapes(1, min_dims=2), {"diagonal": -1})))
 case("take_along", (R, Custom(_gather_index)), (
     Variant(fixed((3, 4), (3, 5)), {"axis": 1}),
     Variant(fixed((3, 2), (4, 2)), {"axis": 0}),

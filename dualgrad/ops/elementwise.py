@@ -389,6 +389,46 @@ isnan = defop("isnan", np.isnan, vjp=(NONDIFF,), save_inputs=False,
               differentiable_output=False, numpy=(np.isnan,))
 isfinite = defop("isfinite", np.isfinite, vjp=(NONDIFF,), save_inputs=False,
                  differentiable_output=False, numpy=(np.isfinite,))
+isinf = defop("isinf", np.isinf, vjp=(NONDIFF,), save_inputs=False,
+              differentiable_output=False, numpy=(np.isinf,))
+
+
+# --- rounding: piecewise constant, so a zero gradient, as PyTorch's zeros_like(grad) ---------
+
+def _rounding(name: str, fn: Any) -> Any:
+    return defop(name, fn, vjp=(lambda g, ans, x: zeros_like_grad(g),), save_inputs=False,
+                 numpy=(fn,), doc=f"``np.{fn.__name__}``, elementwise; zero gradient.")
+
+
+floor = _rounding("floor", np.floor)
+ceil = _rounding("ceil", np.ceil)
+round_ = _rounding("round", np.rint)  # halves to even, as torch.round
+trunc = _rounding("trunc", np.trunc)
+round_decimals = defop(
+    "round_decimals", lambda x, *, decimals: np.round(x, decimals),
+    vjp=(lambda g, ans, x, *, decimals: zeros_like_grad(g),), save_inputs=False,
+    grad_fn_name="RoundBackward1",
+    doc="``x.round(decimals=d)``: ``rint(x * 10**d) / 10**d``, as PyTorch; zero gradient.")
+
+
+# --- triangles -----------------------------------------------------------------------------
+
+tril = defop("tril", lambda x, *, diagonal=0: np.tril(x, diagonal),
+             vjp=(lambda g, ans, x, *, diagonal=0: np.tril(g, diagonal),), save_inputs=False,
+             doc="The lower triangle (of the last two dimensions), the rest zeroed.")
+triu = defop("triu", lambda x, *, diagonal=0: np.triu(x, diagonal),
+             vjp=(lambda g, ans, x, *, diagonal=0: np.triu(g, diagonal),), save_inputs=False,
+             doc="The upper triangle (of the last two dimensions), the rest zeroed.")
+
+
+@implements(np.tril)
+def _np_tril(m: Any, k: int = 0) -> Any:
+    return tril(m, diagonal=k)
+
+
+@implements(np.triu)
+def _np_triu(m: Any, k: int = 0) -> Any:
+    return triu(m, diagonal=k)
 
 
 # --- whole-tensor writes (``clone``, and the in-place ``fill_``, ``zero_``, ``copy_``) --------

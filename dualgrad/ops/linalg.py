@@ -45,6 +45,8 @@ matmul = defop("matmul", np.matmul, vjp=_MATMUL_RULES, grad_fn_name="MatmulBackw
                doc="Batched and mixed-rank matmul; 2-D, 1-D pairs record mm/mv/dot.")
 mm = defop("mm", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS)
 mv = defop("mv", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS)
+bmm = defop("bmm", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS,
+            doc="Batched product of two 3-D tensors (``torch.bmm``).")
 dot = defop("dot", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS)
 
 

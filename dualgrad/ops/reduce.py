@@ -219,6 +219,11 @@ def _put_along_forward(g: np.ndarray, index: np.ndarray, *, axis: int,
 take_along = defop("take_along", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
                    grad_fn_name="GatherBackward0",
                    doc="``np.take_along_axis``: picks one element per index along ``axis``.")
+# sort and topk pick values along a dimension like gather, under PyTorch's node names.
+sort_values = defop("sort_values", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
+                    grad_fn_name="SortBackward0", doc="``x.sort(dim).values``.")
+topk_values = defop("topk_values", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
+                    grad_fn_name="TopkBackward0", doc="``x.topk(k, dim).values``.")
 put_along = defop("put_along", _put_along_forward,
                   vjp=(lambda g, ans, gg, index, *, axis, shape: take_along(g, index, axis=axis),
                        NONDIFF),
