@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import itertools
 import logging
 import sys
 from collections.abc import Iterator
@@ -77,10 +78,25 @@ ERR_NON_PERSISTENT = (
 ERR_REENTER = (
     "Tape is still recording, This can happen if you try to re-enter an already-active tape."
 )
+# TensorFlow 2.18's texts, typos included: batch_jacobian's lacks a space ("tocompute"), and
+# the two experimental_use_pfor texts put their double space in different places.
+ERR_NON_PERSISTENT_BATCH = (
+    "A non-persistent GradientTape can only be used tocompute one set of gradients "
+    "(or jacobians)"
+)
 ERR_STOP_RECORDING = "Trying to stop recording a tape which is not recording."
+ERR_NOT_RECORDING = "Tape is not recording."
 ERR_JACOBIAN_NO_PFOR = (
     "GradientTape must be created with persistent=True to compute the jacobian with eager "
-    "execution enabled and  with experimental_use_pfor set to False."
+    "execution enabled and with  experimental_use_pfor set to False."
+)
+ERR_BATCH_JACOBIAN_NO_PFOR = (
+    "GradientTape must be created with persistent=True to compute the batch_jacobian with "
+    "eager execution enabled and  with experimental_use_pfor set to False."
+)
+ERR_TARGET_NONE = (
+    "Argument `target` should be a list or nested structure of Tensors, Variables or "
+    "CompositeTensors to be differentiated, but received None."
 )
 WARN_INT_WATCH = "The dtype of the watched tensor must be floating (e.g. tf.float32), got {dtype}"
 WARN_INSIDE_CONTEXT = (
@@ -115,15 +131,61 @@ def _tf_array(value: Any, dtype: Any) -> np.ndarray:
     if isinstance(value, Tensor):
         arr = value._data
         return arr if dtype is None else arr.astype(_dtypes.as_dtype(dtype))
-    if dtype is not None:
-        return np.asarray(value, dtype=_dtypes.as_dtype(dtype))
-    arr = np.asarray(value)
-    if not isinstance(value, (np.ndarray, np.generic)):
+    if isinstance(value, (np.ndarray, np.generic)):
+        # NumPy values keep their dtype, or are cast (even float to int) as in TensorFlow.
+        return np.asarray(value) if dtype is None else np.asarray(value).astype(
+            _dtypes.as_dtype(dtype))
+    # (Python floats stay float64 until cast: 0.1 as float64 is not float32's 0.1 widened.)
+    arr = _python_array(value, narrow=dtype is None)
+    if dtype is None:
+        return arr
+    target = _dtypes.as_dtype(dtype)
+    # TensorFlow converts Python numbers only where no value changes kind: floats never
+    # become integers, numbers never become bools (ints wrap around, as in TensorFlow).
+    if (target.kind in "iu" and arr.dtype.kind not in "iub") or (
+            target.kind == "b" and arr.dtype.kind != "b"):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {target.name}")
+    return arr.astype(target)
+
+
+_INT32 = np.iinfo(np.int32)
+
+
+def _python_array(value: Any, narrow: bool = True) -> np.ndarray:
+    """A Python number or (nested) list as an array of TensorFlow's inferred dtype.
+
+    Floats give float32 (float64 with ``narrow=False``); ints int32, or int64 when a value
+    does not fit int32.
+    """
+    try:
+        arr = np.asarray(value)
+    except OverflowError:
+        arr = np.asarray(value, dtype=object)
+    kind = arr.dtype.kind
+    if kind == "f":
         if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        elif arr.dtype == np.int64:
+            if _has_huge_int(value):
+                raise ValueError(ERR_INT_RANGE)
+            if narrow:
+                arr = arr.astype(np.float32)
+    elif kind == "i":
+        if arr.dtype == np.int64 and (arr.size == 0 or (
+                _INT32.min <= arr.min() and arr.max() <= _INT32.max)):
             arr = arr.astype(np.int32)
+    elif kind in "uO":
+        # uint64 or object: a Python int beyond int64.
+        raise ValueError(ERR_INT_RANGE)
     return arr
+
+
+ERR_INT_RANGE = "Can't convert Python sequence with out-of-range integer to Tensor."
+
+
+def _has_huge_int(value: Any) -> bool:
+    # NumPy makes [1, 2**63] a float64 array; TensorFlow refuses the integer.
+    if isinstance(value, (list, tuple)):
+        return any(_has_huge_int(v) for v in value)
+    return isinstance(value, int) and not -2**63 <= value < 2**63
 
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
@@ -217,7 +279,7 @@ class Variable(Tensor):
     <tf.Variable 'Variable:0' shape=() dtype=float32, numpy=1.5>
     """
 
-    __slots__ = ("_trainable", "_name")
+    __slots__ = ("_trainable", "_name", "_seq")
 
     def __init__(self, initial_value: Any = None, trainable: bool | None = True,
                  name: str | None = None, dtype: Any = None, shape: Any = None) -> None:
@@ -232,6 +294,8 @@ class Variable(Tensor):
         self._init(arr, None)
         self._trainable = True if trainable is None else bool(trainable)
         self._name = "Variable:0" if name is None else f"{name}:0"
+        # Creation order: TensorFlow lists a tape's watched variables in this order.
+        self._seq = next(_VARIABLE_SEQ)
 
     @property
     def trainable(self) -> bool:
@@ -332,9 +396,35 @@ class Variable(Tensor):
     def __repr__(self) -> str:
         from dualgrad._printing import format_tf_variable
 
-        return format_tf_variable(self._data, self._name)
+        with tf_printoptions():
+            return format_tf_variable(self._data, self._name)
 
     __str__ = __repr__
+
+
+_VARIABLE_SEQ = itertools.count()
+
+
+def _legacy_21_supported() -> bool:
+    try:
+        with np.printoptions(legacy="2.1"):
+            return True
+    except (ValueError, TypeError):
+        return False
+
+
+# TensorFlow 2.18 requires NumPy < 2.1, whose scalars print as 10000000000.0 where NumPy 2.2
+# and later print 1e+10 (and whose array reprs have no "shape=" for long arrays). NumPy's
+# legacy="2.1" mode prints as NumPy 2.1 did, which is what TensorFlow users see.
+_TF_PRINT_LEGACY = (np.lib.NumpyVersion(np.__version__) >= "2.2.0"
+                    and _legacy_21_supported())
+
+
+def tf_printoptions() -> contextlib.AbstractContextManager:
+    """NumPy print options under which TensorFlow-style values print as TensorFlow's do."""
+    if _TF_PRINT_LEGACY:
+        return np.printoptions(legacy="2.1")
+    return contextlib.nullcontext()
 
 
 def _shape_text(shape: tuple) -> str:
@@ -427,7 +517,7 @@ class GradientTape:
     """
 
     __slots__ = ("_persistent", "_watch_accessed", "_nodes", "_watched", "_token", "_recording",
-                 "_has_tape", "_shared", "__weakref__")
+                 "_has_tape", "_shared", "_released_watched", "__weakref__")
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         # (``x is True or bool(x)``: bool() is a call, and a tape is made on every step)
@@ -444,6 +534,10 @@ class GradientTape:
         # Records that another tape or a PyTorch-style graph may share: keep their saved
         # values after a non-persistent gradient, since the other user may still need them.
         self._shared = False
+        # What was watched when a non-persistent gradient released the records: TensorFlow's
+        # watched_variables() still lists those variables afterwards.
+        # (a shared empty dict, never mutated: a tape is made on every training step)
+        self._released_watched: dict[int, Tensor] = _NOTHING_WATCHED
 
     # --- recording -------------------------------------------------------------------------
 
@@ -537,7 +631,9 @@ class GradientTape:
         Raises
         ------
         RuntimeError
-            When the tape is not recording.
+            When the tape never recorded (TensorFlow's text).
+        ValueError
+            When the tape's ``with`` block has ended (``Tape is not recording.``).
 
         Examples
         --------
@@ -549,8 +645,10 @@ class GradientTape:
         >>> print(tape.gradient(y, x))
         None
         """
-        if not self._recording:
+        if not self._has_tape:
             raise RuntimeError(ERR_STOP_RECORDING)
+        if not self._recording:
+            raise ValueError(ERR_NOT_RECORDING)
         token = _grad_mode.without_recorder(self)
         self._recording = False
         try:
@@ -575,11 +673,18 @@ class GradientTape:
         """
         self._nodes = set()
         self._watched = {}
+        self._released_watched = _NOTHING_WATCHED
         self._has_tape = self._has_tape or self._recording
 
     def watched_variables(self) -> tuple[Variable, ...]:
-        """The variables this tape watches, in the order they were first watched."""
-        return tuple(t for t in self._watched.values() if isinstance(t, Variable))
+        """The variables this tape watches, in the order they were created (as TensorFlow).
+
+        After the one ``gradient`` call of a non-persistent tape, the variables it watched.
+        """
+        watched = self._watched if self._has_tape else self._released_watched
+        found = [t for t in watched.values() if isinstance(t, Variable)]
+        found.sort(key=lambda v: v._seq)
+        return tuple(found)
 
     def why_no_grad(self, target: Any, source: Any) -> str:
         """Explain in one sentence why ``self.gradient(target, source)`` is None.
@@ -593,6 +698,7 @@ class GradientTape:
 
     def _release(self) -> None:
         self._nodes = set()
+        self._released_watched = self._watched
         self._watched = {}
         self._has_tape = False
 
@@ -680,6 +786,8 @@ class GradientTape:
             if not self._persistent:
                 self._release()
             return g
+        if target is None:
+            raise TypeError(ERR_TARGET_NONE)
         flat_targets = [target] if isinstance(target, Tensor) else _flatten(target, [])
         single = isinstance(sources, Tensor)
         flat_sources = [sources] if single else _flatten(sources, [])
@@ -823,6 +931,8 @@ class GradientTape:
         tensor([[2., 0.],
                 [0., 4.]])
         """
+        if not self._has_tape:
+            raise RuntimeError(ERR_NON_PERSISTENT)
         if not experimental_use_pfor and not self._persistent:
             raise RuntimeError(ERR_JACOBIAN_NO_PFOR)
         unconnected = _unconnected(unconnected_gradients)
@@ -866,8 +976,12 @@ class GradientTape:
 
         Raises
         ------
+        RuntimeError
+            On a used non-persistent tape, or for ``experimental_use_pfor=False`` on a
+            non-persistent tape (TensorFlow 2.18's texts).
         ValueError
-            When the first dimensions of ``target`` and ``source`` differ.
+            When ``target`` or ``source`` has fewer than 2 dimensions, or their first
+            dimensions differ.
 
         Examples
         --------
@@ -883,15 +997,21 @@ class GradientTape:
                 [[6., 0.],
                  [0., 8.]]])
         """
-        if not experimental_use_pfor and not self._persistent:
-            raise RuntimeError(ERR_JACOBIAN_NO_PFOR)
-        unconnected = _unconnected(unconnected_gradients)
-        create_graph = self._start()
+        # TensorFlow's order of checks: used tape, ranks, first dimensions, then pfor.
+        if not self._has_tape:
+            raise RuntimeError(ERR_NON_PERSISTENT_BATCH)
         target, source = _check_source(target), _check_source(source)
         tshape, sshape = target._data.shape, source._data.shape
-        if not tshape or not sshape or tshape[0] != sshape[0]:
+        for shape in (tshape, sshape):
+            if len(shape) < 2:
+                raise ValueError(f"Shape {_shape_text(shape)} must have rank at least 2")
+        if tshape[0] != sshape[0]:
             raise ValueError(f"Need first dimension of target shape ({_shape_text(tshape)}) "
                              f"and source shape ({_shape_text(sshape)}) to match.")
+        if not experimental_use_pfor and not self._persistent:
+            raise RuntimeError(ERR_BATCH_JACOBIAN_NO_PFOR)
+        unconnected = _unconnected(unconnected_gradients)
+        create_graph = self._start()
         batch = tshape[0]
         inner = int(np.prod(tshape[1:], dtype=np.int64))
         picked, _, restrict = self._engine_sources([source])
@@ -943,6 +1063,7 @@ class GradientTape:
 
 
 _warned_inside = False
+_NOTHING_WATCHED: dict[int, Tensor] = {}
 
 
 def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:

@@ -33,6 +33,7 @@ import numpy as np
 
 from dualgrad import _creation, _dtypes
 from dualgrad import _functions as F
+from dualgrad import _tf_errors as errors
 from dualgrad import tape as _tape
 from dualgrad._device import Size
 from dualgrad._function import custom_gradient as _custom_gradient
@@ -50,6 +51,7 @@ __all__ = [
     "linspace", "range", "ones", "zeros", "ones_like", "zeros_like", "fill", "eye", "random",
     "float16", "float32", "float64", "int32", "int64", "bool", "cast", "norm", "math",
     "linalg", "nn", "function", "Module", "newaxis", "keras", "optimizers", "custom_gradient",
+    "errors",
 ]
 
 float16 = _dtypes.tf_dtype(_dtypes.float16)
@@ -97,6 +99,43 @@ class _TFValue:
         """The dtype, printed as TensorFlow does: ``<dtype: 'float32'>``."""
         return _dtypes.tf_dtype(self._data.dtype)  # type: ignore[attr-defined]
 
+    # How TensorFlow's messages name the class (``'ResourceVariable' object has no...``).
+    _tf_class_text = "'tensorflow.python.framework.ops.EagerTensor'"
+
+    @property
+    def grad(self) -> None:
+        """Absent, as in TensorFlow (``AttributeError``): gradients come from tapes."""
+        raise AttributeError(f"{self._tf_class_text} object has no attribute 'grad'")
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:  # type: ignore[attr-defined]
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        # Recorded as PyTorch's unbind; each piece is a TensorFlow-style tensor.
+        return iter(_as_eager(list(Tensor.unbind(self, 0))))  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:  # type: ignore[attr-defined]
+            raise TypeError(self._tf_len_error)
+        return self._data.shape[0]  # type: ignore[attr-defined]
+
+    _tf_len_error = "Scalar tensor has no `len()`"
+
+    def __bool__(self) -> builtins.bool:
+        data = self._data  # type: ignore[attr-defined]
+        if data.size > 1:
+            raise ValueError("The truth value of an array with more than one element is "
+                             "ambiguous. Use a.any() or a.all()")
+        return builtins.bool(data.size and data.reshape(-1)[0])
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise TypeError(f"{self._tf_class_text} object does not support item assignment")
+
+    def __delitem__(self, key: Any) -> None:
+        raise TypeError(f"{self._tf_class_text} object doesn't support item deletion")
+
+    def __hash__(self) -> int:
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
 
 def _as_eager(value: Any) -> Any:
     """Relabel a plain Tensor result as an EagerTensor (no copy; the layout is the same)."""
@@ -110,15 +149,141 @@ def _as_eager(value: Any) -> Any:
     return value
 
 
-def _operand(self: Tensor, other: Any) -> Any:
-    """A list or tuple operand as a tensor of ``self``'s dtype (TensorFlow converts it)."""
-    if isinstance(other, (list, tuple)):
-        arr = _tape._tf_array(other, None)
-        dtype = self._data.dtype
-        if arr.dtype.kind == dtype.kind or (arr.dtype.kind in "iub" and dtype.kind in "fc"):
-            arr = arr.astype(dtype)
-        return Tensor._make(arr)
-    return other
+# --------------------------------------------------------------------------------------------
+# TensorFlow's dtype rules for binary ops. TensorFlow never promotes: both inputs of an op must
+# have one dtype. A value that is not yet a tensor is converted to the other input's dtype
+# (NumPy values are cast; a Python float cannot become an integer), and two tensors of
+# different dtypes fail with InvalidArgumentError. Which of the two errors a mismatch gives
+# depends on the op, as in TensorFlow: ``+``, ``@``, ``/``, ``tf.add`` and ``tf.matmul`` try
+# the conversion and fall back to the value's own dtype; the others insist on it.
+
+_TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
+
+
+def _type_name(dtype: np.dtype) -> str:
+    """The dtype as TensorFlow's kernels name it: float, double, int32..."""
+    return _TF_TYPE_NAMES.get(dtype.name, dtype.name)
+
+
+def _mismatch(op: str, index: int, expected: np.dtype, got: np.dtype, name: str = ""
+              ) -> Exception:
+    if op == "RealDiv":
+        return TypeError(f"`x` and `y` must have the same dtype, got tf.{expected.name} != "
+                         f"tf.{got.name}.")
+    # (TensorFlow names its oneDNN kernel for a float32 product, and the op after it.)
+    kernel = "_MklMatMul" if op == "MatMul" and expected == np.float32 else op
+    return errors.InvalidArgumentError(
+        None, None, f"cannot compute {kernel} as input #{index}(zero-based) was expected to be "
+        f"a {_type_name(expected)} tensor but is a {_type_name(got)} tensor [Op:{op}] name: "
+        f"{name}")
+
+
+def _convert(value: Any, dtype: np.dtype, force: builtins.bool) -> Any:
+    """``value`` (not a tensor) converted for an op whose other input has ``dtype``.
+
+    Python numbers that keep their kind stay Python numbers (dualgrad gives them the tensor's
+    dtype); NumPy values are cast; anything else becomes a tensor of ``dtype``. A value that
+    cannot be converted raises TensorFlow's TypeError (``force``) or keeps its own dtype.
+    """
+    cls = value.__class__
+    if cls is int and dtype.kind in "iufc":
+        return value
+    if cls is float and dtype.kind in "fc":
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        return Tensor._make(np.asarray(value).astype(dtype))
+    try:
+        return Tensor._make(_tape._tf_array(value, dtype))
+    except TypeError:
+        if force:
+            raise
+        return Tensor._make(_tape._tf_array(value, None))
+
+
+def _check(op: str, values: Sequence[Any], name: str = "") -> None:
+    """Raise TensorFlow's error when the tensors among ``values`` differ in dtype."""
+    dtype = None
+    for i, v in enumerate(values):
+        if isinstance(v, Tensor):
+            if dtype is None:
+                dtype = v._data.dtype
+            elif v._data.dtype != dtype:
+                raise _mismatch(op, i, dtype, v._data.dtype, name)
+
+
+def _as_float64(x: Any) -> Any:
+    # TensorFlow's true division of integers gives float64.
+    if isinstance(x, Tensor):
+        return Tensor._make(x._data.astype(np.float64))
+    return x
+
+
+# The TensorFlow op of each operator, and whether its conversion of the other operand falls
+# back to that operand's own dtype (True) or must succeed (False).
+_BINARY = {
+    "__add__": ("AddV2", False), "__sub__": ("Sub", True), "__mul__": ("Mul", True),
+    "__truediv__": ("RealDiv", False), "__pow__": ("Pow", True),
+    "__matmul__": ("MatMul", False),
+}
+_REFLECTED = ("__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__")
+
+
+def _binary_wrapping(name: str) -> Callable:
+    base = getattr(Tensor, name)
+    op, force = _BINARY[name]
+    divides = op == "RealDiv"
+
+    @functools.wraps(base)
+    def method(self: Tensor, other: Any) -> Any:
+        # The common operands first, inline: this runs on every operator of a TF tensor.
+        cls = other.__class__
+        if cls is int:
+            pass
+        elif cls is float and self._data.dtype.kind in "fc":
+            pass
+        elif isinstance(other, Tensor):
+            if other._data.dtype != self._data.dtype:
+                raise _mismatch(op, 1, self._data.dtype, other._data.dtype)
+        else:
+            other = _convert(other, self._data.dtype, force)
+            if isinstance(other, Tensor) and other._data.dtype != self._data.dtype:
+                raise _mismatch(op, 1, self._data.dtype, other._data.dtype)
+        if divides and self._data.dtype.kind in "iu":
+            out = base(_as_float64(self), _as_float64(other))
+        else:
+            out = base(self, other)
+        return _eager(out)
+
+    return method
+
+
+def _eager(out: Any) -> Any:
+    """``out`` relabelled as an ``EagerTensor`` (a plain Tensor result of a Tensor method)."""
+    if out.__class__ is Tensor:
+        out.__class__ = EagerTensor
+    return out
+
+
+def _reflected_wrapping(name: str) -> Callable:
+    base = getattr(Tensor, name)
+    forward = getattr(Tensor, name.replace("__r", "__", 1))
+
+    @functools.wraps(base)
+    def method(self: Tensor, other: Any) -> Any:
+        # ``2.5 * t``: TensorFlow converts the left operand to t's dtype, or fails.
+        if not isinstance(other, Tensor):
+            other = _convert(other, self._data.dtype, True)
+        if name == "__rtruediv__" and self._data.dtype.kind in "iu":
+            out = forward(_as_float64(_tensor_of(other, self._data.dtype)), _as_float64(self))
+        elif isinstance(other, Tensor):
+            # Tensor's forward method, not ``other / self``: Python would hand that back to
+            # this subclass's reflected method.
+            out = forward(other, self)
+        else:
+            out = base(self, other)
+        return _eager(out)
+
+    return method
 
 
 def _wrapping(name: str) -> Callable:
@@ -126,25 +291,22 @@ def _wrapping(name: str) -> Callable:
 
     @functools.wraps(base)
     def method(self: Tensor, *args: Any) -> Any:
-        # (_operand's test inlined: this runs on every operator of a TF-style tensor)
-        if args and name != "__getitem__" and isinstance(args[0], (list, tuple)):
-            args = (_operand(self, args[0]),)
         out = base(self, *args)
-        if out.__class__ is Tensor:
-            out.__class__ = EagerTensor
-        return out
+        return _eager(out)
 
     return method
 
 
 _OPERATORS = (
-    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
-    "__rtruediv__", "__floordiv__", "__mod__", "__pow__", "__rpow__", "__matmul__",
-    "__rmatmul__", "__neg__", "__pos__", "__abs__", "__getitem__", "__lt__", "__le__",
-    "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__or__", "__invert__",
+    "__floordiv__", "__mod__", "__neg__", "__pos__", "__abs__", "__getitem__", "__lt__",
+    "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__or__", "__invert__",
 )
 for _name in _OPERATORS:
     setattr(_TFValue, _name, _wrapping(_name))
+for _name in _BINARY:
+    setattr(_TFValue, _name, _binary_wrapping(_name))
+for _name in _REFLECTED:
+    setattr(_TFValue, _name, _reflected_wrapping(_name))
 
 
 class EagerTensor(_TFValue, Tensor):
@@ -165,16 +327,20 @@ class EagerTensor(_TFValue, Tensor):
         return self._data if dtype is None else self._data.astype(dtype)
 
     def __str__(self) -> str:
-        return format_tf_tensor(self._data)
+        with _tape.tf_printoptions():
+            return format_tf_tensor(self._data)
 
     def __repr__(self) -> str:
-        return (f"<tf.Tensor: shape={_tf_shape(self._data.shape)}, "
-                f"dtype={self._data.dtype.name}, numpy={_tf_numpy_text(self._data, True)}>")
+        with _tape.tf_printoptions():
+            return (f"<tf.Tensor: shape={_tf_shape(self._data.shape)}, "
+                    f"dtype={self._data.dtype.name}, "
+                    f"numpy={_tf_numpy_text(self._data, True)}>")
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
-            return format(self._data.item(), spec)
-        return str(self)
+        # TensorFlow formats the NumPy value: f"{t}" is "6.0" or "[1.  2.5]", and a format
+        # spec works on a 0-d tensor only (NumPy's TypeError otherwise).
+        with _tape.tf_printoptions():
+            return format(self._data[()] if self._data.ndim == 0 else self._data, spec)
 
 
 class Variable(_TFValue, _tape.Variable):
@@ -192,11 +358,27 @@ class Variable(_TFValue, _tape.Variable):
 
     __slots__ = ()
 
+    _tf_class_text = "'ResourceVariable'"
+    _tf_len_error = "object of type 'ResourceVariable' has no len()"
+
     def read_value(self) -> EagerTensor:
         """The current value as a tensor; recorded, so gradients flow to the variable."""
         return _as_eager(_tape.Variable.read_value(self))
 
     value = read_value
+
+    def numpy(self, *, force: builtins.bool = False) -> Any:
+        """A copy of the current value; a 0-d variable gives a NumPy scalar (``np.float32``)."""
+        return self._data[()] if self._data.ndim == 0 else self._data.copy()
+
+    def __format__(self, spec: str) -> str:
+        if spec:
+            raise TypeError("unsupported format string passed to ResourceVariable.__format__")
+        return str(self)
+
+    def __hash__(self) -> int:
+        raise TypeError(f"Variable is unhashable. Instead, use variable.ref() as the key. "
+                        f"(Variable: {self!r})")
 
 
 class GradientTape(_tape.GradientTape):
@@ -269,23 +451,27 @@ def linspace(start: Any, stop: Any, num: int, name: str | None = None, axis: int
              ) -> EagerTensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` (both included).
 
-    As in TensorFlow, Python ints give float64, Python floats float32, and tensors keep their
-    floating dtype (integer tensors give float64).
+    As in TensorFlow, the dtype comes from ``start`` (a Python float gives float32, a Python
+    int int32; an integer start gives a float64 result) and ``stop`` is converted to it.
+
+    Raises
+    ------
+    TypeError
+        When ``stop`` cannot take ``start``'s dtype (``tf.linspace(0, 3.0, 4)``).
 
     Examples
     --------
     >>> import dualgrad.tf as tf
     >>> tf.linspace(0, 3, 4).dtype
     tf.float64
+    >>> tf.linspace(0.0, 3, 4).dtype
+    tf.float32
     """
-    def dtype_of(v: Any) -> np.dtype:
-        if isinstance(v, Tensor):
-            return v._data.dtype if v._data.dtype.kind == "f" else float64
-        if isinstance(v, (np.ndarray, np.generic)):
-            return v.dtype if v.dtype.kind == "f" else float64
-        return float32 if isinstance(v, float) else float64
-
-    dtype = np.result_type(dtype_of(start), dtype_of(stop))
+    start = _natural(start)
+    if not isinstance(stop, Tensor):
+        stop = _tensor_of(_convert(stop, start._data.dtype, True), start._data.dtype)
+    dtype = start._data.dtype if start._data.dtype.kind == "f" else np.dtype(np.float64)
+    start, stop = start._data, stop._data
     arr = np.linspace(np.asarray(start, dtype=dtype), np.asarray(stop, dtype=dtype), int(num),
                       axis=axis).astype(dtype)
     return constant(arr)
@@ -295,18 +481,35 @@ def range(start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None,  # n
           name: str | None = None) -> EagerTensor:
     """``tf.range``: ``start, start + delta, ...`` up to ``limit`` (excluded).
 
-    Python ints give int32 and Python floats float32, as in TensorFlow.
+    As in TensorFlow, the dtype is the widest of the arguments' (int32 < int64 < float32 <
+    float64): Python ints count as int32, Python floats as float32, NumPy values and tensors
+    as their own dtype.
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        When ``delta`` is 0 or points away from ``limit`` (TensorFlow's texts).
     """
     if limit is None:
         start, limit = 0, start
-    values = np.arange(start, limit, delta)
-    if dtype is not None:
-        return constant(values.astype(_dtypes.as_dtype(dtype)))
-    if builtins.any(isinstance(v, float) for v in (start, limit, delta)):
-        return constant(values.astype(np.float32))
-    if builtins.all(isinstance(v, int) for v in (start, limit, delta)):
-        return constant(values.astype(np.int32))
-    return constant(values)
+    if dtype is None:
+        order = [np.dtype(t) for t in (np.int32, np.int64, np.float32, np.float64)]
+        found = [_natural(v)._data.dtype for v in (start, limit, delta)]
+        dtype = builtins.max(found, key=lambda d: order.index(d) if d in order else -1)
+    dtype = _dtypes.as_dtype(dtype)
+    start, limit, delta = (_natural(v)._data.astype(dtype)[()] for v in (start, limit, delta))
+    # (TensorFlow's C++ prints the numbers as %g does: 1, 3.5)
+    if delta == 0:
+        message = f"Requires delta != 0: {delta:g}"
+    elif delta > 0 and start > limit:
+        message = f"Requires start <= limit when delta > 0: {start:g}/{limit:g}"
+    elif delta < 0 and start < limit:
+        message = f"Requires start >= limit when delta < 0: {start:g}/{limit:g}"
+    else:
+        return constant(np.arange(start, limit, delta).astype(dtype))
+    raise errors.InvalidArgumentError(
+        None, None, "{{function_node __wrapped__Range_device_/job:localhost/replica:0/task:0/"
+        f"device:CPU:0}}}} {message} [Op:Range] name: ")
 
 
 def _shape_arg(shape: Any) -> tuple:
@@ -369,9 +572,7 @@ def _unary(fn: Callable, name: str, doc: str) -> Callable:
     def op(x: Any, name: str | None = None) -> EagerTensor:
         # _out(fn(_t(x))) without the two calls: every elementwise function goes through here.
         out = fn(x if isinstance(x, Tensor) else constant(x))
-        if out.__class__ is Tensor:
-            out.__class__ = EagerTensor
-        return out
+        return _eager(out)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -394,54 +595,90 @@ expm1 = _unary(F.expm1, "expm1", "Elementwise ``exp(x) - 1``.")
 sign = _unary(F.sign, "sign", "Elementwise sign (-1, 0 or 1); its gradient is zero.")
 
 
-def _operands(x: Any, y: Any) -> tuple[Any, Any]:
-    """Make sure one side is a tensor; a Python number next to a tensor adopts its dtype."""
-    if isinstance(x, Tensor):
-        return x, y if isinstance(y, (Tensor, int, float)) else _t(y)
-    if isinstance(y, Tensor):
-        return (x if isinstance(x, (int, float)) else _t(x)), y
-    return _t(x), y if isinstance(y, (int, float)) else _t(y)
+def _natural(x: Any) -> Any:
+    """``x`` as a tensor of its own dtype (Python numbers as TensorFlow infers them)."""
+    return x if isinstance(x, Tensor) else Tensor._make(_tape._tf_array(x, None))
+
+
+def _hinted(op: str, x: Any, y: Any) -> tuple[Any, Any]:
+    """``tf.add``/``tf.matmul``'s conversion: ``x`` as it is, ``y`` to ``x``'s dtype if it
+    can be, then both must agree."""
+    x = _natural(x)
+    if not isinstance(y, Tensor):
+        y = _tensor_of(_convert(y, x._data.dtype, False), x._data.dtype)
+    _check(op, (x, y))
+    return x, y
+
+
+def _tensor_of(value: Any, dtype: np.dtype) -> Tensor:
+    # A Python number that _convert let through, as a tensor of the dtype it adopts.
+    return value if isinstance(value, Tensor) else Tensor._make(np.array(value).astype(dtype))
+
+
+def _same_dtype(op: str, values: Sequence[Any], name: str = "") -> list:
+    """The other ops' conversion: every value to the dtype of the first tensor (or of the
+    first value), or TensorFlow's error."""
+    for v in values:
+        if isinstance(v, Tensor):
+            dtype = v._data.dtype
+            break
+    else:
+        dtype = _natural(values[0])._data.dtype
+    out = [v if isinstance(v, Tensor) else _tensor_of(_convert(v, dtype, True), dtype)
+           for v in values]
+    _check(op, out, name)
+    return out
 
 
 def add(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """``x + y`` elementwise (with broadcasting)."""
-    x, y = _operands(x, y)
-    return _out(x + y)
+    """``x + y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow.
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        When ``x`` and ``y`` have different dtypes (``y`` is first converted to ``x``'s
+        dtype when it is not a tensor and that conversion keeps its values' kind).
+    """
+    x, y = _hinted("AddV2", x, y)
+    return _out(Tensor.__add__(x, y))
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """``x - y`` elementwise (with broadcasting)."""
-    x, y = _operands(x, y)
-    return _out(x - y)
+    """``x - y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow."""
+    x, y = _same_dtype("Sub", (x, y))
+    return _out(Tensor.__sub__(x, y))
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """``x * y`` elementwise (with broadcasting)."""
-    x, y = _operands(x, y)
-    return _out(x * y)
+    """``x * y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow."""
+    x, y = _same_dtype("Mul", (x, y))
+    return _out(Tensor.__mul__(x, y))
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """``x / y`` elementwise (with broadcasting)."""
-    x, y = _operands(x, y)
-    return _out(x / y)
+    """``x / y`` elementwise (with broadcasting); integers give float64, as in TensorFlow."""
+    # TensorFlow's divide: ``x`` becomes a tensor of ``y``'s dtype, then ``x / y``.
+    if not isinstance(x, Tensor):
+        x = (_tensor_of(_convert(x, y._data.dtype, True), y._data.dtype)
+             if isinstance(y, Tensor) else _natural(x))
+    return _TFValue.__truediv__(x, y)  # type: ignore[operator]
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> EagerTensor:  # noqa: A001
-    """``x ** y`` elementwise (with broadcasting)."""
-    x, y = _operands(x, y)
-    return _out(x ** y)
+    """``x ** y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow."""
+    x, y = _same_dtype("Pow", (x, y))
+    return _out(Tensor.__pow__(x, y))
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """Elementwise maximum."""
-    x, y = _t(x), _t(y)
+    """Elementwise maximum; the dtypes must agree, as in TensorFlow."""
+    x, y = _same_dtype("Maximum", (x, y))
     return _out(F.maximum(x, y))
 
 
 def minimum(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """Elementwise minimum."""
-    x, y = _t(x), _t(y)
+    """Elementwise minimum; the dtypes must agree, as in TensorFlow."""
+    x, y = _same_dtype("Minimum", (x, y))
     return _out(F.minimum(x, y))
 
 
@@ -454,13 +691,14 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
            name: str | None = None, **_: Any) -> EagerTensor:
-    """Matrix product ``a @ b`` (optionally transposing either side first)."""
-    a, b = _t(a), _t(b)
+    """Matrix product ``a @ b`` (optionally transposing either side first); the dtypes must
+    agree, as in TensorFlow."""
+    a, b = _hinted("MatMul", a, b)
     if transpose_a:
         a = a.mT
     if transpose_b:
         b = b.mT
-    return _out(a @ b)
+    return _out(Tensor.__matmul__(a, b))
 
 
 def _axis(axis: Any) -> Any:
@@ -532,13 +770,15 @@ def transpose(a: Any, perm: Sequence[int] | None = None, conjugate: bool = False
 
 
 def concat(values: Sequence[Any], axis: int, name: str | None = None) -> EagerTensor:
-    """Join tensors along an existing axis."""
-    return _out(F.cat([_t(v) for v in values], dim=axis))
+    """Join tensors along an existing axis; the dtypes must agree, as in TensorFlow."""
+    values = _same_dtype("ConcatV2", list(values), "concat")
+    return _out(F.cat(values, dim=axis))
 
 
 def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> EagerTensor:
-    """Join tensors along a new axis."""
-    return _out(F.stack([_t(v) for v in values], dim=axis))
+    """Join tensors along a new axis; the dtypes must agree, as in TensorFlow."""
+    values = _same_dtype("Pack", list(values), "stack")
+    return _out(F.stack(values, dim=axis))
 
 
 def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool = False,
