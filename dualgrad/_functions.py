@@ -283,6 +283,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
         if not t._data.ndim:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
+    ts = _promoted(ts)  # the legacy empty tensors take part in the promotion, as in PyTorch
     if len(ts) > 1:
         ts = [t for t in ts if t._data.shape != (0,)] or ts[:1]
     first = ts[0]._data.shape
@@ -297,7 +298,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. "
                                    f"Expected size {a} but got size {b} for tensor number {i} "
                                    "in the list.")
-    return apply(S.cat, tuple(_promoted(ts)), {"axis": axis})
+    return apply(S.cat, tuple(ts), {"axis": axis})
 
 
 concat = cat

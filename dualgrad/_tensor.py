@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _dispatch, _dtypes, _engine, _registry
+from dualgrad import _dispatch, _dtypes, _engine, _grad_mode, _registry
 from dualgrad import _inplace as _inplace_mod
 from dualgrad._device import Size, check_device, device
 from dualgrad._dtypes import scalar_operand
@@ -1597,6 +1597,10 @@ class Tensor:
         key = _index_key(key)
         # PyTorch: CopySlices for basic keys, IndexPutBackward0 for index arrays and masks.
         op = S.index_put if S._is_basic(key) else S.index_put_advanced
+        if (op is S.index_put and key is not Ellipsis and self._node is None
+                and self._requires_grad and _grad_mode.is_grad_enabled()):
+            # PyTorch writes x[0] = v through a view of x: its error names the view.
+            raise RuntimeError(_inplace_mod._ERR_VIEW_LEAF_INPLACE)
         try:
             self._inplace(op, as_tensor_arg(value), key=key)
         except IndexError as error:

@@ -128,6 +128,7 @@ CASES = {
     "stack of int64 and float32": lambda L: (L.stack([L.tensor([1, 2]), L.tensor([0.5, 1.5])]),
                                              []),
     "cat onto tensor([])": lambda L: (L.cat([L.tensor([]), L.ones(2, 3)]), []),
+    "cat of tensor([]) and int64": lambda L: (L.cat([L.tensor([]), L.tensor([1, 2])]), []),
     "cat of float64 and float32 leaves": two(lambda L, a, b: L.cat([a, b.float()]), [1.0],
                                              [2.0, 3.0]),
     "view of a row slice": one(lambda L, x: x[1:].view(-1), [[1.0, 2.0], [3.0, 4.0]]),
@@ -338,6 +339,11 @@ WRONG_DTYPE = {
         L.ones(2, 3), L.tensor([0, 1], dtype=L.int32)),
     "nll_loss with float targets": lambda L: L.nn.functional.nll_loss(
         L.ones(2, 3), L.tensor([0.0, 1.0])),
+    # writing into a leaf that requires grad: through a view (x[0] = v) or not (x[mask] = v)
+    "x[0] = 5 on a leaf": lambda L: L.ones(3, requires_grad=True).__setitem__(0, 5.0),
+    "x[:2] = 5 on a leaf": lambda L: L.ones(3, requires_grad=True).__setitem__(slice(0, 2), 5.0),
+    "x[mask] = 5 on a leaf": lambda L: L.ones(3, requires_grad=True).__setitem__(
+        L.tensor([True, False, True]), 5.0),
     # a number the dtype cannot hold
     "float32 clamp(max=1e300)": lambda L: L.tensor([1.0]).clamp(max=1e300),
     "float16 clamp(min=-1e39)": lambda L: L.tensor([1.0], dtype=L.float16).clamp(min=-1e39),
