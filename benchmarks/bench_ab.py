@@ -17,7 +17,8 @@ reports both ratios and their geometric mean; ``--one-order`` runs once.
 
 A tree is a directory holding ``dualgrad/`` (a checkout or ``git worktree add /tmp/base
 HEAD``). The workloads are ``bench_core.py``'s (1a ``poly``, 1b ``seed0``, 2 ``chain``, 3
-``w3``) and ``bench_tape.py``'s ``tape``, written once against the package given.
+``w3``), ``bench_tape.py``'s ``tape`` and ``bench_mlp.py``'s training step (``mlp``), written
+once against the package given.
 """
 
 from __future__ import annotations
@@ -86,8 +87,19 @@ def workloads(dg: ModuleType) -> dict[str, tuple[Callable[[], None], int]]:
         t.gradient(z, y)
         t.gradient(z, x5)
 
+    rng = np.random.default_rng(0)
+    batch = dg.from_numpy(rng.standard_normal((64, 784)).astype(np.float32))
+    labels = dg.from_numpy(rng.integers(0, 10, 64))
+    model = dg.nn.Sequential(dg.nn.Linear(784, 128), dg.nn.Tanh(), dg.nn.Linear(128, 10))
+    opt = dg.optim.SGD(model.parameters(), lr=0.01)
+
+    def mlp() -> None:
+        opt.zero_grad()
+        dg.nn.functional.cross_entropy(model(batch), labels).backward()
+        opt.step()
+
     return {"poly": (poly, 1000), "seed0": (seed0, 1000), "chain": (chain, 3),
-            "w3": (w3, 3), "tape": (tape, 1000)}
+            "w3": (w3, 3), "tape": (tape, 1000), "mlp": (mlp, 50)}
 
 
 def main() -> None:
