@@ -169,14 +169,11 @@ def _check_nonempty(t: Tensor, name: str, dim: Any, all_text: str = "") -> None:
 _SPECIFY_DIM = " Specify the reduction dim with the 'dim' argument."
 
 
-_C10_NAMES = {"float16": "c10::Half", "float32": "float"}
-
-
 def check_fits(value: Any, dtype: np.dtype) -> None:
     """PyTorch's error for a finite Python number that a float16/float32 tensor cannot hold
     (``x.clamp(max=1e300)``, ``fill_``, ``masked_fill``, ``full``): NumPy would make it inf
     or ignore it."""
-    name = _C10_NAMES.get(dtype.name)
+    name = L.C_TYPE_NAMES[dtype.name] if dtype.name in ("float16", "float32") else None
     if name is not None and isinstance(value, float) and abs(value) != float("inf") and (
             abs(value) > float(np.finfo(dtype).max)):
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
@@ -185,6 +182,13 @@ def check_fits(value: Any, dtype: np.dtype) -> None:
 def _size_arg(size: tuple) -> tuple:
     """``f(2, 3)`` and ``f((2, 3))`` alike."""
     return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+
+
+def not_implemented_for(kernel: str, dtype: np.dtype) -> NotImplementedError:
+    """PyTorch's error for a kernel without a loop for ``dtype``:
+    ``"softmax_lastdim_kernel_impl" not implemented for 'Long'``."""
+    return NotImplementedError(f'"{kernel}" not implemented for '
+                               f"'{_dtypes.torch_name(dtype)}'")
 
 
 def _no_bool(t: Tensor, error: type, message: str) -> None:
@@ -203,8 +207,7 @@ def _softmax_dtype_check(t: Tensor, name: str, dim: int) -> None:
     if kind not in "fc":
         last = dim in (-1, t._data.ndim - 1)
         kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_dtypes.torch_name(t._data.dtype)}'")
+        raise not_implemented_for(kernel, t._data.dtype)
 
 
 def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
@@ -258,13 +261,9 @@ def _axis(t: Tensor, dim: Any) -> Any:
     if dim is None:
         return None
     dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
-    ndim = t._data.ndim
-    span = max(ndim, 1)
     for d in dims:
-        if not -span <= d < span:
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-span}, "
-                             f"{span - 1}], but got {d})")
-    if not dims or ndim == 0:
+        _dim(t, d)
+    if not dims or t._data.ndim == 0:
         return None
     return dims if isinstance(dim, (list, tuple)) else dim
 
@@ -1034,7 +1033,8 @@ class Tensor:
 
     def abs(self) -> Tensor:
         """Absolute value (gradient ``sign(x)``, 0 at 0)."""
-        _no_bool(self, NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'")
+        if self._data.dtype.kind == "b":
+            raise not_implemented_for("abs_cpu", self._data.dtype)
         return apply(E.abs_, (self,), {})
 
     @_float_unary(E.sin)
@@ -1300,10 +1300,15 @@ class Tensor:
         axis = _dim(self, dim)
         if not self._data.ndim:
             return Tensor._make(np.zeros((), dtype=np.int64))
-        data = -self._data if descending and self._data.dtype.kind != "b" else self._data
-        order = np.argsort(data, axis=axis, kind="stable")
-        if descending and self._data.dtype.kind == "b":
-            order = np.flip(np.argsort(np.flip(data, axis), axis=axis, kind="stable"), axis)
+        data = self._data
+        if not descending:
+            order = np.argsort(data, axis=axis, kind="stable")
+        else:
+            # Descending with ties in their original order (and NaN first, as the largest),
+            # for any dtype: sort the reversed data ascending, reverse that, and map the
+            # positions back. (Negating would wrap unsigned integers and fail on bools.)
+            flipped = np.argsort(np.flip(data, axis), axis=axis, kind="stable")
+            order = data.shape[axis] - 1 - np.flip(flipped, axis)
         return Tensor._make(order.astype(np.int64, copy=False))
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
@@ -1335,11 +1340,12 @@ class Tensor:
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         """The indices of the nonzero elements: an int64 ``(n, ndim)`` tensor, or one index
         tensor per dimension with ``as_tuple=True`` (not recorded)."""
-        found = np.nonzero(np.atleast_1d(self._data) if as_tuple else self._data)
+        found = np.nonzero(np.atleast_1d(self._data))  # (NumPy refuses 0-d arrays)
         if as_tuple:
             return tuple(Tensor._make(i.astype(np.int64)) for i in found)
-        return Tensor._make(np.stack(found, axis=-1).astype(np.int64).reshape(
-            -1, self._data.ndim))
+        if not self._data.ndim:  # PyTorch: one row of no columns, or none
+            return Tensor._make(np.zeros((len(found[0]), 0), dtype=np.int64))
+        return Tensor._make(np.stack(found, axis=-1).astype(np.int64))
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         """``length`` elements of ``dim`` from ``start``: a view, as a slice."""

@@ -40,10 +40,18 @@ CASES: dict[str, Callable[[Any, Any], Any]] = {
     "sort descending": lambda L, x: L.sort(x, 1, descending=True).values,
     "argsort": lambda L, x: x.argsort(),
     "argsort descending": lambda L, x: x.argsort(0, descending=True),
+    "argsort bool descending": lambda L, x: L.tensor([True, False, True]).argsort(
+        descending=True),
+    "argsort uint8 descending": lambda L, x: L.tensor([3, 1, 3], dtype=L.uint8).argsort(
+        descending=True),
+    "argsort with NaN descending": lambda L, x: L.tensor([1.0, float("nan"), 2.0, 1.0]).argsort(
+        descending=True),
     "topk": lambda L, x: x.topk(2).values,
     "topk indices": lambda L, x: x.topk(2, dim=0).indices,
     "topk smallest": lambda L, x: L.topk(x, 3, largest=False).values,
     "nonzero": lambda L, x: (x > 1).nonzero(),
+    "nonzero of a 0-d tensor": lambda L, x: L.tensor(5.0).nonzero(),
+    "nonzero of a 0-d zero": lambda L, x: L.tensor(0.0).nonzero(),
     "narrow": lambda L, x: x.narrow(1, 1, 2),
     "narrow negative start": lambda L, x: L.narrow(x, 0, -2, 2),
     "index_select": lambda L, x: x.index_select(1, L.tensor([3, 0, 3])) * 1,

@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad import _dtypes
-from dualgrad._tensor import Tensor, apply
+from dualgrad._tensor import Tensor, apply, not_implemented_for
 from dualgrad.ops import activations as A
 from dualgrad.ops import nn as N
 from dualgrad.ops.linalg import linear_error
@@ -159,8 +158,7 @@ def _float_input(input: Any, kernel: str) -> Tensor:
     """``input`` as a Tensor, or PyTorch's error for an integer or bool one."""
     input = _t(input)
     if input._data.dtype.kind not in "fc":
-        raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_dtypes.torch_name(input._data.dtype)}'")
+        raise not_implemented_for(kernel, input._data.dtype)
     return input
 
 

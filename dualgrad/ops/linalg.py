@@ -61,7 +61,7 @@ def _np_dot(a: Any, b: Any) -> Any:
 
 
 # The C names PyTorch's matmul kernels print for dtypes ("float != double").
-_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
                  "int64": "long int", "int32": "int", "int16": "short int",
                  "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
                  "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
@@ -88,8 +88,8 @@ def _matmul_error(xs: tuple, ys: tuple, xt: np.dtype, yt: np.dtype) -> RuntimeEr
             return RuntimeError(f"expected scalar type {torch_name(xt)} but found "
                                 f"{torch_name(yt)}")
         return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                            f"{_C_TYPE_NAMES.get(xt.name, xt.name)} != "
-                            f"{_C_TYPE_NAMES.get(yt.name, yt.name)}")
+                            f"{C_TYPE_NAMES.get(xt.name, xt.name)} != "
+                            f"{C_TYPE_NAMES.get(yt.name, yt.name)}")
     inner_y = ys[0] if yd == 1 else ys[-2]
     if xs[-1] == inner_y:
         return None
