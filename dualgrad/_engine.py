@@ -127,9 +127,25 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         out = op.forward(da, **params) if params else op.forward(da)
         edges = None if ea is None else (ea,)
     else:
-        arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+        # The arrays and the edges in one pass (what _edges does).
+        arrays = []
+        edges = []
+        any_edge = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                e = a._node
+                if e is None and a._requires_grad:
+                    e = a
+                if e is not None:
+                    any_edge = True
+                edges.append(e)
+            else:
+                arrays.append(a)
+                edges.append(None)
+        arrays = tuple(arrays)
+        edges = tuple(edges) if any_edge else None
         out = op.forward(*arrays, **params)
-        edges = _edges(args)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
     result = _new(Tensor)

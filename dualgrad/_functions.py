@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dualgrad import _dtypes
+from dualgrad._registry import NO_PARAMS
 from dualgrad._tensor import Tensor, _dim, apply, from_data
 from dualgrad.ops import linalg as L
 from dualgrad.ops import shape as S
@@ -56,7 +57,7 @@ def _unary(name: str, doc: str) -> Any:
     def fn(input: Any) -> Any:
         if input.__class__ is Tensor:
             if op is not None and input._data.dtype.kind in "fc":
-                return apply(op, (input,), {})
+                return apply(op, (input,), NO_PARAMS)
             return method(input)
         return getattr(_t(input), name)()
 

@@ -36,13 +36,14 @@ clone): the engine passes the cotangent on without a call. It is callable like a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-__all__ = ["NONDIFF", "IDENTITY", "zeros_like_grad", "Op", "REGISTRY", "NUMPY_IMPLS",
+__all__ = ["NONDIFF", "IDENTITY", "zeros_like_grad", "Op", "REGISTRY", "NUMPY_IMPLS", "NO_PARAMS",
            "InputMeta", "defop", "implements", "grad_fn_name_for"]
 
 
@@ -174,6 +175,9 @@ class Op:
 
 
 REGISTRY: dict[str, Op] = {}
+# The params of an op called without any: one shared, read-only mapping, so the operator
+# methods (``a * b``) do not allocate a dict per call.
+NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 # NumPy callable -> what serves it for Tensors: a registered Op (same signature as the NumPy
 # function) or a small adapter that translates NumPy's signature into registered-op calls.
 NUMPY_IMPLS: dict[Any, Callable[..., Any]] = {}

@@ -20,7 +20,7 @@ from dualgrad import _inplace as _inplace_mod
 from dualgrad._device import Size, check_device, device
 from dualgrad._dtypes import scalar_operand
 from dualgrad._node import Node
-from dualgrad._registry import Op
+from dualgrad._registry import NO_PARAMS, Op
 from dualgrad.ops import elementwise as E
 from dualgrad.ops import linalg as L
 from dualgrad.ops import nn as N
@@ -96,7 +96,7 @@ def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
         else:
             return _binary(op, self, other)
         try:
-            return apply(op, (self, operand), {})
+            return apply(op, (self, operand), NO_PARAMS)
         except ValueError:
             # _binary raises PyTorch's error for shapes that do not broadcast
             return _binary(op, self, other)
@@ -113,7 +113,7 @@ def _float_unary(op: Op) -> Callable[[Callable], Callable[[Tensor], Tensor]]:
     def decorate(declared: Callable) -> Callable[[Tensor], Tensor]:
         def method(self: Tensor) -> Tensor:
             x = self if self._data.dtype.kind in "fc" else self.float()
-            return apply(op, (x,), {})
+            return apply(op, (x,), NO_PARAMS)
 
         functools.update_wrapper(method, declared)
         method.op = op  # type: ignore[attr-defined]

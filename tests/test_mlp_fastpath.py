@@ -91,7 +91,9 @@ def test_cross_entropy_ignore_index(logits, ignore_index):
     np.testing.assert_allclose(x.grad.numpy(), num, rtol=1e-6, atol=1e-8)
 
 
-@pytest.mark.parametrize("bad, shown", [([0, 4, 1], 4), ([0, -1, 1], -1), ([7, 1, -3], 7)])
+@pytest.mark.parametrize("bad, shown", [([0, 4, 1], 4), ([0, -1, 1], -1), ([7, 1, -3], 7),
+                                        ([0, -2**63, 1], -2**63), ([2**62, 0, 1], 2**62),
+                                        ([-100, 4, 0], 4)])
 def test_cross_entropy_target_out_of_bounds(bad, shown):
     x = dg.zeros(3, 4, requires_grad=True)
     with pytest.raises(IndexError, match=f"^Target {shown} is out of bounds.$"):

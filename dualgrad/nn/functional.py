@@ -273,9 +273,13 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> No
     N.check_target_range(target._data, input.shape[1], ignore_index)
 
 
+_CLASS_INDEX_TYPES = (np.int64, np.uint8)
+
+
 def _check_class_shapes(input: Tensor, target: Tensor) -> None:
     """PyTorch's errors for the dtype and shape of class-index targets."""
-    if target._data.dtype.name not in ("int64", "uint8"):
+    # dtype.type, not dtype.name: numpy's ``name`` is a Python property (this runs every step)
+    if target._data.dtype.type not in _CLASS_INDEX_TYPES:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
                            f"{target.type()[6:-6]}")
     xs, ts = input._data.shape, target._data.shape  # plain tuples: no Size objects

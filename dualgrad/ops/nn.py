@@ -220,13 +220,22 @@ linear = defop("linear", _linear_forward, vjp=(
 _ce_slot = threading.local()
 
 
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
 def check_target_range(target: np.ndarray, n_classes: int, ignore_index: int) -> bool:
     """Raise PyTorch's error for a class index outside ``[0, n_classes)`` that is not
     ``ignore_index``; return whether every target is valid (none is ``ignore_index``)."""
     if not target.size:
         return True
-    # Two reductions settle the usual case (every target in range, ignore_index outside
-    # them); only otherwise look element by element.
+    if ignore_index < 0 and target.dtype.kind == "i":
+        # The usual case in one reduction: viewed as unsigned, a negative target is huge, so
+        # the largest is below n_classes only if every target is in range; a negative
+        # ignore_index then occurs nowhere.
+        if np.maximum.reduce(target.view(_UNSIGNED[target.dtype.itemsize]), None) < n_classes:
+            return True
+    # Two reductions settle the rest of the usual cases (every target in range, ignore_index
+    # outside them); only otherwise look element by element.
     lo, hi = np.minimum.reduce(target, None), np.maximum.reduce(target, None)
     if lo < 0 or hi >= n_classes:
         bad = (target != ignore_index) & ((target < 0) | (target >= n_classes))
