@@ -178,8 +178,8 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         if op.reads is None:
             keep_a = keep_b = True
         else:
-            keep_a, keep_b = (op._kept.get((edges[0] is not None, edges[1] is not None))
-                              or op.kept_inputs(edges))
+            # (edges, not ea/eb: a tape may have added the leaves it watches)
+            keep_a, keep_b = op.kept_pairs[(edges[0] is not None) + 2 * (edges[1] is not None)]
         va = vb = None
         if da is not a:  # a is a Tensor
             if keep_a:

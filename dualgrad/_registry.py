@@ -149,6 +149,15 @@ class Op:
     doc: str = ""
     # kept_inputs' answers, one per pattern of differentiable inputs.
     _kept: dict = field(default_factory=dict, init=False, repr=False)
+    # For two inputs with ``reads``: the answers indexed by ``(a has an edge) + 2 * (b has
+    # one)``, so that ``apply`` finds them without building and hashing a pattern.
+    kept_pairs: tuple | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.reads is not None and not self.variadic and len(self.vjp) == 2:
+            pairs = (None,) + tuple(self.kept_inputs(p) for p in
+                                    ((True, None), (None, True), (True, True)))
+            object.__setattr__(self, "kept_pairs", pairs)
 
     def kept_inputs(self, edges: tuple) -> tuple[bool, ...]:
         """Which inputs to keep (by ``reads``) when the inputs with a non-None edge need
