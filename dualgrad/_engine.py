@@ -127,24 +127,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         out = op.forward(da, **params) if params else op.forward(da)
         edges = None if ea is None else (ea,)
     else:
-        # The arrays and the edges in one pass (what _edges does).
-        arrays = []
-        edges = []
-        any_edge = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                e = a._node
-                if e is None and a._requires_grad:
-                    e = a
-                if e is not None:
-                    any_edge = True
-                edges.append(e)
-            else:
-                arrays.append(a)
-                edges.append(None)
-        arrays = tuple(arrays)
-        edges = tuple(edges) if any_edge else None
+        arrays, edges = _arrays_and_edges(args)
         out = op.forward(*arrays, **params)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
@@ -245,7 +228,9 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
     if recorders and len(recorders) != 1:
         _record_with_many(op, args, params, out, recorders, arrays)
         return
-    edges = _edges(args)
+    own_arrays, edges = _arrays_and_edges(args)
+    if arrays is None:
+        arrays = own_arrays
     claimer = None
     if recorders:
         claimer, edges = _tape_claim(recorders[0], args, edges)
@@ -256,21 +241,26 @@ def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None 
         claimer._nodes.add(node)
 
 
-def _edges(args: tuple) -> tuple | None:
-    """One edge per input (the producing node, the leaf if it requires grad, or None); None
-    if there is no edge at all."""
+def _arrays_and_edges(args: tuple) -> tuple[tuple, tuple | None]:
+    """The inputs as arrays, and one edge per input (the producing node, the leaf if it
+    requires grad, or None; None instead of the tuple if there is no edge at all), in one
+    pass."""
+    arrays = []
     edges = []
     any_edge = False
     for a in args:
-        e = None
         if isinstance(a, Tensor):
+            arrays.append(a._data)
             e = a._node
             if e is None and a._requires_grad:
                 e = a
             if e is not None:
                 any_edge = True
-        edges.append(e)
-    return tuple(edges) if any_edge else None
+            edges.append(e)
+        else:
+            arrays.append(a)
+            edges.append(None)
+    return tuple(arrays), (tuple(edges) if any_edge else None)
 
 
 def _tape_claim(recorder: Any, args: tuple, edges: tuple | None) -> tuple:
