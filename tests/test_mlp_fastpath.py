@@ -100,6 +100,14 @@ def test_cross_entropy_target_out_of_bounds(bad, shown):
         F.cross_entropy(x, dg.tensor(bad))
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.longlong, np.uint8])
+def test_cross_entropy_takes_every_int64_and_uint8_target(logits, dtype):
+    # np.longlong is int64 by name but another NumPy type object than np.int64.
+    t = np.array([0, 3, 1, 1, 2, 0]).astype(dtype)
+    loss = F.cross_entropy(dg.tensor(logits), dg.from_numpy(t))
+    assert float(loss) == pytest.approx(_ce_value(logits, t.astype(np.int64), -100), rel=1e-12)
+
+
 def test_cross_entropy_create_graph_gives_a_differentiable_gradient(logits):
     t = dg.tensor([0, 3, 1, 1, 2, 0])
     x = dg.tensor(logits, requires_grad=True)

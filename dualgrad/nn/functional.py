@@ -273,13 +273,12 @@ def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> No
     N.check_target_range(target._data, input.shape[1], ignore_index)
 
 
-_CLASS_INDEX_TYPES = (np.int64, np.uint8)
-
-
 def _check_class_shapes(input: Tensor, target: Tensor) -> None:
     """PyTorch's errors for the dtype and shape of class-index targets."""
-    # dtype.type, not dtype.name: numpy's ``name`` is a Python property (this runs every step)
-    if target._data.dtype.type not in _CLASS_INDEX_TYPES:
+    # int64 or uint8 by kind and size, as dtype.name tells them (np.longlong is int64 too),
+    # without numpy's ``name``, a Python-level property: this runs every training step.
+    dt = target._data.dtype
+    if not ((dt.kind == "i" and dt.itemsize == 8) or (dt.kind == "u" and dt.itemsize == 1)):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
                            f"{target.type()[6:-6]}")
     xs, ts = input._data.shape, target._data.shape  # plain tuples: no Size objects
