@@ -224,7 +224,8 @@ def result_dtype(dimensioned: list[np.dtype], zero_dim: list[np.dtype],
 # on every call, which costs more than the arithmetic on small arrays: ``a * 0.999`` takes
 # about twice as long as ``a * b`` for 16 float32 values. Casting the scalar to the tensor's
 # dtype first is what NumPy does with it anyway, so the results are the same bits.
-_OPERANDS: dict[np.dtype, dict[float, np.ndarray]] = {}
+_FLOAT32_OPERANDS: dict[float, np.ndarray] = {}
+_OPERANDS: dict[np.dtype, dict[float, np.ndarray]] = {float32: _FLOAT32_OPERANDS}
 _OPERANDS_MAX = 1024  # per dtype: a loop over many distinct scalars must not grow memory
 
 
@@ -235,7 +236,8 @@ def scalar_operand(value: float, dtype: np.dtype) -> Any:
     keyed by value would lose; NaN, which never equals a key; a value that overflows
     ``dtype``; an integer too large for a float64 to hold exactly)."""
     try:
-        return _OPERANDS[dtype][value]
+        # (float32, the default, without hashing the dtype: that is slow in NumPy)
+        return (_FLOAT32_OPERANDS if dtype is float32 else _OPERANDS[dtype])[value]
     except KeyError:
         pass
     if not value or value != value or (value.__class__ is int and abs(value) > 2 ** 53):

@@ -41,7 +41,7 @@ import numpy as np
 
 from dualgrad import _grad_mode
 from dualgrad._grad_mode import _ANOMALY, _STATE
-from dualgrad._node import Node
+from dualgrad._node import FREED, Node, new_node
 from dualgrad._registry import IDENTITY, NONDIFF, InputMeta, Op
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
         return result
     # Recording, PyTorch style: keep what the rules read, with the versions they were read at.
     if not op.save_inputs:
-        node = Node(op, params, edges, None, None, None, out.shape, out.dtype)
+        node = new_node(op, params, edges, None, None, None, out.shape, out.dtype)
     elif n == 2:
         # What _keep_read_inputs does, unrolled for two inputs (mul, div, matmul, pow).
         if op.reads is None:
@@ -178,21 +178,19 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             versions = None if vb is None else (vb,)
         else:
             versions = (va,) if vb is None else (va, vb)
-        node = Node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
+        node = new_node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
     elif n == 1:
         if op.reads is None or op.reads[0]:
             vc = a._vc
-            node = Node(op, params, edges, args, (da,), ((vc, vc[0]),), out.shape, out.dtype)
+            node = new_node(op, params, edges, args, (da,), ((vc, vc[0]),), out.shape, out.dtype)
         else:
             # Shape-only rules (sum, mean, reshape, indexing) keep no values.
             meta = (input_meta(da.shape, da.dtype),)
-            node = Node(op, params, edges, meta, meta, None, out.shape, out.dtype)
+            node = new_node(op, params, edges, meta, meta, None, out.shape, out.dtype)
     else:
         node = _make_node(op, args, params, result, edges, arrays)
     if op.save_ans:
-        vc = result._vc
-        node.ans = out
-        node.ans_version = (vc, vc[0])
+        _keep_ans(node, out, result._vc)
     result._node = node
     if claimer is not None:
         claimer._nodes.add(node)
@@ -339,10 +337,10 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
     """The node for ``out``, keeping what the rules of its differentiable inputs read."""
     data = out._data
     if not op.save_inputs:
-        node = Node(op, params, edges, None, None, None, data.shape, data.dtype)
+        node = new_node(op, params, edges, None, None, None, data.shape, data.dtype)
     elif op.reads is not None:
         saved, arrays, versions = _keep_read_inputs(op, args, edges)
-        node = Node(op, params, edges, saved, arrays, versions, data.shape, data.dtype)
+        node = new_node(op, params, edges, saved, arrays, versions, data.shape, data.dtype)
     else:
         if arrays is None:
             arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
@@ -352,14 +350,21 @@ def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
                 vc = a._vc
                 versions.append((vc, vc[0]))
         versions = tuple(versions) if versions else None
-        node = Node(op, params, edges, args, arrays, versions, data.shape, data.dtype)
+        node = new_node(op, params, edges, args, arrays, versions, data.shape, data.dtype)
     if op.save_ans:
-        node.ans = data
-        node.ans_version = (out._vc, out._vc[0])
+        _keep_ans(node, data, out._vc)
     out._node = node
     if _grad_mode._anomaly_used and _ANOMALY.get():
         _capture_trace(node)
     return node
+
+
+def _keep_ans(node: Node, ans: np.ndarray, vc: list) -> None:
+    """Keep the output array for the rules that read it, with its version last in
+    ``node.versions``."""
+    node.ans = ans
+    versions = node.versions
+    node.versions = ((vc, vc[0]),) if versions is None else versions + ((vc, vc[0]),)
 
 
 def _keep_read_inputs(op: Op, args: tuple, edges: tuple) -> tuple:
@@ -496,13 +501,17 @@ def _inplace_hint(node: Node | None) -> str:
 
 
 def _check_versions(node: Node) -> None:
-    if node.versions:
-        tensors = [a for a in node.saved if isinstance(a, Tensor)]
-        for t, vv in zip(tensors, node.versions):
+    """Raise if ``node`` was freed, or if a value it kept was changed in place since."""
+    versions = node.versions
+    if versions is FREED:
+        raise RuntimeError(ERR_BACKWARD_TWICE)
+    if versions:
+        values = [a for a in node.saved or () if isinstance(a, Tensor)]
+        if node.ans is not None:
+            values.append(node.ans)  # its version comes last
+        for value, vv in zip(values, versions):
             if vv[0][0] != vv[1]:
-                raise _version_error(node, vv, t)
-    if node.ans_version is not None and node.ans_version[0][0] != node.ans_version[1]:
-        raise _version_error(node, node.ans_version, node.ans)
+                raise _version_error(node, vv, value)
 
 
 def _wrap(value: Any, node: Node | None = None) -> Any:
@@ -524,9 +533,7 @@ def _input_meta(edge: Any) -> tuple[tuple, np.dtype]:
 
 def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -> list:
     op = node.op
-    if node.freed:
-        raise RuntimeError(ERR_BACKWARD_TWICE)
-    if node.versions is not None or node.ans_version is not None:
+    if node.versions is not None:
         _check_versions(node)
     saved = node.saved
     nargs = len(node.edges)
@@ -595,13 +602,11 @@ def _add(a: Any, b: Any) -> Any:
 def _free(node: Node) -> None:
     # Only saved Tensors are freed (what PyTorch frees); Python numbers and InputMeta stay, so
     # a node that kept no Tensor can be walked again, as in PyTorch.
-    if node.versions is not None or node.ans is not None:
+    if node.versions is not None:
         node.saved = None
         node.saved_data = None
         node.ans = None
-        node.versions = None
-        node.ans_version = None
-        node.freed = True
+        node.versions = FREED
 
 
 def _needed_nodes(root_nodes: Iterable[Node], node_index: dict, leaf_index: dict,
@@ -719,7 +724,7 @@ def backward(
                 if owned:
                     # From here on g is handed to rules and hooks, which may keep it.
                     owned.discard(id(g))
-                if node.pre_hooks or node.retained is not None or node_index:
+                if node.extras is not None or node_index:
                     g = _node_arrival(node, g, node_index, collected, accumulate, sources)
             edges = node.edges
             if g is not None and (needed_set is None or node in needed_set):
@@ -960,7 +965,7 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
             if owned:
                 # From here on g is handed to rules and hooks, which may keep it.
                 owned.discard(id(g))
-            if node.pre_hooks or node.retained is not None or node in node_index:
+            if node.extras is not None or node in node_index:
                 g = _node_arrival(node, g, node_index, collected, collected is None, None)
             op = node.op
             rules = op.vjp
@@ -979,16 +984,12 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                 elif id(e) not in leaf_index:
                     continue
                 if args is None:
-                    if node.freed:
-                        raise RuntimeError(ERR_BACKWARD_TWICE)
                     versions = node.versions
                     if versions is not None:
                         for vc, version in versions:
                             if vc[0] != version:
-                                _check_versions(node)  # raises the version error
-                    ans_version = node.ans_version
-                    if ans_version is not None and ans_version[0][0] != ans_version[1]:
-                        _check_versions(node)  # raises the version error
+                                # raises: the version error, or backward through a freed node
+                                _check_versions(node)
                     args = node.saved_data
                     if args is None:
                         args = (None,) * len(edges)
@@ -1050,13 +1051,11 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                     grads[e] = _sum_grads(prev, gi, owned)
                 else:
                     prev[1] = _sum_grads(prev[1], gi, owned)
-        if not retain_graph and (node.versions is not None or node.ans is not None):
+        if not retain_graph and node.versions is not None:
             node.saved = None
             node.saved_data = None
             node.ans = None
-            node.versions = None
-            node.ans_version = None
-            node.freed = True
+            node.versions = FREED
 
 
 _MISSING = object()

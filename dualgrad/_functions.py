@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from dualgrad import _dtypes
+from dualgrad._dtypes import float32 as _float32
+from dualgrad._dtypes import float64 as _float64
 from dualgrad._registry import NO_PARAMS
 from dualgrad._tensor import Tensor, _dim, apply, from_data
 from dualgrad.ops import linalg as L
@@ -56,7 +58,9 @@ def _unary(name: str, doc: str) -> Any:
 
     def fn(input: Any) -> Any:
         if input.__class__ is Tensor:
-            if op is not None and input._data.dtype.kind in "fc":
+            dtype = input._data.dtype
+            if op is not None and (dtype is _float32 or dtype is _float64
+                                   or dtype.kind in "fc"):
                 return apply(op, (input,), NO_PARAMS)
             return method(input)
         return getattr(_t(input), name)()

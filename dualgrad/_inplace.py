@@ -31,7 +31,7 @@ import numpy as np
 # ``_tensor`` imports this module first (its class body names the functions below); the
 # Tensor class, ``apply`` and ``_broadcast_error`` are looked up on it at call time.
 from dualgrad import _dtypes, _grad_mode, _tensor
-from dualgrad._node import Node
+from dualgrad._node import new_node
 from dualgrad._registry import Op
 from dualgrad.ops import shape as _shape_ops
 
@@ -171,7 +171,7 @@ def refresh_views(tensor: Tensor) -> None:
         if made_with_grad:
             view._node = _tensor.apply(_as_strided(op), (tensor,), params)._node
         elif tensor._node is not None:
-            view._node = Node(_NO_GRAD_VIEW, {}, (tensor._node,), None, None, None,
+            view._node = new_node(_NO_GRAD_VIEW, {}, (tensor._node,), None, None, None,
                               view._data.shape, view._data.dtype)
         if old is not None and old.retained is not None and view._node is not None:
             view._node.retained, old.retained = old.retained, None

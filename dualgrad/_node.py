@@ -18,13 +18,16 @@ from dualgrad._registry import Op
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
-__all__ = ["Node", "AccumulateGrad"]
+__all__ = ["Node", "AccumulateGrad", "new_node", "FREED"]
 
 _next_seq = itertools.count().__next__
 
 
 class Node:
     """A recorded operation: what ``tensor.grad_fn`` returns.
+
+    Made by :func:`new_node` (one per recorded op, so it is built without an ``__init__``
+    call).
 
     Attributes
     ----------
@@ -37,6 +40,12 @@ class Node:
     saved_data:
         The same inputs as the forward saw them (arrays for Tensors): what first-order rules
         are called with.
+    versions:
+        ``(version_counter, version)`` of each Tensor in ``saved``, then of the output if
+        ``ans`` is kept: what the backward checks before it runs the rules. None if nothing
+        was kept; :data:`FREED` once backward has freed the saved values.
+    ans:
+        The output array, for rules that read it (``op.save_ans``), else None.
     seq:
         Creation order. A node is created after the nodes of its inputs, so processing
         nodes from the highest ``seq`` down visits every consumer of a node before the node
@@ -45,6 +54,9 @@ class Node:
         Shape and dtype of the output. The gradient reaching an input is reduced and cast to
         that input's metadata, read from its edge: ``out_shape``/``out_dtype`` of the
         producing node, or the leaf's own array; so nothing per input is stored here.
+    extras:
+        None, or what few nodes need (:attr:`pre_hooks`, :attr:`retained`, :attr:`trace`):
+        kept apart so that the backward tests one slot per node for all of them.
     """
 
     __slots__ = (
@@ -55,35 +67,49 @@ class Node:
         "saved_data",
         "versions",
         "ans",
-        "ans_version",
         "out_shape",
         "out_dtype",
         "seq",
-        "freed",
-        "pre_hooks",
-        "retained",
-        "trace",
+        "extras",
         "__weakref__",
     )
 
-    def __init__(self, op: Op, params: dict, edges: tuple, saved: tuple | None,
-                 saved_data: tuple | None, versions: tuple | None, out_shape: tuple,
-                 out_dtype: np.dtype) -> None:
-        self.op = op
-        self.params = params
-        self.edges = edges
-        self.saved = saved
-        self.saved_data = saved_data
-        self.versions = versions
-        self.ans = None
-        self.ans_version = None
-        self.out_shape = out_shape
-        self.out_dtype = out_dtype
-        self.seq = _next_seq()
-        self.freed = False
-        self.pre_hooks = None
-        self.retained = None
-        self.trace = None
+    @property
+    def freed(self) -> bool:
+        """True once a backward without ``retain_graph`` has freed the saved values."""
+        return self.versions is FREED
+
+    @property
+    def pre_hooks(self) -> dict | None:
+        """Hooks of the output tensor (``register_hook`` on a non-leaf), by handle id."""
+        return None if self.extras is None else self.extras.pre_hooks
+
+    @pre_hooks.setter
+    def pre_hooks(self, value: dict | None) -> None:
+        self._extras().pre_hooks = value
+
+    @property
+    def retained(self) -> Callable | None:
+        """A weak reference to the output tensor after its ``retain_grad()``, else None."""
+        return None if self.extras is None else self.extras.retained
+
+    @retained.setter
+    def retained(self, value: Callable | None) -> None:
+        self._extras().retained = value
+
+    @property
+    def trace(self) -> list | None:
+        """Where the op was called from (anomaly mode), as ``traceback.format_stack`` lines."""
+        return None if self.extras is None else self.extras.trace
+
+    @trace.setter
+    def trace(self, value: list | None) -> None:
+        self._extras().trace = value
+
+    def _extras(self) -> _NodeExtras:
+        if self.extras is None:
+            self.extras = _NodeExtras()
+        return self.extras
 
     def name(self) -> str:
         """PyTorch's name of this node, e.g. ``"MulBackward0"``."""
@@ -112,6 +138,44 @@ class Node:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # IPython shows PyTorch's nodes (default object repr) without "object": match it.
         p.text(f"<{self.op.grad_fn_name} at {id(self):#x}>")
+
+
+# ``versions`` of a freed node. Its one pair never matches (the counter reads 1, the version
+# 0), so the backward's version check, which runs anyway, is what finds the node freed and
+# raises: no separate test per node.
+FREED = (([1], 0),)
+
+_new = object.__new__
+
+
+def new_node(op: Op, params: dict, edges: tuple, saved: tuple | None,
+             saved_data: tuple | None, versions: tuple | None, out_shape: tuple,
+             out_dtype: np.dtype) -> Node:
+    """A new :class:`Node` (``ans`` None, no extras), numbered after every earlier node."""
+    node = _new(Node)
+    node.op = op
+    node.params = params
+    node.edges = edges
+    node.saved = saved
+    node.saved_data = saved_data
+    node.versions = versions
+    node.ans = None
+    node.out_shape = out_shape
+    node.out_dtype = out_dtype
+    node.seq = _next_seq()
+    node.extras = None
+    return node
+
+
+class _NodeExtras:
+    """The rarely set parts of a node (see :attr:`Node.extras`)."""
+
+    __slots__ = ("pre_hooks", "retained", "trace")
+
+    def __init__(self) -> None:
+        self.pre_hooks = None
+        self.retained = None
+        self.trace = None
 
 
 class AccumulateGrad:

@@ -18,6 +18,8 @@ import numpy as np
 from dualgrad import _dispatch, _dtypes, _engine, _grad_mode, _registry
 from dualgrad import _inplace as _inplace_mod
 from dualgrad._device import Size, check_device, device
+from dualgrad._dtypes import float32 as _float32
+from dualgrad._dtypes import float64 as _float64
 from dualgrad._dtypes import scalar_operand
 from dualgrad._node import Node
 from dualgrad._registry import NO_PARAMS, Op
@@ -89,7 +91,8 @@ def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
                 return _binary(op, self, other)
         elif cls is float or cls is int:
             dtype = self._data.dtype
-            if dtype.kind == "f":
+            # (identity first: NumPy's dtype.kind is a slow attribute)
+            if dtype is _float32 or dtype is _float64 or dtype.kind == "f":
                 operand = scalar_operand(other, dtype)
             elif cls is float:
                 return _binary(op, self, other)
@@ -112,8 +115,9 @@ def _float_unary(op: Op) -> Callable[[Callable], Callable[[Tensor], Tensor]]:
 
     def decorate(declared: Callable) -> Callable[[Tensor], Tensor]:
         def method(self: Tensor) -> Tensor:
-            x = self if self._data.dtype.kind in "fc" else self.float()
-            return apply(op, (x,), NO_PARAMS)
+            dtype = self._data.dtype
+            is_float = dtype is _float32 or dtype is _float64 or dtype.kind in "fc"
+            return apply(op, (self if is_float else self.float(),), NO_PARAMS)
 
         functools.update_wrapper(method, declared)
         method.op = op  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -301,3 +302,43 @@ def test_integer_cast_of_a_graph_tensor_has_no_grad_fn() -> None:
     w = torch.ones(2, requires_grad=True)
     assert w.long().grad_fn is None and not w.long().requires_grad
     assert w.double().grad_fn.name() == "ToCopyBackward0"
+
+
+@pytest.mark.parametrize("changed", ["base", "exponent", "output"])
+def test_inplace_change_to_an_input_or_the_output_a_node_kept(changed: str) -> None:
+    # tensor ** tensor keeps both inputs and its output: each is checked, and the error names
+    # the one that changed (the output's version is the node's last).
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    base, exponent = x * 1, x + 1
+    out = base ** exponent
+    assert out.grad_fn.name() == "PowBackward1"
+    loss = out.sum()
+    # (as in PyTorch: an input is named by its node after the in-place op, the output by
+    # the node that saved it)
+    producer = {"base": "AddBackward0", "exponent": "AddBackward0",
+                "output": "PowBackward1"}[changed]
+    {"base": base, "exponent": exponent, "output": out}[changed].add_(1)
+    with raises(RuntimeError, _modified("torch.FloatTensor [3]", producer)):
+        loss.backward()
+
+
+@pytest.mark.parametrize(("make", "keeps_a_tensor"), [
+    (torch.exp, True),  # keeps only its output
+    (lambda x: x * x, True),  # keeps its inputs
+    (lambda x: x.sum() * 2, False),  # keeps no tensor: walking it again is allowed
+])
+def test_second_backward_through_a_freed_node(make: Any, keeps_a_tensor: bool) -> None:
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = make(x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.clone()
+    y.backward()  # the retained graph is walked a second time, then freed
+    if keeps_a_tensor:
+        with raises(RuntimeError, ERR_TWICE):
+            y.backward()
+        with raises(RuntimeError, ERR_TWICE):
+            torch.autograd.grad(y, x)
+        np.testing.assert_allclose(x.grad.numpy(), 2 * first.numpy())
+    else:
+        y.backward()
+        np.testing.assert_allclose(x.grad.numpy(), 3 * first.numpy())
