@@ -33,7 +33,7 @@ from __future__ import annotations
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from heapq import heapify, heappop, heappush
+from heapq import heapify, heappop, heappush, heappushpop
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -942,6 +942,7 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
     """
     pop = heappop
     push = heappush
+    pushpop = heappushpop
     take = grads.pop
     get = grads.get
     missing = _MISSING
@@ -951,8 +952,19 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
     generic = np.generic
     min_size = _INPLACE_MIN_SIZE
     refcount = _refcount
-    while heap:
-        node = pop(heap)[1]
+    # The pending node to take next, held outside the heap: in a chain each node makes the
+    # node just before it pending, and that one is usually the highest, so it skips the heap.
+    upcoming = None
+    while True:
+        if upcoming is None:
+            if not heap:
+                break
+            node = pop(heap)[1]
+        elif not heap or upcoming.seq > -heap[0][0]:
+            node = upcoming
+        else:
+            node = pushpop(heap, (-upcoming.seq, upcoming))[1]
+        upcoming = None
         g = take(node)
         edges = node.edges
         if g is None:
@@ -1044,7 +1056,14 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                     if is_node:
                         grads[e] = gi
                         if prev is missing:
-                            push(heap, (-e.seq, e))
+                            # Pending now: the highest of the new ones becomes upcoming.
+                            if upcoming is None:
+                                upcoming = e
+                            elif e.seq > upcoming.seq:
+                                push(heap, (-upcoming.seq, upcoming))
+                                upcoming = e
+                            else:
+                                push(heap, (-e.seq, e))
                     else:
                         leaf_grads[id(e)] = [e, gi]
                 elif is_node:
