@@ -188,7 +188,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             meta = (input_meta(da.shape, da.dtype),)
             node = new_node(op, params, edges, meta, meta, None, out.shape, out.dtype)
     else:
-        node = _make_node(op, args, params, result, edges, arrays)
+        node = _node_for(op, args, params, edges, arrays, out.shape, out.dtype)
     if op.save_ans:
         _keep_ans(node, out, result._vc)
     result._node = node
@@ -334,29 +334,36 @@ def _watched_by(tensor: Tensor, recorders: list) -> bool:
 
 def _make_node(op: Op, args: tuple, params: dict, out: Tensor, edges: tuple,
                arrays: tuple | None) -> Node:
-    """The node for ``out``, keeping what the rules of its differentiable inputs read."""
+    """The node for ``out``, attached to it: :func:`_node_for`, then the output kept if the
+    rules read it (what ``apply`` does after it has made a node)."""
     data = out._data
-    if not op.save_inputs:
-        node = new_node(op, params, edges, None, None, None, data.shape, data.dtype)
-    elif op.reads is not None:
-        saved, arrays, versions = _keep_read_inputs(op, args, edges)
-        node = new_node(op, params, edges, saved, arrays, versions, data.shape, data.dtype)
-    else:
-        if arrays is None:
-            arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
-        versions = []
-        for a in args:
-            if isinstance(a, Tensor):
-                vc = a._vc
-                versions.append((vc, vc[0]))
-        versions = tuple(versions) if versions else None
-        node = new_node(op, params, edges, args, arrays, versions, data.shape, data.dtype)
+    node = _node_for(op, args, params, edges, arrays, data.shape, data.dtype)
     if op.save_ans:
         _keep_ans(node, data, out._vc)
     out._node = node
     if _grad_mode._anomaly_used and _ANOMALY.get():
         _capture_trace(node)
     return node
+
+
+def _node_for(op: Op, args: tuple, params: dict, edges: tuple, arrays: tuple | None,
+              out_shape: tuple, out_dtype: np.dtype) -> Node:
+    """A node for ``op`` on ``args`` (``arrays``: the same as the forward saw them, when
+    known), keeping what the rules of its differentiable inputs read."""
+    if not op.save_inputs:
+        return new_node(op, params, edges, None, None, None, out_shape, out_dtype)
+    if op.reads is not None:
+        saved, arrays, versions = _keep_read_inputs(op, args, edges)
+        return new_node(op, params, edges, saved, arrays, versions, out_shape, out_dtype)
+    if arrays is None:
+        arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
+    versions = []
+    for a in args:
+        if isinstance(a, Tensor):
+            vc = a._vc
+            versions.append((vc, vc[0]))
+    return new_node(op, params, edges, args, arrays, tuple(versions) if versions else None,
+                    out_shape, out_dtype)
 
 
 def _keep_ans(node: Node, ans: np.ndarray, vc: list) -> None:
