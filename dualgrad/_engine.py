@@ -1052,15 +1052,16 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                         continue
                     if type(gi) is not ndarray:
                         gi = np.asarray(gi)
-                prev = get(e, missing) if is_node else leaf_grads.get(id(e), missing)
-                if prev is missing or prev is None:
-                    # A large fresh array that only this frame references (not ``g``, not
-                    # a saved input, not a view) can take later arrivals in place. For a
-                    # leaf any size counts: owning it lets it become ``.grad`` uncopied.
-                    if (type(gi) is ndarray and (not is_node or gi.size >= min_size)
-                            and gi.base is None and refcount(gi) == 2):
-                        owned.add(id(gi))
-                    if is_node:
+                # A fresh array that only this frame references (not ``g``, not a saved
+                # input, not a view) can take later arrivals in place: at a node if it is
+                # large, at a leaf whatever its size (owning it lets it become ``.grad``
+                # uncopied).
+                if is_node:
+                    prev = get(e, missing)
+                    if prev is missing or prev is None:
+                        if (gi.size >= min_size and type(gi) is ndarray and gi.base is None
+                                and refcount(gi) == 2):
+                            owned.add(id(gi))
                         grads[e] = gi
                         if prev is missing:
                             # Pending now: the highest of the new ones becomes upcoming.
@@ -1072,11 +1073,15 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                             else:
                                 push(heap, (-e.seq, e))
                     else:
-                        leaf_grads[id(e)] = [e, gi]
-                elif is_node:
-                    grads[e] = _sum_grads(prev, gi, owned)
+                        grads[e] = _sum_grads(prev, gi, owned)
                 else:
-                    prev[1] = _sum_grads(prev[1], gi, owned)
+                    prev = leaf_grads.get(id(e))
+                    if prev is None:
+                        if type(gi) is ndarray and gi.base is None and refcount(gi) == 2:
+                            owned.add(id(gi))
+                        leaf_grads[id(e)] = [e, gi]
+                    else:
+                        prev[1] = _sum_grads(prev[1], gi, owned)
         if not retain_graph and node.versions is not None:
             node.saved = None
             node.saved_data = None
