@@ -398,17 +398,24 @@ def _keep_read_inputs(op: Op, args: tuple, edges: tuple) -> tuple:
 
 
 # One InputMeta per (shape, dtype): they are immutable and a graph repeats a few shapes.
+# Float32 ones (the default dtype) are found by shape alone: NumPy hashes a dtype slowly.
 _METAS: dict[tuple, InputMeta] = {}
+_FLOAT32_METAS: dict[tuple, InputMeta] = {}
+_FLOAT32 = np.dtype(np.float32)
+_METAS_MAX = 4096
 
 
 def input_meta(shape: tuple, dtype: np.dtype) -> InputMeta:
     """The shared :class:`InputMeta` for ``shape`` and ``dtype``."""
-    key = (shape, dtype)
-    meta = _METAS.get(key)
+    if dtype is _FLOAT32:
+        table, key = _FLOAT32_METAS, shape
+    else:
+        table, key = _METAS, (shape, dtype)
+    meta = table.get(key)
     if meta is None:
-        if len(_METAS) >= 4096:
-            _METAS.clear()
-        meta = _METAS[key] = InputMeta(shape, dtype)
+        if len(table) >= _METAS_MAX:
+            table.clear()
+        meta = table[key] = InputMeta(shape, dtype)
     return meta
 
 
