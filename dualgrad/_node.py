@@ -23,6 +23,18 @@ __all__ = ["Node", "AccumulateGrad", "new_node", "FREED"]
 _next_seq = itertools.count().__next__
 
 
+def _extra(name: str, doc: str) -> property:
+    """A property of :class:`Node` kept in its ``extras`` (None until first set)."""
+
+    def get(node: Node) -> Any:
+        return None if node.extras is None else getattr(node.extras, name)
+
+    def set_(node: Node, value: Any) -> None:
+        setattr(node._extras(), name, value)
+
+    return property(get, set_, doc=doc)
+
+
 class Node:
     """A recorded operation: what ``tensor.grad_fn`` returns.
 
@@ -79,32 +91,12 @@ class Node:
         """True once a backward without ``retain_graph`` has freed the saved values."""
         return self.versions is FREED
 
-    @property
-    def pre_hooks(self) -> dict | None:
-        """Hooks of the output tensor (``register_hook`` on a non-leaf), by handle id."""
-        return None if self.extras is None else self.extras.pre_hooks
-
-    @pre_hooks.setter
-    def pre_hooks(self, value: dict | None) -> None:
-        self._extras().pre_hooks = value
-
-    @property
-    def retained(self) -> Callable | None:
-        """A weak reference to the output tensor after its ``retain_grad()``, else None."""
-        return None if self.extras is None else self.extras.retained
-
-    @retained.setter
-    def retained(self, value: Callable | None) -> None:
-        self._extras().retained = value
-
-    @property
-    def trace(self) -> list | None:
-        """Where the op was called from (anomaly mode), as ``traceback.format_stack`` lines."""
-        return None if self.extras is None else self.extras.trace
-
-    @trace.setter
-    def trace(self, value: list | None) -> None:
-        self._extras().trace = value
+    pre_hooks = _extra("pre_hooks", "Hooks of the output tensor (``register_hook`` on a "
+                       "non-leaf), by handle id; None if there are none.")
+    retained = _extra("retained", "A weak reference to the output tensor after its "
+                      "``retain_grad()``, else None.")
+    trace = _extra("trace", "Where the op was called from (anomaly mode), as "
+                   "``traceback.format_stack`` lines; else None.")
 
     def _extras(self) -> _NodeExtras:
         if self.extras is None:
