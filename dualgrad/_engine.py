@@ -162,7 +162,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             keep_a = keep_b = True
         else:
             # (edges, not ea/eb: a tape may have added the leaves it watches)
-            keep_a, keep_b = op.kept_pairs[(edges[0] is not None) + 2 * (edges[1] is not None)]
+            keep_a, keep_b = op.kept_table[(edges[0] is not None) + 2 * (edges[1] is not None)]
         va = vb = None
         if da is not a:  # a is a Tensor
             if keep_a:
@@ -180,7 +180,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             versions = (va,) if vb is None else (va, vb)
         node = new_node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
     elif n == 1:
-        if op.reads is None or op.reads[0]:
+        if op.reads is None or (op.reads and op.reads[0]):  # (variadic: reads is ())
             vc = a._vc
             node = new_node(op, params, edges, args, (da,), ((vc, vc[0]),), out.shape, out.dtype)
         else:
@@ -353,7 +353,7 @@ def _node_for(op: Op, args: tuple, params: dict, edges: tuple, arrays: tuple | N
     if not op.save_inputs:
         return new_node(op, params, edges, None, None, None, out_shape, out_dtype)
     if op.reads is not None:
-        saved, arrays, versions = _keep_read_inputs(op, args, edges)
+        saved, arrays, versions = _keep_read_inputs(op, args, edges, arrays)
         return new_node(op, params, edges, saved, arrays, versions, out_shape, out_dtype)
     if arrays is None:
         arrays = tuple([a._data if isinstance(a, Tensor) else a for a in args])
@@ -374,27 +374,33 @@ def _keep_ans(node: Node, ans: np.ndarray, vc: list) -> None:
     node.versions = ((vc, vc[0]),) if versions is None else versions + ((vc, vc[0]),)
 
 
-def _keep_read_inputs(op: Op, args: tuple, edges: tuple) -> tuple:
+def _keep_read_inputs(op: Op, args: tuple, edges: tuple, arrays: tuple | None = None
+                      ) -> tuple:
     """The inputs the rules of the differentiable inputs read; an ``InputMeta`` for the rest.
 
-    Returns the saved values (Tensors), the same as the forward saw them (arrays), and the
-    version counters of the kept Tensors.
+    Returns the saved values (Tensors), the same as the forward saw them (``arrays``, when
+    known: the arrays of ``args``), and the version counters of the kept Tensors.
     """
-    saved, arrays, versions = [], [], []
-    for a, keep in zip(args, op.kept_inputs(edges)):
-        if not isinstance(a, Tensor):
-            saved.append(a)
-            arrays.append(a)
-        elif keep:
-            saved.append(a)
-            arrays.append(a._data)
-            versions.append((a._vc, a._vc[0]))
-        else:
-            data = a._data
-            meta = input_meta(data.shape, data.dtype)
-            saved.append(meta)
-            arrays.append(meta)
-    return tuple(saved), tuple(arrays), tuple(versions) or None
+    table = op.kept_table
+    if table is not None and len(edges) == 3 and not op.variadic:
+        kept = table[(edges[0] is not None) + 2 * (edges[1] is not None)
+                     + 4 * (edges[2] is not None)]
+    else:
+        kept = op.kept_inputs(edges)
+    saved = list(args)
+    data = list(arrays) if arrays is not None else [
+        a._data if isinstance(a, Tensor) else a for a in args]
+    versions = []
+    for i, keep in enumerate(kept):
+        a = args[i]
+        if isinstance(a, Tensor):
+            if keep:
+                vc = a._vc
+                versions.append((vc, vc[0]))
+            else:
+                array = data[i]
+                saved[i] = data[i] = input_meta(array.shape, array.dtype)
+    return tuple(saved), tuple(data), tuple(versions) or None
 
 
 # One InputMeta per (shape, dtype): they are immutable and a graph repeats a few shapes.

@@ -124,7 +124,8 @@ class Op:
     save_inputs, save_ans:
         Whether the rules read the inputs / the output; what is not read is not kept alive.
     reads:
-        Per rule, the inputs it reads (None: all of them); see the module docstring.
+        Per rule, the inputs it reads (None: all of them); see the module docstring. For a
+        variadic op, ``()`` says that its rule reads no input's values (only shapes).
     view:
         The output may share memory with the first input (reshape, transpose, indexing):
         the two then share a version counter, as in PyTorch.
@@ -149,23 +150,25 @@ class Op:
     doc: str = ""
     # kept_inputs' answers, one per pattern of differentiable inputs.
     _kept: dict = field(default_factory=dict, init=False, repr=False)
-    # For two inputs with ``reads``: the answers indexed by ``(a has an edge) + 2 * (b has
-    # one)``, so that ``apply`` finds them without building and hashing a pattern.
-    kept_pairs: tuple | None = field(default=None, init=False, repr=False)
+    # With ``reads``, for two or three inputs (a variadic op: two): kept_inputs' answers
+    # indexed by the edge mask ``sum(2**i for each input i with an edge)``, so that the
+    # engine finds them without building and hashing a pattern.
+    kept_table: tuple | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.reads is not None and not self.variadic and len(self.vjp) == 2:
-            pairs = (None,) + tuple(self.kept_inputs(p) for p in
-                                    ((True, None), (None, True), (True, True)))
-            object.__setattr__(self, "kept_pairs", pairs)
+        if self.variadic and self.reads not in (None, ()):
+            raise ValueError(f"{self.name}: a variadic op's reads must be None or ()")
+        n = 2 if self.variadic else len(self.vjp)
+        if self.reads is not None and n in (2, 3):
+            masks = [tuple(True if mask >> i & 1 else None for i in range(n))
+                     for mask in range(2 ** n)]
+            table = (None,) + tuple(self.kept_inputs(m) for m in masks[1:])
+            object.__setattr__(self, "kept_table", table)
 
     def kept_inputs(self, edges: tuple) -> tuple[bool, ...]:
         """Which inputs to keep (by ``reads``) when the inputs with a non-None edge need
         gradients; ``edges`` has one entry per input."""
-        if len(edges) == 2:
-            pattern = (edges[0] is not None, edges[1] is not None)
-        else:
-            pattern = tuple([e is not None for e in edges])
+        pattern = tuple([e is not None for e in edges])
         kept = self._kept.get(pattern)
         if kept is None:
             read: set[int] = set()

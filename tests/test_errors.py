@@ -342,3 +342,57 @@ def test_second_backward_through_a_freed_node(make: Any, keeps_a_tensor: bool) -
     else:
         y.backward()
         np.testing.assert_allclose(x.grad.numpy(), 3 * first.numpy())
+
+
+# What each backward keeps, as PyTorch keeps it: an in-place change between forward and
+# backward is an error only for a value the backward reads. (op, tensor changed, x requires
+# grad, PyTorch 2.13 raises)
+_KEPT_CASES = {
+    "linear: the bias": ("linear", "b", False, False),
+    "linear: the weight, x without grad": ("linear", "w", False, False),
+    "linear: the weight, x with grad": ("linear", "w", True, True),
+    "linear: x, the weight with grad": ("linear", "x", False, True),
+    "cat: an input": ("cat", "x", True, False),
+    "sort: the input": ("sort", "x", True, False),
+    "topk: the input": ("topk", "x", True, False),
+    "max(dim): the input": ("max", "x", True, False),
+    "min(dim): the input": ("min", "x", True, False),
+    "gather: the input": ("gather", "x", True, True),
+}
+
+
+def _kept_case(lib: Any, op: str, changed: str, x_grad: bool) -> bool:
+    """Run one case with ``lib`` (torch or dualgrad.torch); True if backward raised."""
+    x = lib.ones(2, 3, requires_grad=True) * 1 if x_grad else lib.ones(2, 3)
+    w = lib.ones(4, 3, requires_grad=True)
+    b = lib.ones(4, requires_grad=True)
+    out = {
+        "linear": lambda: lib.nn.functional.linear(x, w, b),
+        "cat": lambda: lib.cat([x, lib.zeros(1, 3)]),
+        "sort": lambda: lib.sort(x, dim=0)[0],
+        "topk": lambda: lib.topk(x, 1, dim=0)[0],
+        "max": lambda: lib.max(x, dim=0)[0],
+        "min": lambda: lib.min(x, dim=0)[0],
+        "gather": lambda: lib.gather(x, 0, lib.tensor([[0, 1, 0]])),
+    }[op]()
+    with lib.no_grad():
+        {"x": x, "w": w, "b": b}[changed].add_(1)
+    try:
+        out.sum().backward()
+    except RuntimeError as error:
+        assert "modified by an inplace operation" in str(error)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("case", list(_KEPT_CASES))
+def test_inplace_change_to_a_value_backward_does_not_read_is_no_error(case: str) -> None:
+    op, changed, x_grad, raises_in_pytorch = _KEPT_CASES[case]
+    assert _kept_case(torch, op, changed, x_grad) is raises_in_pytorch
+
+
+@pytest.mark.parametrize("case", list(_KEPT_CASES))
+def test_inplace_cases_against_pytorch(case: str) -> None:
+    real_torch = pytest.importorskip("torch")
+    op, changed, x_grad, raises_in_pytorch = _KEPT_CASES[case]
+    assert _kept_case(real_torch, op, changed, x_grad) is raises_in_pytorch

@@ -202,11 +202,15 @@ def _linear_vjp_b(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
     return g  # batched inputs and Tensors (create_graph): the engine's sum_to reduces
 
 
+# (reads: as PyTorch's AddmmBackward0, x is kept only for w's gradient, w only for x's, and
+# the bias never, so changing a parameter in place between forward and backward is an error
+# only where PyTorch makes it one)
 linear = defop("linear", _linear_forward, vjp=(
     lambda g, ans, x, w, b: np.matmul(g, w),
     _linear_vjp_w,
     _linear_vjp_b,
-), grad_fn_name="AddmmBackward0", doc="``x @ w.T + b`` (``nn.functional.linear``).")
+), reads=((1,), (0,), ()), grad_fn_name="AddmmBackward0",
+    doc="``x @ w.T + b`` (``nn.functional.linear``).")
 
 
 # The last first-order forward's softmax pieces, for its backward: ``(x, target, params,

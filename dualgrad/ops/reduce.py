@@ -221,8 +221,10 @@ take_along = defop("take_along", _take_along_forward, vjp=(_take_along_vjp, NOND
                    doc="``np.take_along_axis``: picks one element per index along ``axis``.")
 # sort and topk pick values along a dimension like gather, under PyTorch's node names.
 sort_values = defop("sort_values", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
+                    reads=((1,), ()),
                     grad_fn_name="SortBackward0", doc="``x.sort(dim).values``.")
 topk_values = defop("topk_values", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
+                    reads=((1,), ()),
                     grad_fn_name="TopkBackward0", doc="``x.topk(k, dim).values``.")
 put_along = defop("put_along", _put_along_forward,
                   vjp=(lambda g, ans, gg, index, *, axis, shape: take_along(g, index, axis=axis),
@@ -246,9 +248,11 @@ def _max_dim_vjp(g: Any, ans: Any, x: Any, index: Any, *, axis: int, keepdims: b
 # ``x.max(dim)`` / ``x.min(dim)``: the method finds the indices (argmax/argmin, not
 # differentiable) and these ops pick the values at them, so one rule serves both.
 max_dim = defop("max_dim", _max_dim_forward, vjp=(_max_dim_vjp, NONDIFF),
+                reads=((1,), ()),
                 grad_fn_name="MaxBackward0",
                 doc="``x.max(dim)``: the values at the argmax indices.")
 min_dim = defop("min_dim", _max_dim_forward, vjp=(_max_dim_vjp, NONDIFF),
+                reads=((1,), ()),
                 grad_fn_name="MinBackward0",
                 doc="``x.min(dim)``: the values at the argmin indices.")
 

@@ -105,7 +105,7 @@ def _cat_forward(*xs: np.ndarray, axis: int) -> np.ndarray:
     return np.concatenate(xs, axis=axis)
 
 
-cat = defop("cat", _cat_forward, vjp=(_cat_vjp,), variadic=True)
+cat = defop("cat", _cat_forward, vjp=(_cat_vjp,), variadic=True, reads=())  # shapes only
 
 
 def _stack_vjp(index: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
