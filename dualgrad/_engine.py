@@ -180,7 +180,7 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             versions = (va,) if vb is None else (va, vb)
         node = new_node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
     elif n == 1:
-        if op.reads is None or (op.reads and op.reads[0]):  # (variadic: reads is ())
+        if op.keeps_single_input:
             vc = a._vc
             node = new_node(op, params, edges, args, (da,), ((vc, vc[0]),), out.shape, out.dtype)
         else:

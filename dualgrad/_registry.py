@@ -43,8 +43,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NONDIFF", "IDENTITY", "zeros_like_grad", "Op", "REGISTRY", "NUMPY_IMPLS", "NO_PARAMS",
-           "InputMeta", "defop", "implements", "grad_fn_name_for"]
+__all__ = ["NONDIFF", "IDENTITY", "READS_OTHERS", "zeros_like_grad", "Op", "REGISTRY",
+           "NUMPY_IMPLS", "NO_PARAMS", "InputMeta", "defop", "implements", "grad_fn_name_for"]
+
+
+READS_OTHERS = "others"
+"""``Op.reads`` of a variadic op whose rule for input ``i`` reads every other input."""
 
 
 class _NonDiff:
@@ -124,8 +128,10 @@ class Op:
     save_inputs, save_ans:
         Whether the rules read the inputs / the output; what is not read is not kept alive.
     reads:
-        Per rule, the inputs it reads (None: all of them); see the module docstring. For a
-        variadic op, ``()`` says that its rule reads no input's values (only shapes).
+        Per rule, the inputs it reads (None: all of them); see the module docstring. A
+        variadic op has one rule for all its inputs: ``()`` says that it reads no input's
+        values (only shapes, ``cat``), :data:`READS_OTHERS` that the rule for input ``i``
+        reads every input but ``i`` (``einsum``).
     view:
         The output may share memory with the first input (reshape, transpose, indexing):
         the two then share a version counter, as in PyTorch.
@@ -142,7 +148,7 @@ class Op:
     grad_fn_name: str
     save_inputs: bool = True
     save_ans: bool = False
-    reads: tuple[tuple[int, ...], ...] | None = None
+    reads: tuple[tuple[int, ...], ...] | str | None = None
     view: bool = False
     differentiable_output: bool = True
     variadic: bool = False
@@ -154,10 +160,15 @@ class Op:
     # indexed by the edge mask ``sum(2**i for each input i with an edge)``, so that the
     # engine finds them without building and hashing a pattern.
     kept_table: tuple | None = field(default=None, init=False, repr=False)
+    # Whether the op keeps its input when called on one input that needs a gradient.
+    keeps_single_input: bool = field(default=True, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.variadic and self.reads not in (None, ()):
-            raise ValueError(f"{self.name}: a variadic op's reads must be None or ()")
+        if self.variadic and self.reads not in (None, (), READS_OTHERS):
+            raise ValueError(f"{self.name}: a variadic op's reads must be None, () or "
+                             "READS_OTHERS")
+        if self.reads is not None:
+            object.__setattr__(self, "keeps_single_input", self.kept_inputs((True,))[0])
         n = 2 if self.variadic else len(self.vjp)
         if self.reads is not None and n in (2, 3):
             masks = [tuple(True if mask >> i & 1 else None for i in range(n))
@@ -171,11 +182,17 @@ class Op:
         pattern = tuple([e is not None for e in edges])
         kept = self._kept.get(pattern)
         if kept is None:
-            read: set[int] = set()
-            for rule_reads, needed in zip(self.reads or (), pattern):
-                if needed:
-                    read.update(rule_reads)
-            kept = self._kept[pattern] = tuple([i in read for i in range(len(edges))])
+            n = len(pattern)
+            if self.reads == READS_OTHERS:
+                # input j is read by the rules of the other inputs that need a gradient
+                kept = tuple([any(pattern[:j] + pattern[j + 1:]) for j in range(n)])
+            else:
+                read: set[int] = set()
+                for rule_reads, needed in zip(self.reads or (), pattern):
+                    if needed:
+                        read.update(rule_reads)
+                kept = tuple([i in read for i in range(n)])
+            self._kept[pattern] = kept
         return kept
 
     def __call__(self, *args: Any, **params: Any) -> Any:
@@ -216,7 +233,7 @@ def defop(
     grad_fn_name: str | None = None,
     save_inputs: bool = True,
     save_ans: bool = False,
-    reads: Iterable[Iterable[int]] | None = None,
+    reads: Iterable[Iterable[int]] | str | None = None,
     view: bool = False,
     differentiable_output: bool = True,
     variadic: bool = False,
@@ -239,6 +256,7 @@ def defop(
         Which values the rules read (the others are passed as ``None``).
     reads:
         ``reads[i]``: the inputs rule ``i`` reads; inputs no needed rule reads are not kept.
+        A variadic op gives ``()`` (its rule reads no values) or :data:`READS_OTHERS`.
     view, differentiable_output, variadic:
         See :class:`Op`.
     numpy:
@@ -266,7 +284,7 @@ def defop(
         vjp=tuple(vjp),
         grad_fn_name=grad_fn_name or grad_fn_name_for(name),
         save_inputs=save_inputs,
-        reads=tuple(tuple(r) for r in reads) if reads is not None else None,
+        reads=reads if reads is None or reads == READS_OTHERS else tuple(tuple(r) for r in reads),
         save_ans=save_ans,
         view=view,
         differentiable_output=differentiable_output,

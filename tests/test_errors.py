@@ -358,6 +358,9 @@ _KEPT_CASES = {
     "max(dim): the input": ("max", "x", True, False),
     "min(dim): the input": ("min", "x", True, False),
     "gather: the input": ("gather", "x", True, True),
+    "einsum: an operand, the other without grad": ("einsum", "x", True, False),
+    "einsum: an operand, the other with grad": ("einsum_both", "x", True, True),
+    "einsum: one operand": ("einsum_one", "x", True, False),
 }
 
 
@@ -374,6 +377,9 @@ def _kept_case(lib: Any, op: str, changed: str, x_grad: bool) -> bool:
         "max": lambda: lib.max(x, dim=0)[0],
         "min": lambda: lib.min(x, dim=0)[0],
         "gather": lambda: lib.gather(x, 0, lib.tensor([[0, 1, 0]])),
+        "einsum": lambda: lib.einsum("ij,ij->i", x, lib.ones(2, 3)),
+        "einsum_both": lambda: lib.einsum("ij,ij->i", x, lib.ones(2, 3, requires_grad=True)),
+        "einsum_one": lambda: lib.einsum("ij->j", x),
     }[op]()
     with lib.no_grad():
         {"x": x, "w": w, "b": b}[changed].add_(1)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad._registry import defop, implements
+from dualgrad._registry import READS_OTHERS, defop, implements
 
 
 def _mT(a: Any) -> Any:
@@ -228,7 +228,8 @@ def _einsum_vjp(index: int, g: Any, ans: Any, *operands: Any, subscripts: str) -
     return grad
 
 
-einsum_op = defop("einsum", _einsum_forward, vjp=(_einsum_vjp,), variadic=True)
+einsum_op = defop("einsum", _einsum_forward, vjp=(_einsum_vjp,), variadic=True,
+                  reads=READS_OTHERS)
 
 
 @implements(np.einsum)
