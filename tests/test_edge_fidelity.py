@@ -145,6 +145,9 @@ CASES = {
         [1.0, -2.0, 0.5, 3.0], dtype=L.float64), [1.0, 3.0, 3.0, 2.0]),
     # zero derivatives give zeros
     "sign": one(lambda L, x: x.sign(), [0.0, -1.5, 2.0]),
+    "sign of nan and inf": one(lambda L, x: x.sign() * x, [nan, -inf, inf, -0.0]),
+    "abs at nan and inf": one(lambda L, x: x.abs(), [nan, -inf, inf, -1.0]),
+    "l1_loss at nan": two(lambda L, x, y: F(L).l1_loss(x, y), [nan, 1.0, -2.0], [0.0, nan, 1.0]),
     "x ** 0 at 0": one(lambda L, x: x ** 0, [0.0, 3.0]),
     # linear algebra with NaN: NaN out (LAPACK's LU would pivot around it)
     "det with NaN": one(lambda L, a: L.linalg.det(a), [[nan, 1.0], [1.0, 1.0]]),
@@ -440,3 +443,11 @@ def test_rules_round_as_pytorchs(name: str, dtype: str) -> None:
         results.append([None if t.grad is None else t.grad.numpy() for t in (x, y)])
     for theirs, ours in zip(*results, strict=True):
         assert _same(ours, theirs), (ours, theirs)
+
+
+def test_sign_of_nan_is_zero_as_in_pytorch() -> None:
+    x = dg.tensor([nan, -inf, inf, -2.0, 0.0], dtype=dg.float64, requires_grad=True)
+    y = x.sign()
+    np.testing.assert_array_equal(y.detach().numpy(), [0.0, -1.0, 1.0, -1.0, 0.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(5))

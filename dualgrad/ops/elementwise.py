@@ -174,7 +174,8 @@ rsqrt = defop("rsqrt", lambda x: 1 / np.sqrt(x),
               save_ans=True)
 reciprocal = defop("reciprocal", np.reciprocal, vjp=(lambda g, ans, x: -g * (ans * ans),),
                    save_inputs=False, save_ans=True, numpy=(np.reciprocal,))
-abs_ = defop("abs", np.abs, vjp=(lambda g, ans, x: g * np.sign(x),),
+# (NaN's sign is 0 here, as in PyTorch: NumPy's np.sign gives NaN)
+abs_ = defop("abs", np.abs, vjp=(lambda g, ans, x: g * np.where(x != x, 0, np.sign(x)),),
              numpy=(np.abs, np.absolute))
 
 # The rules above and below group their products as PyTorch's formulas do (derivatives.yaml,
@@ -348,8 +349,18 @@ masked_fill_tensor = defop(
         _masked_fill_vjp_x, NONDIFF, lambda g, ans, x, mask, value: np.where(mask, g, 0.0)),
     grad_fn_name="MaskedFillBackward1", reads=((1,), (), (1,)),
     doc="``x`` with ``value`` (a 0-d tensor) where ``mask`` is True.")
-sign = defop("sign", np.sign, vjp=(lambda g, ans, x: zeros_like_grad(g),), save_inputs=False,
-             numpy=(np.sign,))
+def _sign_forward(x: np.ndarray) -> np.ndarray:
+    out = np.sign(x)
+    if out.dtype.kind == "f":
+        # PyTorch's sign of NaN is 0 (NumPy's is NaN).
+        nan = np.isnan(out)
+        if nan.any():
+            out[nan] = 0
+    return out
+
+
+sign = defop("sign", _sign_forward, vjp=(lambda g, ans, x: zeros_like_grad(g),),
+             save_inputs=False, numpy=(np.sign,))
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
