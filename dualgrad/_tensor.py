@@ -1367,7 +1367,11 @@ class Tensor:
         idx = _raw(index)
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
-        return self[(slice(None),) * _dim(self, dim) + (idx.reshape(-1),)]
+        key = (slice(None),) * _dim(self, dim) + (idx.reshape(-1),)
+        try:
+            return apply(S.index_select_op, (self,), {"key": key})
+        except IndexError as error:
+            raise _index_error(error, self) from None
 
     def bmm(self, mat2: Tensor) -> Tensor:
         """Batched matrix product of two 3-D tensors."""

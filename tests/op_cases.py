@@ -523,6 +523,11 @@ _ADVANCED_KEYS = (
     (np.array([0, 2]), np.array([1, 1])),
 )
 case("index", (R,), tuple(Variant(fixed((3, 3)), {"key": k}) for k in _ADVANCED_KEYS))
+# index_select's keys: full slices, then one integer vector (repeats accumulate)
+case("index_select", (R,), (
+    Variant(fixed((3, 4)), {"key": (np.array([2, 0, 2]),)}),
+    Variant(fixed((3, 4)), {"key": (slice(None), np.array([1, 1, 3]))}),
+))
 # The four basic-indexing views share their rules; each is probed with the keys it serves.
 case("select", (R,), tuple(Variant(fixed((3, 4)), {"key": k}) for k in (
     1, (slice(None), 2), (Ellipsis, None, 1), (0, slice(None)))))

@@ -83,18 +83,13 @@ def _run(L: Any, name: str) -> dict:
     return result
 
 
-# index_select is recorded as indexing here (PyTorch: IndexSelectBackward0); same gradient.
-NODE_DIFFERS = {"index_select": "IndexBackward0"}
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_matches_torch(name: str) -> None:
     torch = pytest.importorskip("torch")
     theirs, ours = _run(torch, name), _run(dtorch, name)
     assert ours["dtype"] == theirs["dtype"]
     np.testing.assert_array_equal(ours["value"], theirs["value"])
-    if name not in NODE_DIFFERS:
-        assert ours["node"] == theirs["node"]
+    assert ours["node"] == theirs["node"]
     if "grad" in theirs:
         np.testing.assert_allclose(ours["grad"], theirs["grad"], rtol=1e-12, atol=1e-12)
 

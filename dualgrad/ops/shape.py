@@ -173,6 +173,9 @@ def _index_backward_forward(g: np.ndarray, *, key: Any, shape: tuple) -> np.ndar
 
 index = defop("index", _index_forward, vjp=(_index_vjp,),
               reads=((),), grad_fn_name="IndexBackward0")
+# ``x.index_select(dim, idx)``: indexing by one integer vector, under PyTorch's node name.
+index_select_op = defop("index_select", _index_forward, vjp=(_index_vjp,),
+                        reads=((),), grad_fn_name="IndexSelectBackward0")
 # Basic indexing (ints, slices, None, ...) is a view. PyTorch records it as a chain of
 # select / slice / unsqueeze views; dualgrad records one node, named after the outermost
 # view PyTorch would record (see ``basic_index_op``). The four ops share their rules.
@@ -425,6 +428,7 @@ def _np_atleast_1d(*arys: Any) -> Any:
 
 __all__ = ["reshape", "permute", "transpose", "t", "expand", "squeeze", "squeeze_dim",
            "squeeze_dims", "unsqueeze", "flip", "cat", "stack", "repeat", "index", "index_view",
-           "index_select", "index_unsqueeze", "index_alias", "basic_index_op", "index_backward",
+           "index_select", "index_select_op", "index_unsqueeze", "index_alias", "basic_index_op",
+           "index_backward",
            "index_put", "index_put_advanced", "view_put", "split_piece", "split_with_sizes_piece",
            "unbind_piece", "NONDIFF"]
