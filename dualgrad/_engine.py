@@ -399,7 +399,10 @@ def _keep_read_inputs(op: Op, args: tuple, edges: tuple, arrays: tuple | None = 
                 versions.append((vc, vc[0]))
             else:
                 array = data[i]
-                saved[i] = data[i] = input_meta(array.shape, array.dtype)
+                dtype = array.dtype
+                # (input_meta's float32 case without the call: a layer's weight and bias)
+                meta = _FLOAT32_METAS.get(array.shape) if dtype is _FLOAT32 else None
+                saved[i] = data[i] = meta or input_meta(array.shape, dtype)
     return tuple(saved), tuple(data), tuple(versions) or None
 
 
