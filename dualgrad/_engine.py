@@ -168,12 +168,15 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
             if keep_a:
                 va = (a._vc, a._vc[0])
             else:
-                a = da = input_meta(da.shape, da.dtype)
+                # (input_meta's float32 case inlined: y * 0.999 keeps no y)
+                a = da = ((_FLOAT32_METAS.get(da.shape) if da.dtype is _FLOAT32 else None)
+                          or input_meta(da.shape, da.dtype))
         if db is not b:  # b is a Tensor
             if keep_b:
                 vb = (b._vc, b._vc[0])
             else:
-                b = db = input_meta(db.shape, db.dtype)
+                b = db = ((_FLOAT32_METAS.get(db.shape) if db.dtype is _FLOAT32 else None)
+                          or input_meta(db.shape, db.dtype))
         if va is None:
             versions = None if vb is None else (vb,)
         else:
