@@ -20,6 +20,7 @@ Workloads (tiny arrays, so that the overhead and not the arithmetic is counted):
     python benchmarks/count_work.py --root ../base        # another tree
     python benchmarks/count_work.py --lines 30 chain      # also the 30 busiest source lines
     python benchmarks/count_work.py --callgrind mlp       # plus instructions (needs valgrind)
+    python benchmarks/count_work.py --callgrind --functions 20 chain  # by C function
 """
 
 from __future__ import annotations
@@ -104,20 +105,45 @@ def count_bytecodes(name: str, lines: int) -> None:
             print(f"  {n / per:9.1f}  {file}:{line} ({function})")
 
 
-def count_instructions(name: str, root: str) -> None:
-    """Print the CPU instructions per iteration of ``name`` (valgrind's callgrind)."""
+def count_instructions(name: str, root: str, functions: int = 0) -> None:
+    """Print the CPU instructions per iteration of ``name`` (valgrind's callgrind), and with
+    ``functions`` the busiest C functions (interpreter, allocator, NumPy) per iteration."""
     python = os.path.realpath(sys.executable)  # the binary itself, not a pyenv shim
     env = dict(os.environ, PYTHONHASHSEED="0")
-    totals = []
+    totals, by_function = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for reps in (1, 6):
+            out_file = f"{tmp}/cg{reps}.out"
             out = subprocess.run(
-                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
                  python, __file__, "--root", root, "--repeat", str(reps), name],
                 capture_output=True, text=True, env=env, check=True)
             totals.append(int(re.search(r"Collected : (\d+)", out.stderr).group(1)))
+            if functions:
+                by_function.append(_instructions_by_function(out_file))
     _, per, unit = _workload(name)
     print(f"{name}: {(totals[1] - totals[0]) / 5 / per:,.0f} instructions per {unit}")
+    if functions:
+        # The difference of the two runs: start-up and imports cancel out here too.
+        one, six = by_function
+        diff = {f: (six.get(f, 0) - one.get(f, 0)) / 5 / per for f in set(one) | set(six)}
+        for function, n in sorted(diff.items(), key=lambda item: -item[1])[:functions]:
+            print(f"  {n:9.0f}  {function}")
+
+
+def _instructions_by_function(out_file: str) -> dict[str, int]:
+    """Instructions per C function (self cost) from a callgrind output file."""
+    text = subprocess.run(["callgrind_annotate", "--threshold=100", out_file],
+                          capture_output=True, text=True, check=True).stdout
+    counts: dict[str, int] = collections.Counter()
+    for line in text.splitlines():
+        match = re.match(r"\s*([\d,]+) \([^)]*\)\s+(\S.*)", line)
+        if match and "PROGRAM TOTALS" not in line:
+            where = match.group(2).split(" [")[0]
+            # "/tmp/python-build.../Python-3.11.7/Python/ceval.c:fn" -> "Python/ceval.c:fn"
+            where = re.sub(r".*/Python-[\d.]+/", "", where)
+            counts[where] += int(match.group(1).replace(",", ""))
+    return counts
 
 
 def main() -> None:
@@ -128,6 +154,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=0, help="show the N busiest lines")
     parser.add_argument("--callgrind", action="store_true",
                         help="also count CPU instructions with valgrind (about 30 s each)")
+    parser.add_argument("--functions", type=int, default=0,
+                        help="with --callgrind: show the N busiest C functions")
     parser.add_argument("--repeat", type=int, help=argparse.SUPPRESS)  # callgrind's child
     args = parser.parse_args()
     workloads = args.workloads or ["chain", "mlp"]
@@ -149,7 +177,7 @@ def main() -> None:
     for name in workloads:
         count_bytecodes(name, args.lines)
         if args.callgrind:
-            count_instructions(name, str(root))
+            count_instructions(name, str(root), args.functions)
 
 
 if __name__ == "__main__":
