@@ -146,6 +146,7 @@ CASES = {
     # zero derivatives give zeros
     "sign": one(lambda L, x: x.sign(), [0.0, -1.5, 2.0]),
     "sign of nan and inf": one(lambda L, x: x.sign() * x, [nan, -inf, inf, -0.0]),
+    "sign of a 0-d nan": one(lambda L, x: x.sign() + x, nan),
     "abs at nan and inf": one(lambda L, x: x.abs(), [nan, -inf, inf, -1.0]),
     "l1_loss at nan": two(lambda L, x, y: F(L).l1_loss(x, y), [nan, 1.0, -2.0], [0.0, nan, 1.0]),
     "x ** 0 at 0": one(lambda L, x: x ** 0, [0.0, 3.0]),
@@ -451,3 +452,4 @@ def test_sign_of_nan_is_zero_as_in_pytorch() -> None:
     np.testing.assert_array_equal(y.detach().numpy(), [0.0, -1.0, 1.0, -1.0, 0.0])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros(5))
+    assert dg.tensor(nan).sign().item() == 0.0  # 0-d: NumPy gives a scalar there

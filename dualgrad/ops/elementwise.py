@@ -350,7 +350,7 @@ masked_fill_tensor = defop(
     grad_fn_name="MaskedFillBackward1", reads=((1,), (), (1,)),
     doc="``x`` with ``value`` (a 0-d tensor) where ``mask`` is True.")
 def _sign_forward(x: np.ndarray) -> np.ndarray:
-    out = np.sign(x)
+    out = np.asarray(np.sign(x))  # (a 0-d input gives a NumPy scalar)
     if out.dtype.kind == "f":
         # PyTorch's sign of NaN is 0 (NumPy's is NaN).
         nan = np.isnan(out)
