@@ -66,6 +66,9 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
         raise RuntimeError(_ERR_OVERLAP)  # an expanded tensor: one element, several places
     view_base = None
     if _grad_mode.is_grad_enabled():
+        made_without_grad = getattr(self, "_no_grad_view", None)
+        if made_without_grad is not None:
+            _refuse_no_grad_view(self, made_without_grad, args)
         if self._node is None and self._requires_grad:
             raise RuntimeError(_ERR_LEAF_INPLACE)
         if self._node is not None and self._node.op.view:
@@ -129,9 +132,16 @@ def track_view(base: Tensor, view: Tensor, op: Op, params: dict) -> None:
     change of ``base`` makes the view's node again."""
     view._vc = base._vc  # one storage, one version counter
     view._base = base
+    grad_enabled = _grad_mode.is_grad_enabled()
+    if not grad_enabled:
+        view._no_grad_view = ""
+    elif getattr(base, "_no_grad_view", None) is not None:
+        # (PyTorch's CreationMeta is inherited: a view of such a view is refused too, and
+        # its error names the view op)
+        view._no_grad_view = op.grad_fn_name.removesuffix("Backward0")
     if base._requires_grad:
         return
-    entry = (weakref.ref(view), op, params, _grad_mode.is_grad_enabled())
+    entry = (weakref.ref(view), op, params, grad_enabled)
     views = getattr(base, "_views", None)
     if views is None:
         views = base._views = _Views()
@@ -186,6 +196,46 @@ _ERR_NO_GRAD_VIEW = (
     "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
     "inplace either both inside the no_grad block (if you don't want the inplace to be "
     "tracked) or both outside (if you want the inplace to be tracked).")
+
+
+_ERR_INPLACE_ON_NO_GRAD_VIEW = (
+    "{} created in no_grad mode and is being modified inplace with grad mode enabled. Given "
+    "that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if "
+    "you don't want the inplace to be tracked) or both outside (if you want the inplace to "
+    "be tracked).")
+
+
+def _refuse_no_grad_view(view: Tensor, view_op_name: str, args: tuple) -> None:
+    """PyTorch's error for an in-place op, with grad mode on, on a view made under
+    ``no_grad`` (or on a view of one: ``view_op_name`` then names its view op), when the
+    view's base or an operand requires grad: the op cannot be recorded on the base, which
+    would silently keep its old gradient."""
+    root = view
+    while getattr(root, "_base", None) is not None:
+        root = root._base
+    if not (root._requires_grad or root._node is not None or any(
+            isinstance(a, _tensor.Tensor) and a.requires_grad for a in args)):
+        return
+    subject = (f"Output 0 of {view_op_name} is a view of a view which was" if view_op_name
+               else "A view was")
+    raise RuntimeError(_ERR_INPLACE_ON_NO_GRAD_VIEW.format(subject))
+
+
+def basic_key_view_name(key: Any) -> str:
+    """The name PyTorch gives (in errors) to the last view op that indexing with the basic
+    ``key`` applies: ``"Select"`` for an int, ``"Slice"`` for a slice, ``"Unsqueeze"`` for
+    None; ``""`` if there is none (``...``, full slices)."""
+    name = ""
+    for k in key if isinstance(key, tuple) else (key,):
+        if k is None:
+            name = "Unsqueeze"
+        elif isinstance(k, slice):
+            if not (k.start is None and k.stop is None and k.step in (None, 1)):
+                name = "Slice"
+        elif k is not Ellipsis:
+            name = "Select"
+    return name
 
 
 def _no_grad_view_vjp(g: Any, ans: Any, *inputs: Any) -> Any:

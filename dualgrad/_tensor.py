@@ -293,10 +293,10 @@ class Tensor:
 
     # ``_post_hooks`` is set by the factories (``_init``, ``_make``), not by ``apply``, which
     # makes non-leaves: read it with getattr.
-    # ``_base`` and ``_views`` are set only on views and on tensors that have views (see
-    # ``_inplace.track_view``): read them with getattr.
+    # ``_base``, ``_views`` and ``_no_grad_view`` are set only on views and on tensors that
+    # have views (see ``_inplace.track_view``): read them with getattr.
     __slots__ = ("_data", "_node", "_requires_grad", "_grad", "_hooks", "_vc", "_post_hooks",
-                 "_base", "_views", "__weakref__")
+                 "_base", "_views", "_no_grad_view", "__weakref__")
     __array_priority__ = 1000
     # Tensors hash by identity (== is elementwise), as PyTorch's do.
     __hash__ = object.__hash__
@@ -1615,6 +1615,11 @@ class Tensor:
                 and self._requires_grad and _grad_mode.is_grad_enabled()):
             # PyTorch writes x[0] = v through a view of x: its error names the view.
             raise RuntimeError(_inplace_mod._ERR_VIEW_LEAF_INPLACE)
+        if (op is S.index_put and getattr(self, "_no_grad_view", None) is not None
+                and _grad_mode.is_grad_enabled()):
+            # PyTorch writes through a view of this view: its error names that view's op.
+            _inplace_mod._refuse_no_grad_view(self, _inplace_mod.basic_key_view_name(key),
+                                              (value,))
         try:
             self._inplace(op, as_tensor_arg(value), key=key)
         except IndexError as error:

@@ -225,6 +225,95 @@ def test_a_view_made_under_no_grad_refuses_to_carry_a_changed_base_gradient() ->
         (u * 2).backward()
 
 
+_NO_GRAD_VIEW_TAIL = (
+    " created in no_grad mode and is being modified inplace with grad mode enabled. Given that "
+    "this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+    "moving both the view and the inplace either both inside the no_grad block (if you don't "
+    "want the inplace to be tracked) or both outside (if you want the inplace to be tracked).")
+
+
+def _no_grad_view_of(base_requires_grad: bool, leaf: bool = False) -> Any:
+    x = dg.ones(2, 2, requires_grad=base_requires_grad)
+    base = x if leaf else x * 1
+    with dg.no_grad():
+        return base[0:2]
+
+
+# (what is done to a view made under no_grad, with grad mode on; PyTorch 2.13's error:
+# "A view was" or "Output 0 of <op> is a view of a view which was", then the tail)
+_NO_GRAD_VIEW_CASES = [
+    ("mul_", lambda v: v.mul_(2), "A view was"),
+    ("zero_", lambda v: v.zero_(), "A view was"),
+    ("+=", lambda v: v.__iadd__(1), "A view was"),
+    ("view of a leaf", None, "A view was"),
+    ("a grad operand", None, "A view was"),
+    ("setitem int", lambda v: v.__setitem__(0, 5.0),
+     "Output 0 of Select is a view of a view which was"),
+    ("setitem slice", lambda v: v.__setitem__(slice(0, 1), 5.0),
+     "Output 0 of Slice is a view of a view which was"),
+    ("setitem None", lambda v: v.__setitem__(None, 5.0),
+     "Output 0 of Unsqueeze is a view of a view which was"),
+    ("setitem ...", lambda v: v.__setitem__(Ellipsis, 5.0), "A view was"),
+    ("setitem mask", lambda v: v.__setitem__(dg.tensor([True, False]), 5.0), "A view was"),
+    ("view of it", lambda v: v.view(4).mul_(2), "Output 0 of View is a view of a view which was"),
+    ("t of it", lambda v: v.t().add_(1), "Output 0 of T is a view of a view which was"),
+]
+
+
+@pytest.mark.parametrize("name, change, subject", _NO_GRAD_VIEW_CASES,
+                         ids=[c[0] for c in _NO_GRAD_VIEW_CASES])
+def test_an_inplace_change_of_a_view_made_under_no_grad_is_refused(name: str, change: Any,
+                                                                   subject: str) -> None:
+    # Before, the change reached the base's memory but not its graph: a silently wrong
+    # gradient for whatever read the base afterwards.
+    if name == "view of a leaf":
+        v = _no_grad_view_of(True, leaf=True)
+        change = lambda v: v.mul_(2)  # noqa: E731
+    elif name == "a grad operand":
+        v = _no_grad_view_of(False)
+        change = lambda v: v.mul_(dg.ones(2, requires_grad=True))  # noqa: E731
+    else:
+        v = _no_grad_view_of(True)
+    before = v.detach().numpy().copy()
+    with pytest.raises(RuntimeError) as info:
+        change(v)
+    assert str(info.value) == subject + _NO_GRAD_VIEW_TAIL
+    np.testing.assert_array_equal(v.detach().numpy(), before)  # refused before writing
+
+
+def test_views_made_under_no_grad_change_in_place_where_pytorch_allows_it() -> None:
+    v = _no_grad_view_of(False)  # no grad anywhere: nothing to track
+    v.mul_(3)
+    v[0] = 2.0
+    assert v.tolist() == [[2.0, 2.0], [3.0, 3.0]]
+    v = _no_grad_view_of(True)
+    with dg.no_grad():  # both inside no_grad: allowed, and not tracked
+        v.mul_(2)
+    x = dg.ones(2, requires_grad=True)
+    y = x * 1
+    with dg.no_grad():
+        d = y.detach()[0]  # detach() is no view of y's graph
+    d.mul_(2)
+    assert y.tolist() == [2.0, 1.0]
+
+
+def test_refusing_views_made_under_no_grad_matches_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for name, change, subject in _NO_GRAD_VIEW_CASES:
+        if change is None:
+            continue
+        x = torch.ones(2, 2, requires_grad=True)
+        y = x * 1
+        with torch.no_grad():
+            v = y[0:2]
+        if name == "setitem mask":
+            key = torch.tensor([True, False])
+            change = lambda v, key=key: v.__setitem__(key, 5.0)  # noqa: E731
+        with pytest.raises(RuntimeError) as info:
+            change(v)
+        assert str(info.value) == subject + _NO_GRAD_VIEW_TAIL, name
+
+
 def test_expanded_tensors_refuse_in_place_ops() -> None:
     b = (dg.ones(3, requires_grad=True) * 1).expand(2, 3)
     with pytest.raises(RuntimeError, match="^unsupported operation: more than one element of "
