@@ -178,7 +178,12 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
                 b = db = ((_FLOAT32_METAS.get(db.shape) if db.dtype is _FLOAT32 else None)
                           or input_meta(db.shape, db.dtype))
         if va is None:
-            versions = None if vb is None else (vb,)
+            if vb is None:
+                # (a kept operand here is a constant, as in y * 0.999: PyTorch saves it, and
+                # a second backward through the node raises, so it is freed like the others)
+                versions = _NOTHING_TO_CHECK if keep_a or keep_b else None
+            else:
+                versions = (vb,)
         else:
             versions = (va,) if vb is None else (va, vb)
         node = new_node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
@@ -213,6 +218,9 @@ def _with_watched(args: tuple, edges: tuple | None, watched: Any) -> tuple | Non
 
 
 _new = object.__new__
+# ``versions`` of a node that keeps only constants: nothing can change them in place, but
+# the backward frees the node (it only frees nodes whose ``versions`` is not None).
+_NOTHING_TO_CHECK = ()
 
 
 def record(op: Op, args: tuple, params: dict, out: Tensor, arrays: tuple | None = None) -> None:

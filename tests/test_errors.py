@@ -325,7 +325,10 @@ def test_inplace_change_to_an_input_or_the_output_a_node_kept(changed: str) -> N
 @pytest.mark.parametrize(("make", "keeps_a_tensor"), [
     (torch.exp, True),  # keeps only its output
     (lambda x: x * x, True),  # keeps its inputs
-    (lambda x: x.sum() * 2, False),  # keeps no tensor: walking it again is allowed
+    (lambda x: x.sum() * 2, True),  # keeps the constant 2 (PyTorch saves it too)
+    (lambda x: 2 / (x + 1), True),
+    (lambda x: (x + 2).neg(), False),  # keeps nothing: walking it again is allowed
+    (lambda x: x.sum() - x.mean(), False),
 ])
 def test_second_backward_through_a_freed_node(make: Any, keeps_a_tensor: bool) -> None:
     x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -342,6 +345,25 @@ def test_second_backward_through_a_freed_node(make: Any, keeps_a_tensor: bool) -
     else:
         y.backward()
         np.testing.assert_allclose(x.grad.numpy(), 3 * first.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x * 2, lambda x: 2 * x, lambda x: x / 2, lambda x: x * 0.0, lambda x: x + 2,
+    lambda x: x - 2, lambda x: 2 - x, lambda x: x ** 2, lambda x: 2 ** x, lambda x: -x,
+])
+def test_second_backward_fails_where_pytorchs_does(make: Any) -> None:
+    real = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (torch, real):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = make(x).sum()
+        y.backward()
+        try:
+            y.backward()
+            outcomes.append("walked again")
+        except RuntimeError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]
 
 
 # What each backward keeps, as PyTorch keeps it: an in-place change between forward and
