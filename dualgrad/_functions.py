@@ -323,19 +323,42 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     return apply(S.stack, tuple(_promoted(ts)), {"axis": _dim(ts[0], dim, 1)})
 
 
+def _square_matrices(A: Any, name: str) -> Tensor:
+    """``A`` as a tensor, checked as PyTorch's ``linalg.<name>`` checks it: matrices, or
+    batches of them, that are square."""
+    A = _t(A)
+    shape = A._data.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if shape[-1] != shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{shape[-2]} by {shape[-1]} matrices")
+    return A
+
+
 def inverse(input: Any) -> Tensor:
     """Matrix inverse."""
-    return apply(L.inv, (_t(input),), {})
+    return apply(L.inv, (_square_matrices(input, "inv"),), {})
 
 
 def det(input: Any) -> Tensor:
     """Determinant."""
-    return apply(L.det, (_t(input),), {})
+    return apply(L.det, (_square_matrices(input, "det"),), {})
 
 
 def solve(A: Any, B: Any) -> Tensor:
     """Solution ``X`` of ``A @ X = B``."""
-    return apply(L.solve, (_t(A), _t(B)), {})
+    A, B = _square_matrices(A, "solve"), _t(B)
+    n, b_shape = A._data.shape[-1], B._data.shape
+    # (PyTorch's rule: B is a vector, or a batch of them, if it is 1-D or shaped like A
+    # without its last dimension)
+    vector = len(b_shape) == 1 or b_shape == A._data.shape[:-1]
+    rows, cols = (b_shape[-1], 1) if vector else b_shape[-2:]
+    if rows != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({n}x{n} and {rows}x{cols})")
+    return apply(L.solve, (A, B), {})
 
 
 def is_tensor(obj: Any) -> bool:

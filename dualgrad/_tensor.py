@@ -9,6 +9,7 @@ by section; what they delegate to lives elsewhere: the ops in ``ops/``, NumPy's
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -38,6 +39,12 @@ _NONLEAF_GRAD_WARNING = (
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead. See github.com/pytorch/pytorch/pull/30531 for more informations."
 )
+_ERR_DETACH_VIEW = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution.")
 _ERR_INT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
 _ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
 
@@ -76,6 +83,16 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
             if err is not None:
                 raise err from None
         raise
+    except TypeError:
+        _refuse_bool_sub(op, x)
+        raise
+
+
+def _refuse_bool_sub(op: Op, x: Tensor) -> None:
+    """PyTorch's error in place of NumPy's TypeError for ``bool - bool``."""
+    if op is E.sub and x._data.dtype == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
 
 
 def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
@@ -103,6 +120,9 @@ def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
         except ValueError:
             # _binary raises PyTorch's error for shapes that do not broadcast
             return _binary(op, self, other)
+        except TypeError:
+            _refuse_bool_sub(op, self)
+            raise
 
     return method
 
@@ -138,6 +158,10 @@ def _dim(t: Tensor, dim: Any, extra: int = 0) -> int:
 
 def _resolve_shape(t: Tensor, shape: tuple) -> tuple:
     """``shape`` with its -1 resolved for ``t``, or PyTorch's error."""
+    for i, size in enumerate(shape):
+        if size < -1:
+            raise RuntimeError(f"invalid shape dimension {size} at index {i} of shape "
+                               f"{list(shape)}")
     if sum(1 for s in shape if s == -1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     try:
@@ -153,7 +177,32 @@ def _index_error(error: IndexError, t: Tensor) -> IndexError:
     if not t._data.ndim:
         return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                           "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-    return IndexError(str(error).replace(" for axis ", " for dimension "))
+    text = str(error)
+    if text.startswith("too many indices"):
+        return IndexError(f"too many indices for tensor of dimension {t._data.ndim}")
+    if text.startswith("arrays used as indices must be of integer"):
+        return IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    mask = _MASK_MISMATCH.match(text)
+    if mask is not None:
+        axis, size, mask_size = mask.groups()
+        return IndexError(f"The shape of the mask [{mask_size}] at index {axis} does not match "
+                          f"the shape of the indexed tensor [{size}] at index {axis}")
+    return IndexError(text.replace(" for axis ", " for dimension "))
+
+
+# NumPy's text for a boolean index of the wrong length
+_MASK_MISMATCH = re.compile(r"boolean index did not match indexed array along (?:axis|dimension)"
+                            r" (\d+); size of (?:axis|dimension) is (\d+) but size of "
+                            r"corresponding boolean (?:axis|dimension) is (\d+)")
+
+
+def _check_index_range(idx: np.ndarray, size: int,
+                       error: Callable[[int, int], Exception]) -> None:
+    """Raise ``error(first bad index, size)`` if an index is outside ``[0, size)``: PyTorch's
+    gather and index_select take no negative indices, where NumPy would wrap them."""
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = idx.reshape(-1)[np.flatnonzero((idx.reshape(-1) < 0) | (idx.reshape(-1) >= size))[0]]
+        raise error(int(bad), size)
 
 
 def _check_nonempty(t: Tensor, name: str, dim: Any, all_text: str = "") -> None:
@@ -227,6 +276,18 @@ def _broadcast_error(a: tuple, b: tuple) -> RuntimeError | None:
     return None
 
 
+def _raise_broadcast_error(*operands: Any) -> None:
+    """PyTorch's error if ``operands`` do not broadcast together (their shapes taken in
+    order, as its TensorIterator does)."""
+    shape: tuple = ()
+    for operand in operands:
+        other = np.shape(_raw(operand))
+        err = _broadcast_error(shape, other)
+        if err is not None:
+            raise err
+        shape = np.broadcast_shapes(shape, other)
+
+
 def _promote_pair(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     dims, zeros = [], []
     for t in (x, y):
@@ -265,8 +326,12 @@ def _axis(t: Tensor, dim: Any) -> Any:
     if dim is None:
         return None
     dims = tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
+    seen = set()
     for d in dims:
-        _dim(t, d)
+        d = _dim(t, d)
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
     if not dims or t._data.ndim == 0:
         return None
     return dims if isinstance(dim, (list, tuple)) else dim
@@ -521,7 +586,9 @@ class Tensor:
         return self._data
 
     def detach_(self) -> Tensor:
-        """Cut this tensor from the graph in place."""
+        """Cut this tensor from the graph in place (not a view: use ``detach()`` there)."""
+        if getattr(self, "_base", None) is not None:
+            raise RuntimeError(_ERR_DETACH_VIEW)
         self._node = None
         self._requires_grad = False
         return self
@@ -589,6 +656,9 @@ class Tensor:
     @property
     def mT(self) -> Tensor:
         """The last two dimensions swapped."""
+        if self._data.ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._data.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
     def is_floating_point(self) -> bool:
@@ -787,10 +857,14 @@ class Tensor:
         return _binary(E.mul, apply(E.reciprocal, (x,), {}), other)
 
     def __neg__(self) -> Tensor:
-        return apply(E.neg, (self,), {})
+        return self.neg()
 
     def neg(self) -> Tensor:
         """``-self``, elementwise."""
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         return apply(E.neg, (self,), {})
 
     negative = neg
@@ -817,9 +891,13 @@ class Tensor:
         return apply(E.rpow, (x, base), {})
 
     def __matmul__(self, other: Any) -> Tensor:
+        if isinstance(other, (int, float, complex)):
+            return NotImplemented  # Python's TypeError, as PyTorch gives
         return L.matmul_any(self, as_tensor_arg(other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if isinstance(other, (int, float, complex)):
+            return NotImplemented
         return L.matmul_any(as_tensor_arg(other), self)
 
     def __floordiv__(self, other: Any) -> Tensor:
@@ -998,6 +1076,10 @@ class Tensor:
 
     def outer(self, other: Tensor) -> Tensor:
         """Outer product of two 1-D tensors."""
+        for name, t in (("self", self), ("vec2", other)):
+            if np.ndim(_raw(t)) != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
+                                   f"{np.ndim(_raw(t))}-D")
         return apply(L.outer, (self, other), {})
 
     # --- elementwise functions -------------------------------------------------------------
@@ -1133,7 +1215,20 @@ class Tensor:
                                          [] if data.ndim else [data.dtype], [other])
             if dtype != data.dtype:
                 x = x.to(dtype)
-        return apply(E.where, (_raw(condition), x, other), {})
+        cond = _raw(condition)
+        if cond.dtype != np.bool_:
+            if cond.dtype != np.uint8:
+                raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                                   f"tensor with dtype {_dtypes.torch_name(cond.dtype)}")
+            warnings.warn("where received a uint8 condition tensor. This behavior is deprecated "
+                          "and will be removed in a future version of PyTorch. Use a boolean "
+                          "condition instead.", UserWarning, stacklevel=2)
+            cond = cond.astype(bool)
+        try:
+            return apply(E.where, (cond, x, other), {})
+        except ValueError:
+            _raise_broadcast_error(cond, x, other)
+            raise
 
     # --- reductions ------------------------------------------------------------------------
 
@@ -1292,6 +1387,10 @@ class Tensor:
             raise RuntimeError("Index tensor must have the same number of dimensions as input "
                                "tensor")
         axis = dim % max(self._data.ndim, 1)
+        _check_index_range(idx, self._data.shape[axis] if self._data.ndim else 1,
+                           lambda bad, size: RuntimeError(
+                               f"index {bad} is out of bounds for dimension {axis} with size "
+                               f"{size}"))
         x = self
         if any(i < s for d, (i, s) in enumerate(zip(idx.shape, self._data.shape)) if d != axis):
             # PyTorch reads only the leading part of the other dimensions; NumPy broadcasts.
@@ -1367,7 +1466,10 @@ class Tensor:
         idx = _raw(index)
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
-        key = (slice(None),) * _dim(self, dim) + (idx.reshape(-1),)
+        axis = _dim(self, dim)
+        _check_index_range(idx, self._data.shape[axis] if self._data.ndim else 1,
+                           lambda bad, size: IndexError("index out of range in self"))
+        key = (slice(None),) * axis + (idx.reshape(-1),)
         try:
             return apply(S.index_select_op, (self,), {"key": key})
         except IndexError as error:
@@ -1425,6 +1527,9 @@ class Tensor:
         tensor([1., 0., 3.], grad_fn=<MaskedFillBackward0>)
         """
         mask = _raw(mask)
+        err = _broadcast_error(mask.shape, self._data.shape)
+        if err is not None:
+            raise err
         if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
                                f"dtype {_dtypes.torch_name(mask.dtype).lower()}")
@@ -1481,9 +1586,11 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions ``start_dim..end_dim`` into one."""
         shape = self._data.shape
+        start, end = _dim(self, start_dim), _dim(self, end_dim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         if not shape:
             return self.reshape(1)
-        start, end = start_dim % len(shape), end_dim % len(shape)
         merged = int(np.prod(shape[start:end + 1]))
         return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
 
@@ -1515,6 +1622,10 @@ class Tensor:
                 f"expand(torch.{_dtypes.torch_name(self._data.dtype)}Tensor{{{list(shape)}}}, "
                 f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
                 f"greater or equal to the number of dimensions in the tensor ({len(shape)})")
+        for i in range(lead):
+            if sizes[i] == -1:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
         target = tuple(shape[i - lead] if s == -1 and i >= lead else s
                        for i, s in enumerate(sizes))
         for i in range(len(shape)):
@@ -1552,7 +1663,16 @@ class Tensor:
         """Reorder the dimensions."""
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
             dims = tuple(dims[0])
-        return apply(S.permute, (self,), {"axes": tuple(d % self._data.ndim for d in dims)})
+        ndim = self._data.ndim
+        if len(dims) != ndim:
+            raise RuntimeError(
+                "permute(sparse_coo): number of dimensions in the tensor input does not match "
+                "the length of the desired ordering of dimensions i.e. input.dim() = "
+                f"{ndim} is not equal to len(dims) = {len(dims)}")
+        axes = tuple(_dim(self, d) for d in dims)
+        if len(set(axes)) != ndim:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return apply(S.permute, (self,), {"axes": axes})
 
     def flip(self, dims: Any) -> Tensor:
         """Reverse the order along ``dims``."""
@@ -1563,13 +1683,25 @@ class Tensor:
         """Tile the tensor ``sizes`` times along each dimension."""
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = tuple(sizes[0])
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
         return apply(S.repeat, (self,), {"reps": tuple(sizes)})
 
     def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         """Split into pieces of a given size (or a list of sizes) along ``dim``."""
+        dim = _dim(self, dim)
         size = self._data.shape[dim]
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
+            if step < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got "
+                                   f"split_size={step}")
+            if step == 0:
+                if size:
+                    raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but "
+                                       f"got dimension size of {size}")
+                return (apply(S.split_piece, (self,), {"start": 0, "stop": 0, "axis": dim}),)
             bounds = list(range(0, size, step)) + [size]
         else:
             sections = list(split_size_or_sections)
@@ -1589,7 +1721,9 @@ class Tensor:
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """Split into ``chunks`` nearly equal pieces along ``dim``."""
-        size = self._data.shape[dim]
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        size = self._data.shape[_dim(self, dim)]
         step = -(-size // chunks)
         return self.split(step, dim)
 
@@ -1620,10 +1754,26 @@ class Tensor:
             # PyTorch writes through a view of this view: its error names that view's op.
             _inplace_mod._refuse_no_grad_view(self, _inplace_mod.basic_key_view_name(key),
                                               (value,))
+        value = as_tensor_arg(value)
         try:
-            self._inplace(op, as_tensor_arg(value), key=key)
+            self._inplace(op, value, key=key)
         except IndexError as error:
             raise _index_error(error, self) from None
+        except (ValueError, RuntimeError):
+            if isinstance(value, Tensor):
+                self._setitem_shape_error(key, value, op is S.index_put)
+            raise
+
+    def _setitem_shape_error(self, key: Any, value: Tensor, basic: bool) -> None:
+        """Raise PyTorch's error if ``value`` does not broadcast to ``self[key]``."""
+        target = np.broadcast_to(np.empty((), dtype=bool), self._data.shape)[key].shape
+        shape = value._data.shape
+        if _broadcast_error(target, shape) is None and len(shape) <= len(target):
+            return
+        if basic:
+            value.expand(target)  # raises PyTorch's error: the value is expanded to the slice
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(target)}")
 
     # --- in-place ops (the machinery is in _inplace.py) -------------------------------------
 

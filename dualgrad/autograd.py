@@ -37,12 +37,16 @@ def _size_text(shape: tuple) -> str:
 
 def make_seeds(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None,
                create_graph: bool) -> list:
-    """The cotangents to start backward with, checked as PyTorch's ``_make_grads`` does."""
+    """The cotangents to start backward with, checked as PyTorch's ``_make_grads`` does
+    (which pairs them with the outputs by ``zip``: extra gradients are ignored)."""
     if grad_outputs is None or len(grad_outputs) == 0:
         grad_outputs = [None] * len(outputs)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
-                           f"gradients for {len(outputs)} outputs")
+    for g in grad_outputs:
+        if g is not None and not isinstance(g, (Tensor, np.ndarray)):
+            raise TypeError(f"gradients can be either Tensors or None, but got "
+                            f"{type(g).__name__}")
+    if len(grad_outputs) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     seeds = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -81,13 +85,27 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     seeds = make_seeds(outputs, grad_tensors, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
-    sources = _as_tuple(inputs) or None
-    if sources is not None:
+    sources = None
+    if inputs is not None:
+        sources = _checked_inputs(inputs, "backward")
         for s in sources:
             if not s.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
     _engine.backward(outputs, seeds, sources=sources, retain_graph=retain_graph,
                      create_graph=create_graph, accumulate=True)
+
+
+def _checked_inputs(inputs: Any, caller: str) -> tuple:
+    """``inputs`` as a tuple of Tensors, or PyTorch's error for an empty one or a
+    non-Tensor in it."""
+    sources = _as_tuple(inputs)
+    if not sources:
+        raise RuntimeError(f"`inputs` argument to `{caller}()` cannot be empty.")
+    for s in sources:
+        if not isinstance(s, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got "
+                               f"{type(s).__name__}")
+    return sources
 
 
 def _no_grad_fn_error() -> RuntimeError:
@@ -131,7 +149,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     (tensor(2.),)
     """
     outs = _as_tuple(outputs)
-    ins = _as_tuple(inputs)
+    ins = _checked_inputs(inputs, "grad")
     if isinstance(grad_outputs, (Tensor, np.ndarray)):
         grad_outputs = (grad_outputs,)
     if allow_unused is None:

@@ -424,3 +424,171 @@ def test_inplace_cases_against_pytorch(case: str) -> None:
     real_torch = pytest.importorskip("torch")
     op, changed, x_grad, raises_in_pytorch = _KEPT_CASES[case]
     assert _kept_case(real_torch, op, changed, x_grad) is raises_in_pytorch
+
+
+def _ones(T: Any, *shape: int, **kw: Any) -> Any:
+    return T.ones(*shape, **kw)
+
+
+# (id, call on a torch-like module, exception type, PyTorch 2.13's exact text). Each was
+# accepted silently before, or raised NumPy's exception and text.
+_ARGUMENT_ERRORS = [
+    ("detach_ of a view", lambda T: (_ones(T, 2, 3, requires_grad=True) * 2)[0].detach_(),
+     RuntimeError, "Can't detach views in-place. Use detach() instead. If you are using "
+     "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+     "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+     "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+     "torch/optim/optimizer.py as the solution."),
+    ("backward inputs=[]",
+     lambda T: (_ones(T, 2, requires_grad=True) * 2).sum().backward(inputs=[]),
+     RuntimeError, "`inputs` argument to `backward()` cannot be empty."),
+    ("grad inputs=[]",
+     lambda T: T.autograd.grad((_ones(T, 2, requires_grad=True) * 2).sum(), []),
+     RuntimeError, "`inputs` argument to `grad()` cannot be empty."),
+    ("grad of a float", lambda T: T.autograd.grad((_ones(T, 2, requires_grad=True) * 2).sum(),
+                                                  [1.0]),
+     RuntimeError, "all inputs have to be Tensors or GradientEdges, but got float"),
+    ("gradient list of floats",
+     lambda T: (_ones(T, 3, requires_grad=True) * 2).backward([1.0, 1.0, 1.0]),
+     TypeError, "gradients can be either Tensors or None, but got float"),
+    ("fewer gradients than outputs",
+     lambda T: T.autograd.backward([_ones(T, 1, requires_grad=True) * 2,
+                                    _ones(T, 1, requires_grad=True) * 3], [_ones(T, 1)]),
+     RuntimeError, "got 2 tensors and 1 gradients"),
+    ("outer of a matrix", lambda T: T.outer(_ones(T, 2, 2), _ones(T, 3)),
+     RuntimeError, "outer: Expected 1-D argument self, but got 2-D"),
+    ("outer by a matrix", lambda T: T.outer(_ones(T, 2), _ones(T, 3, 1)),
+     RuntimeError, "outer: Expected 1-D argument vec2, but got 2-D"),
+    ("view(-2, 3)", lambda T: _ones(T, 2, 3).view(-2, 3),
+     RuntimeError, "invalid shape dimension -2 at index 0 of shape [-2, 3]"),
+    ("reshape(-2, 3)", lambda T: _ones(T, 2, 3).reshape(-2, 3),
+     RuntimeError, "invalid shape dimension -2 at index 0 of shape [-2, 3]"),
+    ("chunk(-1)", lambda T: _ones(T, 6).chunk(-1),
+     RuntimeError, "chunk expects `chunks` to be greater than 0, got: -1"),
+    ("chunk(0)", lambda T: _ones(T, 6).chunk(0),
+     RuntimeError, "chunk expects `chunks` to be greater than 0, got: 0"),
+    ("split(0)", lambda T: _ones(T, 6).split(0),
+     RuntimeError, "split_size can only be 0 if dimension size is 0, but got dimension size "
+     "of 6"),
+    ("split(-1)", lambda T: _ones(T, 6).split(-1),
+     RuntimeError, "split expects split_size be non-negative, but got split_size=-1"),
+    ("split along a missing dim", lambda T: _ones(T, 6).split(2, dim=1),
+     IndexError, "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ("flatten(2, 1)", lambda T: _ones(T, 2, 3, 4).flatten(2, 1),
+     RuntimeError, "flatten() has invalid args: start_dim cannot come after end_dim"),
+    ("repeat with fewer dims", lambda T: _ones(T, 2, 3).repeat(2),
+     RuntimeError, "Number of dimensions of repeat dims can not be smaller than number of "
+     "dimensions of tensor"),
+    ("permute too short", lambda T: _ones(T, 2, 3).permute(0),
+     RuntimeError, "permute(sparse_coo): number of dimensions in the tensor input does not "
+     "match the length of the desired ordering of dimensions i.e. input.dim() = 2 is not "
+     "equal to len(dims) = 1"),
+    ("permute twice the same", lambda T: _ones(T, 2, 3).permute(0, 0),
+     RuntimeError, "permute(): duplicate dims are not allowed."),
+    ("permute out of range", lambda T: _ones(T, 2, 3).permute(0, 2),
+     IndexError, "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    ("sum over a dim twice", lambda T: _ones(T, 2, 3).sum((0, 0)),
+     RuntimeError, "dim 0 appears multiple times in the list of dims"),
+    ("mean over a dim twice", lambda T: _ones(T, 2, 3).mean((1, -1)),
+     RuntimeError, "dim 1 appears multiple times in the list of dims"),
+    ("where on floats", lambda T: T.where(T.tensor([1.0, 0.0]), _ones(T, 2), T.zeros(2)),
+     RuntimeError, "where expected condition to be a boolean tensor, but got a tensor with "
+     "dtype Float"),
+    ("where shapes", lambda T: T.where(T.tensor([True, False, True]), _ones(T, 3), _ones(T, 2)),
+     RuntimeError, "The size of tensor a (3) must match the size of tensor b (2) at "
+     "non-singleton dimension 0"),
+    ("masked_fill shapes", lambda T: T.zeros(3).masked_fill(T.tensor([True, False]), 1.0),
+     RuntimeError, "The size of tensor a (2) must match the size of tensor b (3) at "
+     "non-singleton dimension 0"),
+    ("bool mm", lambda T: _ones(T, 2, 2, dtype=T.bool) @ _ones(T, 2, 2, dtype=T.bool),
+     NotImplementedError, "\"addmm_impl_cpu_\" not implemented for 'Bool'"),
+    ("bool mv", lambda T: _ones(T, 2, 2, dtype=T.bool) @ _ones(T, 2, dtype=T.bool),
+     NotImplementedError, "\"addmv_impl_cpu\" not implemented for 'Bool'"),
+    ("bool dot", lambda T: _ones(T, 2, dtype=T.bool) @ _ones(T, 2, dtype=T.bool),
+     NotImplementedError, "\"dot\" not implemented for 'Bool'"),
+    ("bool bmm", lambda T: _ones(T, 2, 2, 2, dtype=T.bool) @ _ones(T, 2, 2, 2, dtype=T.bool),
+     NotImplementedError, "\"bmm\" not implemented for 'Bool'"),
+    ("tensor @ int", lambda T: _ones(T, 2, 2) @ 2,
+     TypeError, "unsupported operand type(s) for @: 'Tensor' and 'int'"),
+    ("inv of a 2x3", lambda T: T.linalg.inv(_ones(T, 2, 3)),
+     RuntimeError, "linalg.inv: A must be batches of square matrices, but they are 2 by 3 "
+     "matrices"),
+    ("det of a 2x3", lambda T: T.det(_ones(T, 2, 3)),
+     RuntimeError, "linalg.det: A must be batches of square matrices, but they are 2 by 3 "
+     "matrices"),
+    ("inv of a vector", lambda T: T.linalg.inv(_ones(T, 3)),
+     RuntimeError, "linalg.inv: The input tensor A must have at least 2 dimensions."),
+    ("solve with a 2x3", lambda T: T.linalg.solve(_ones(T, 2, 3), _ones(T, 2)),
+     RuntimeError, "linalg.solve: A must be batches of square matrices, but they are 2 by 3 "
+     "matrices"),
+    ("solve shapes", lambda T: T.linalg.solve(T.eye(2), _ones(T, 3)),
+     RuntimeError, "linalg.solve: Incompatible shapes of A and B for the equation AX = B (2x2 "
+     "and 3x1)"),
+    ("bool - bool", lambda T: T.tensor([True]) - T.tensor([False]),
+     RuntimeError, "Subtraction, the `-` operator, with two bool tensors is not supported. "
+     "Use the `^` or `logical_xor()` operator instead."),
+    ("bool - True", lambda T: T.tensor([True]) - True,
+     RuntimeError, "Subtraction, the `-` operator, with two bool tensors is not supported. "
+     "Use the `^` or `logical_xor()` operator instead."),
+    ("-bool", lambda T: -T.tensor([True]),
+     RuntimeError, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+     "trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+    ("mT of a vector", lambda T: _ones(T, 3).mT,
+     RuntimeError, "tensor.mT is only supported on matrices or batches of matrices. Got 1-D "
+     "tensor."),
+    ("expand -1 in a new dim", lambda T: _ones(T, 3).expand(-1, 3),
+     RuntimeError, "The expanded size of the tensor (-1) isn't allowed in a leading, "
+     "non-existing dimension 0"),
+    ("setitem of a column", lambda T: T.zeros(2, 3).__setitem__((slice(None), 0), _ones(T, 3)),
+     RuntimeError, "The expanded size of the tensor (2) must match the existing size (3) at "
+     "non-singleton dimension 0.  Target sizes: [2].  Tensor sizes: [3]"),
+    ("setitem of a row", lambda T: T.zeros(2, 3).__setitem__(0, _ones(T, 4)),
+     RuntimeError, "The expanded size of the tensor (3) must match the existing size (4) at "
+     "non-singleton dimension 0.  Target sizes: [3].  Tensor sizes: [4]"),
+    ("setitem through a mask", lambda T: T.zeros(4).__setitem__(T.zeros(4) == 0, _ones(T, 3)),
+     RuntimeError, "shape mismatch: value tensor of shape [3] cannot be broadcast to indexing "
+     "result of shape [4]"),
+    ("gather out of range", lambda T: T.gather(_ones(T, 2, 3), 1, T.tensor([[0, 3], [1, 1]])),
+     RuntimeError, "index 3 is out of bounds for dimension 1 with size 3"),
+    ("gather negative", lambda T: T.gather(_ones(T, 2, 3), 1, T.tensor([[0, -1]])),
+     RuntimeError, "index -1 is out of bounds for dimension 1 with size 3"),
+    ("index_select out of range", lambda T: T.index_select(_ones(T, 3), 0, T.tensor([5])),
+     IndexError, "index out of range in self"),
+    ("index_select negative", lambda T: T.index_select(_ones(T, 3), 0, T.tensor([-1])),
+     IndexError, "index out of range in self"),
+    ("too many indices", lambda T: _ones(T, 3)[0, 0],
+     IndexError, "too many indices for tensor of dimension 1"),
+    ("float index", lambda T: _ones(T, 3)[T.tensor([0.0])],
+     IndexError, "tensors used as indices must be long, int, byte or bool tensors"),
+    ("mask of the wrong length", lambda T: _ones(T, 3)[T.tensor([True, False])],
+     IndexError, "The shape of the mask [2] at index 0 does not match the shape of the indexed "
+     "tensor [3] at index 0"),
+]
+
+
+@pytest.mark.parametrize("call, error, text", [c[1:] for c in _ARGUMENT_ERRORS],
+                         ids=[c[0] for c in _ARGUMENT_ERRORS])
+def test_wrong_arguments_raise_pytorchs_error(call: Any, error: type, text: str) -> None:
+    with pytest.raises(error) as info:
+        call(torch)
+    assert str(info.value) == text
+
+
+@pytest.mark.parametrize("call, error, text", [c[1:] for c in _ARGUMENT_ERRORS],
+                         ids=[c[0] for c in _ARGUMENT_ERRORS])
+def test_wrong_arguments_table_matches_pytorch(call: Any, error: type, text: str) -> None:
+    real = pytest.importorskip("torch")
+    with pytest.raises(error) as info:
+        call(real)
+    assert str(info.value) == text
+
+
+def test_where_takes_a_uint8_condition_with_pytorchs_warning() -> None:
+    with pytest.warns(UserWarning, match="^where received a uint8 condition tensor"):
+        out = torch.where(torch.tensor([1, 0], dtype=torch.uint8), torch.ones(2), torch.zeros(2))
+    assert out.tolist() == [1.0, 0.0]
+
+
+def test_split_by_zero_of_an_empty_dimension_gives_one_empty_piece() -> None:
+    (piece,) = torch.ones(0, 2).split(0)
+    assert piece.shape == (0, 2)

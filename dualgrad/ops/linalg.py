@@ -140,6 +140,11 @@ def matmul_any(x: Any, y: Any) -> Any:
         error = _matmul_error(tuple(xs), tuple(ys), xt, yt)
         if error is not None:
             raise error
+    if xt == np.bool_:
+        # PyTorch has no bool matrix product: its error names the kernel it would run
+        kernel = ("bmm" if xd > 2 or yd > 2 else "dot" if xd == yd == 1
+                  else "addmv_impl_cpu" if yd == 1 else "addmm_impl_cpu_")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     if xd == 2 and yd == 2:
         return mm(x, y)
     if xd > 2 or yd > 2:
