@@ -1493,17 +1493,18 @@ class Tensor:
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         """A tensor of ``data`` with this tensor's dtype (unless ``dtype``)."""
-        from dualgrad._creation import tensor
+        from dualgrad._creation import _from_data
 
-        return tensor(data, dtype=self._data.dtype if dtype is None else dtype,
-                      requires_grad=requires_grad)
+        return _from_data(data, _dtypes.torch_dtype(self._data.dtype) if dtype is None else dtype,
+                          None, requires_grad, "new_tensor")
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
                  requires_grad: bool = False) -> Tensor:
         """A tensor of ``size`` filled with ``fill_value``, this tensor's dtype by default."""
         from dualgrad._creation import full
 
-        return full(size, fill_value, dtype=self._data.dtype if dtype is None else dtype,
+        return full(size, fill_value,
+                    dtype=_dtypes.torch_dtype(self._data.dtype) if dtype is None else dtype,
                     requires_grad=requires_grad)
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:

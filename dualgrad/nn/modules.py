@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from dualgrad import _dtypes
-from dualgrad._creation import _generator
+from dualgrad._creation import _generator, _size_arg, check_shape
 from dualgrad._device import check_device
 from dualgrad._tensor import Tensor, apply
 from dualgrad.nn import functional as F
@@ -488,6 +488,8 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         check_device(device)
+        # PyTorch's errors for bad features: its weight comes from torch.empty((out, in)).
+        check_shape(_size_arg("empty", (out_features, in_features)))
         self.in_features = in_features
         self.out_features = out_features
         dt = _dtypes.as_dtype(dtype) if dtype is not None else _dtypes.default_float
