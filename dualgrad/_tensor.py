@@ -288,6 +288,29 @@ def _raise_broadcast_error(*operands: Any) -> None:
         shape = np.broadcast_shapes(shape, other)
 
 
+def expand_error(shape: tuple, sizes: tuple, dtype: np.dtype) -> RuntimeError | None:
+    """PyTorch's error for expanding a tensor of ``shape`` to ``sizes`` (-1 keeps a
+    dimension), or None if it expands."""
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        return RuntimeError(
+            f"expand(torch.{_dtypes.torch_name(dtype)}Tensor{{{list(shape)}}}, "
+            f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
+            f"greater or equal to the number of dimensions in the tensor ({len(shape)})")
+    for i in range(lead):
+        if sizes[i] == -1:
+            return RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                f"leading, non-existing dimension {i}")
+    for i in range(len(shape)):
+        size = sizes[i + lead]
+        if shape[i] != 1 and shape[i] != size and size != -1:
+            return RuntimeError(
+                f"The expanded size of the tensor ({size}) must match the "
+                f"existing size ({shape[i]}) at non-singleton dimension {i + lead}.  "
+                f"Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}")
+    return None
+
+
 def _promote_pair(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     dims, zeros = [], []
     for t in (x, y):
@@ -1617,24 +1640,12 @@ class Tensor:
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
             sizes = tuple(sizes[0])
         shape = self._data.shape
+        error = expand_error(shape, sizes, self._data.dtype)
+        if error is not None:
+            raise error
         lead = len(sizes) - len(shape)
-        if lead < 0:
-            raise RuntimeError(
-                f"expand(torch.{_dtypes.torch_name(self._data.dtype)}Tensor{{{list(shape)}}}, "
-                f"size={list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
-                f"greater or equal to the number of dimensions in the tensor ({len(shape)})")
-        for i in range(lead):
-            if sizes[i] == -1:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
-                                   f"leading, non-existing dimension {i}")
         target = tuple(shape[i - lead] if s == -1 and i >= lead else s
                        for i, s in enumerate(sizes))
-        for i in range(len(shape)):
-            if shape[i] != 1 and shape[i] != target[i + lead]:
-                raise RuntimeError(
-                    f"The expanded size of the tensor ({target[i + lead]}) must match the "
-                    f"existing size ({shape[i]}) at non-singleton dimension {i + lead}.  "
-                    f"Target sizes: {list(sizes)}.  Tensor sizes: {list(shape)}")
         return apply(S.expand, (self,), {"shape": target})
 
     def expand_as(self, other: Tensor) -> Tensor:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from dualgrad._tensor import Tensor, apply, not_implemented_for
+from dualgrad._dtypes import torch_name
+from dualgrad._tensor import Tensor, _broadcast_error, apply, expand_error, not_implemented_for
 from dualgrad.ops import activations as A
 from dualgrad.ops import nn as N
 from dualgrad.ops.linalg import linear_error
@@ -24,19 +26,54 @@ def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _check_reduction(reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
+def type_name(value: Any) -> str:
+    """The name PyTorch's argument errors give a Python value's type: ``list``,
+    ``numpy.ndarray``, ``NoneType``."""
+    t = type(value)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def not_a_tensor(function: str, argument: str, position: int, value: Any) -> TypeError:
+    """PyTorch's error for a non-Tensor passed where its C++ binding takes a Tensor only:
+    ``linear(): argument 'input' (position 1) must be Tensor, not numpy.ndarray``."""
+    return TypeError(f"{function}(): argument '{argument}' (position {position}) must be "
+                     f"Tensor, not {type_name(value)}")
+
+
+def _reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """The reduction to apply: PyTorch's mapping of the legacy ``size_average`` and ``reduce``
+    (with its deprecation warning; ``reduction`` is then ignored, as there), else
+    ``reduction``, checked."""
+    if size_average is not None or reduce is not None:
+        import warnings
+
+        # As PyTorch's _Reduction.legacy_get_string: None counts as True.
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "none" if not reduce else "mean" if size_average else "sum"
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    elif reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
 
 
-def _check_same_size(input: Tensor, target: Tensor, name: str) -> None:
+def _no_weight(weight: Any, function: str) -> None:
+    """Refuse a ``weight`` (not implemented here) rather than ignore it."""
+    if weight is not None:
+        raise TypeError(f"{function}(): the weight argument is not supported by dualgrad yet "
+                        "(see docs/how-to/migrate-pytorch.md)")
+
+
+def _warn_target_size(input: Tensor, target: Tensor) -> None:
+    """PyTorch's warning for mse_loss and l1_loss when the shapes differ (they broadcast)."""
     if input.shape != target.shape:
-        raise ValueError(
-            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
-            if name.startswith("binary") else
+        import warnings
+
+        warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.")
+            "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -49,20 +86,58 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> dg.nn.functional.linear(dg.tensor([[3.0, 4.0]]), w, dg.tensor([0.5]))
     tensor([[11.5000]])
     """
-    input = _t(input)
+    for position, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
+        if not isinstance(value, Tensor):
+            raise not_a_tensor("linear", name, position, value)
+    if bias is not None and not isinstance(bias, Tensor):
+        raise not_a_tensor("linear", "bias", 3, bias)
     error = linear_error(input._data.shape, weight._data.shape, input._data.dtype,
                          weight._data.dtype)
     if error is not None:
         raise error
-    if bias is None or input.ndim < 2:
-        out = input @ weight.t()
-        return out if bias is None else out + bias
-    return apply(N.linear, (input, weight, bias), {})
+    if bias is not None and bias._data.ndim > 1 and input._data.ndim != 2:
+        # (rare) PyTorch's rules differ from NumPy's broadcasting here: check them first.
+        linear_bias_check(input, weight, bias)
+        bias = bias.reshape(-1) if input._data.ndim == 1 and bias._data.ndim > 1 else bias
+    try:
+        if bias is None or input.ndim < 2:
+            out = input @ weight.t()
+            return out if bias is None else out + bias
+        return apply(N.linear, (input, weight, bias), {})
+    except (ValueError, RuntimeError):
+        linear_bias_check(input, weight, bias)  # PyTorch's text if the bias was the fault
+        raise
+
+
+def linear_bias_check(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    """Raise PyTorch's error for a bias that does not fit ``linear``'s output.
+
+    PyTorch adds a bias with one dimension that is not 1 (the usual ``(out,)``), and any bias
+    of a 2-D input, in ``addmm``, expanded to ``(rows, out)`` (the input flattened to rows);
+    any other bias is added in place to the output, which it must not enlarge.
+    """
+    if bias is None or weight._data.ndim != 2:
+        return
+    xs, bs = input._data.shape, bias._data.shape
+    out = (*xs[:-1], weight._data.shape[0])
+    if len(xs) == 2 or sum(s != 1 for s in bs) == 1:
+        error = expand_error(bs, (math.prod(out[:-1]), out[-1]), bias._data.dtype)
+    else:
+        error = _broadcast_error(out, bs)
+        if error is None and (len(bs) > len(out) or any(
+                o == 1 != b for o, b in zip(out[::-1], bs[::-1], strict=False))):
+            grown = list(np.broadcast_shapes(out, bs))
+            error = RuntimeError(f"output with shape {list(out)} doesn't match the broadcast "
+                                 f"shape {grown}")
+    if error is not None:
+        raise error from None
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)``."""
-    return _t(input).relu()
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("relu", "input", 1, input)
+    return input.relu()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -74,13 +149,13 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     >>> dg.nn.functional.leaky_relu(dg.tensor([-2.0, 3.0]), 0.1)
     tensor([-0.2000,  3.0000])
     """
-    return apply(A.leaky_relu, (_float_input(input, "leaky_relu_cpu"),),
+    return apply(A.leaky_relu, (_float_input(input, "leaky_relu_cpu", "leaky_relu"),),
                  {"negative_slope": negative_slope})
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
-    return apply(A.elu, (_float_input(input, "elu_cpu"),), {"alpha": alpha})
+    return apply(A.elu, (_float_input(input, "elu_cpu", "elu"),), {"alpha": alpha})
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -88,18 +163,19 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     PyTorch's tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return apply(A.gelu, (_float_input(input, "GeluKernelImpl"),), {"approximate": approximate})
+    return apply(A.gelu, (_float_input(input, "GeluKernelImpl", "gelu"),),
+                 {"approximate": approximate})
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``input * sigmoid(input)`` (swish)."""
-    return apply(A.silu, (_float_input(input, "silu_cpu"),), {})
+    return apply(A.silu, (_float_input(input, "silu_cpu", "silu"),), {})
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * input)) / beta``, and ``input`` itself where ``beta * input`` is
     above ``threshold``."""
-    return apply(A.softplus, (_float_input(input, "softplus_cpu"),),
+    return apply(A.softplus, (_float_input(input, "softplus_cpu", "softplus"),),
                  {"beta": beta, "threshold": threshold})
 
 
@@ -154,9 +230,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return Tensor._make((data[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
-def _float_input(input: Any, kernel: str) -> Tensor:
-    """``input`` as a Tensor, or PyTorch's error for an integer or bool one."""
-    input = _t(input)
+def _float_input(input: Any, kernel: str, function: str) -> Tensor:
+    """``input`` itself, or PyTorch's error for a non-Tensor or an integer or bool one."""
+    if not isinstance(input, Tensor):
+        raise not_a_tensor(function, "input", 1, input)
     if input._data.dtype.kind not in "fc":
         raise not_implemented_for(kernel, input._data.dtype)
     return input
@@ -164,12 +241,12 @@ def _float_input(input: Any, kernel: str) -> Tensor:
 
 def sigmoid(input: Tensor) -> Tensor:
     """Logistic sigmoid."""
-    return _t(input).sigmoid()
+    return input.sigmoid()  # as PyTorch: a non-Tensor has no such attribute (AttributeError)
 
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    return _t(input).tanh()
+    return input.tanh()  # as PyTorch: a non-Tensor has no such attribute (AttributeError)
 
 
 def _implicit_softmax_dim(name: str, ndim: int) -> int:
@@ -199,47 +276,75 @@ def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
     return input.log_softmax(dim)
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean squared error ``(input - target) ** 2``, reduced."""
-    _check_reduction(reduction)
-    input, target = _t(input), _t(target)
-    if input.shape != target.shape:
-        import warnings
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean", weight: Any = None) -> Tensor:
+    """Mean squared error ``(input - target) ** 2``, reduced.
 
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=2)
+    ``size_average`` and ``reduce`` are PyTorch's legacy arguments: given, they choose the
+    reduction (with PyTorch's deprecation warning) and ``reduction`` is ignored.
+    """
+    input, target = _t(input), _t(target)
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    _no_weight(weight, "mse_loss")
+    error = _broadcast_error(input._data.shape, target._data.shape)
+    if error is not None:
+        raise error
     return apply(N.mse_loss, (input, target), {"reduction": reduction})
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Mean absolute error ``|input - target|``, reduced.
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean", weight: Any = None) -> Tensor:
+    """Mean absolute error ``|input - target|``, reduced (legacy ``size_average`` and
+    ``reduce`` as in :func:`mse_loss`).
 
     Recorded as PyTorch records it: ``SubBackward0``, ``AbsBackward0``, then ``MeanBackward0``
     or ``SumBackward0`` (the gradient at ``input == target`` is 0).
     """
-    _check_reduction(reduction)
-    loss = (_t(input) - _t(target)).abs()
+    input, target = _t(input), _t(target)
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    _no_weight(weight, "l1_loss")
+    loss = (input - target).abs()
     if reduction == "mean":
         return loss.mean()
     return loss.sum() if reduction == "sum" else loss
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities ``input`` in ``[0, 1]``."""
-    _check_reduction(reduction)
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Any = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` in ``[0, 1]`` against targets in
+    ``[0, 1]`` of the same shape and dtype (legacy ``size_average`` and ``reduce`` as in
+    :func:`mse_loss`)."""
+    reduction = _reduction(size_average, reduce, reduction)
     input, target = _t(input), _t(target)
-    _check_same_size(input, target, "binary")
-    data = input._data
-    if not ((data >= 0) & (data <= 1)).all():  # NaN too, as in PyTorch
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    if input.shape != target.shape:
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    _no_weight(weight, "binary_cross_entropy")
+    x, y = input._data, target._data
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"Found dtype {torch_name(y.dtype)} but expected "
+                           f"{torch_name(x.dtype)}")
+    if x.dtype.kind not in "fc":
+        raise not_implemented_for("binary_cross_entropy", x.dtype)
+    for name, data in (("input", x), ("target", y)):
+        if not ((data >= 0) & (data <= 1)).all():  # NaN too, as in PyTorch
+            raise RuntimeError(f"all elements of {name} should be between 0 and 1")
     return apply(N.binary_cross_entropy, (input, target), {"reduction": reduction})
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: str = "mean",
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Any = None,
+                                     size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
                                      pos_weight: Any = None) -> Tensor:
-    """Sigmoid + binary cross-entropy in one numerically stable op.
+    """Sigmoid + binary cross-entropy in one numerically stable op (legacy ``size_average``
+    and ``reduce`` as in :func:`mse_loss`).
+
+    The target is floating, of the input's shape; the loss has the target's dtype, as in
+    PyTorch.
 
     Examples
     --------
@@ -249,51 +354,122 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, reduction: s
     >>> loss.grad_fn
     <BinaryCrossEntropyWithLogitsBackward0 object at ...>
     """
-    _check_reduction(reduction)
+    reduction = _reduction(size_average, reduce, reduction)
     input, target = _t(input), _t(target)
-    _check_same_size(input, target, "binary")
+    if input.shape != target.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    _no_weight(weight, "binary_cross_entropy_with_logits")
+    x, y = input._data.dtype, target._data.dtype
+    if x.kind not in "fc":
+        raise not_implemented_for("log_sigmoid_cpu", x)
+    if y.kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if y.kind not in "fc":
+        raise RuntimeError(f"result type {torch_name(x)} can't be cast to the desired output "
+                           f"type {torch_name(y)}")
     pw = pos_weight._data if isinstance(pos_weight, Tensor) else pos_weight
     return apply(N.binary_cross_entropy_with_logits, (input, target),
                  {"reduction": reduction, "pos_weight": pw})
 
 
-def nll_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-             ignore_index: int = -100) -> Tensor:
-    """Negative log-likelihood of class indices ``target`` given log-probabilities."""
-    _check_reduction(reduction)
-    input, target = _t(input), _t(target)
-    _check_class_targets(input, target, ignore_index)
-    return apply(N.nll_loss, (input, target), {"reduction": reduction,
-                                               "ignore_index": ignore_index})
-
-
-def _check_class_targets(input: Tensor, target: Tensor, ignore_index: int) -> None:
-    """PyTorch's errors for class-index targets of an ``(N, C)`` input."""
-    _check_class_shapes(input, target)
-    N.check_target_range(target._data, input.shape[1], ignore_index)
-
-
-def _check_class_shapes(input: Tensor, target: Tensor) -> None:
-    """PyTorch's errors for the dtype and shape of class-index targets."""
+def _long_or_byte(target: Tensor) -> bool:
     # int64 or uint8 by kind and size, as dtype.name tells them (np.longlong is int64 too),
     # without numpy's ``name``, a Python-level property: this runs every training step.
     dt = target._data.dtype
-    if not ((dt.kind == "i" and dt.itemsize == 8) or (dt.kind == "u" and dt.itemsize == 1)):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{target.type()[6:-6]}")
+    return (dt.kind == "i" and dt.itemsize == 8) or (dt.kind == "u" and dt.itemsize == 1)
+
+
+def _target_dtype_error(target: Tensor) -> RuntimeError:
+    return RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                        f"{torch_name(target._data.dtype)}")
+
+
+def _class_layout(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, tuple] | None:
+    """None for the usual class-index call, input ``(N, C)`` and target ``(N,)`` of int64
+    (or uint8); else PyTorch's error for the call, in PyTorch's order (``nll_loss_nd``'s
+    checks, then those of the kernel it picks), or the input as ``(M, C)`` and the target as
+    ``(M,)`` with the shape of the unreduced loss: ``()`` for one unbatched sample ``(C,)``,
+    ``(N, d1, ...)`` for K-dimensional input ``(N, C, d1, ...)``."""
     xs, ts = input._data.shape, target._data.shape  # plain tuples: no Size objects
-    if len(xs) != 2 or len(ts) != 1 or xs[0] != ts[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0] if input.ndim else 0}) "
-                         f"to match target batch_size ({target.shape[0] if target.ndim else 0}).")
+    if len(xs) == 2 and len(ts) == 1 and xs[0] == ts[0] and _long_or_byte(target):
+        return None  # the usual case: O(1) checks, as this runs every training step
+    if not xs:
+        raise ValueError("Expected 1 or more dimensions (got 0)")
+    if len(xs) != 1 and xs[0] != (ts[0] if ts else 0):
+        raise ValueError(f"Expected input batch_size ({xs[0]}) to match target batch_size "
+                         f"({ts[0] if ts else 0}).")
+    if len(xs) <= 2:
+        if len(ts) > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if not _long_or_byte(target):
+            raise _target_dtype_error(target)
+        if len(xs) == 2:  # an empty batch with a 0-d target is all that is left
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        if ts and ts[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{ts[0]}")
+        return input.unsqueeze(0), target.reshape(1), ()
+    if len(xs) == 4:  # PyTorch's nll_loss2d
+        if len(ts) != 3:
+            raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                               f"targets of dimension: {len(ts)}")
+        if not _long_or_byte(target):
+            raise _target_dtype_error(target)
+        if ts[1:] != xs[2:]:
+            raise RuntimeError(f"size mismatch (got input: {list(xs)} , target: {list(ts)}")
+    else:
+        if ts[1:] != xs[2:]:
+            raise RuntimeError(f"Expected target size {[xs[0], *xs[2:]]}, got {list(ts)}")
+        if not _long_or_byte(target):
+            raise _target_dtype_error(target)
+    # The class axis last, then one row per position: the (M, C) case, whose mean over the
+    # counted rows is PyTorch's mean over all positions.
+    rows = math.prod(ts)
+    flat = input.permute(0, *range(2, len(xs)), 1).reshape(rows, xs[1])
+    return flat, target.reshape(rows), ts
 
 
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
-                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
-    """Softmax cross-entropy of scores ``input`` (N, C) or (C,) against ``target``.
+def _class_loss(op: Any, input: Tensor, target: Tensor, shape: tuple, reduction: str,
+                ignore_index: int) -> Tensor:
+    """``op`` (cross_entropy or nll_loss) on a layout from :func:`_class_layout`."""
+    if reduction == "none" and not shape:
+        # One unbatched sample: its sum is its loss, a 0-d tensor whose node is the op's, as in
+        # PyTorch (an ignored sample gives 0, as 'none' does).
+        reduction = "sum"
+    loss = apply(op, (input, target), {"reduction": reduction, "ignore_index": ignore_index})
+    return loss.reshape(shape) if reduction == "none" and len(shape) > 1 else loss
 
-    ``target`` holds class indices (N,) (``nll_loss(log_softmax(input, 1), target)``) or class
-    probabilities shaped like ``input``. ``label_smoothing`` mixes the target with the uniform
-    distribution over the C classes, as PyTorch does.
+
+def nll_loss(input: Tensor, target: Tensor, weight: Any = None,
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class indices ``target`` given log-probabilities ``input``.
+
+    Shapes as in PyTorch: input ``(N, C)`` with target ``(N,)``, one sample ``(C,)`` with a
+    0-d target, or ``(N, C, d1, ...)`` with ``(N, d1, ...)``. Legacy ``size_average`` and
+    ``reduce`` as in :func:`mse_loss`.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    input, target = _t(input), _t(target)
+    _no_weight(weight, "nll_loss")
+    input, target, shape = _class_layout(input, target) or (input, target, target.shape)
+    N.check_target_range(target._data, input.shape[1], ignore_index)
+    return _class_loss(N.nll_loss, input, target, shape, reduction, ignore_index)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Any = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of scores ``input`` against ``target``.
+
+    ``target`` holds class indices, ``nll_loss(log_softmax(input, 1), target)`` with
+    :func:`nll_loss`'s shapes (``(N, C)`` and ``(N,)``, ``(C,)`` and a 0-d target,
+    ``(N, C, d1, ...)`` and ``(N, d1, ...)``), or class probabilities shaped like ``input``.
+    ``label_smoothing`` mixes the target with the uniform distribution over the C classes, as
+    PyTorch does. Legacy ``size_average`` and ``reduce`` as in :func:`mse_loss`.
 
     Examples
     --------
@@ -302,35 +478,60 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
     >>> dg.nn.functional.cross_entropy(scores, dg.tensor([0, 1]))
     tensor(0.1269, grad_fn=<NllLossBackward0>)
     """
-    _check_reduction(reduction)
+    # (The training hot path: only O(1) checks before the fused op, each a branch taken
+    # only by the rare calls.)
+    if size_average is not None or reduce is not None or reduction not in _REDUCTIONS:
+        reduction = _reduction(size_average, reduce, reduction)
     input, target = _t(input), _t(target)
-    if input._data.ndim == 1:  # one unbatched sample: a batch of one, reduced the same way
-        loss = cross_entropy(input.unsqueeze(0), target.unsqueeze(0), reduction, ignore_index,
-                             label_smoothing)
-        return loss[0] if reduction == "none" else loss
+    if weight is not None:
+        _no_weight(weight, "cross_entropy")
+    if target._data.shape == input._data.shape:
+        return _cross_entropy_probabilities(input, target, reduction, ignore_index,
+                                            label_smoothing)
+    if label_smoothing > 0.0:  # (PyTorch ignores a negative label_smoothing here)
+        return _cross_entropy_smoothed(input, target, reduction, ignore_index, label_smoothing)
+    layout = _class_layout(input, target)
+    if layout is not None:
+        return _class_loss(N.cross_entropy, *layout, reduction, ignore_index)
+    # Class indices (N, C) and (N,): one fused op (log_softmax + nll_loss). The op's forward
+    # checks the range of the targets (it needs their bounds anyway).
+    return apply(N.cross_entropy, (input, target), {"reduction": reduction,
+                                                    "ignore_index": ignore_index})
+
+
+def _check_label_smoothing(label_smoothing: float) -> None:
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: "
-                           f"{label_smoothing}")
-    probabilities = target._data.dtype.kind == "f" and target._data.shape == input._data.shape
-    if not probabilities:
-        _check_class_shapes(input, target)  # (a float target of another shape: dtype error)
-    if not label_smoothing and not probabilities:
-        # Class indices: one fused op (log_softmax + nll_loss), the training hot path.
-        # The op's forward checks the range of the targets (it needs their bounds anyway).
-        return apply(N.cross_entropy, (input, target), {"reduction": reduction,
-                                                        "ignore_index": ignore_index})
+                           f"{label_smoothing:g}")  # :g prints as C++ does: 2, not 2.0
+
+
+def _cross_entropy_probabilities(input: Tensor, target: Tensor, reduction: str,
+                                 ignore_index: int, label_smoothing: float) -> Tensor:
+    """Cross-entropy against class probabilities shaped like ``input`` (classes on dim 1, or
+    dim 0 for one unbatched sample)."""
+    if target._data.dtype.kind != "f":
+        raise RuntimeError("Expected floating point type for target with class probabilities, "
+                           f"got {torch_name(target._data.dtype)}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    _check_label_smoothing(label_smoothing)
+    dim = 0 if input._data.ndim == 1 else 1
+    logp = input.log_softmax(dim)
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / input.shape[dim]
+    per_sample = -(logp * target).sum(dim)
+    if reduction == "none":
+        return per_sample
+    return per_sample.sum() if reduction == "sum" else per_sample.mean()
+
+
+def _cross_entropy_smoothed(input: Tensor, target: Tensor, reduction: str, ignore_index: int,
+                            label_smoothing: float) -> Tensor:
+    """Cross-entropy of class indices with ``label_smoothing`` > 0, any layout."""
+    _check_label_smoothing(label_smoothing)
+    input, target, shape = _class_layout(input, target) or (input, target, target.shape)
     logp = input.log_softmax(1)
-    n_classes = input.shape[1]
-    if probabilities:
-        if label_smoothing:
-            target = target * (1 - label_smoothing) + label_smoothing / n_classes
-        per_sample = -(logp * target).sum(1)
-        if reduction == "none":
-            return per_sample
-        return per_sample.sum() if reduction == "sum" else per_sample.mean()
     nll = nll_loss(logp, target, reduction=reduction, ignore_index=ignore_index)
-    if not label_smoothing:
-        return nll
     # PyTorch: (1 - eps) * nll + eps / C * (-sum over classes of log p), ignored rows left out.
     keep = Tensor._make((target._data != ignore_index).astype(logp.dtype))
     smooth = -logp.sum(1) * keep
@@ -338,4 +539,5 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean",
         smooth = smooth.sum()
     elif reduction == "mean":
         smooth = smooth.sum() / keep.sum()
-    return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
+    loss = nll * (1 - label_smoothing) + smooth * (label_smoothing / input.shape[1])
+    return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss

@@ -37,10 +37,7 @@ __all__ = [
 
 
 def _typename(value: Any) -> str:
-    if isinstance(value, Tensor):
-        return value.type()
-    t = type(value)
-    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+    return value.type() if isinstance(value, Tensor) else F.type_name(value)
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -338,6 +335,12 @@ class Module:
         """This module (dualgrad computes on the CPU)."""
         return self
 
+    def cuda(self, device: Any = None) -> Module:
+        """Raises dualgrad's CPU-only error: there is no GPU in dualgrad."""
+        check_device("cuda" if device is None else
+                     f"cuda:{device}" if isinstance(device, int) else device)
+        return self  # (a "cpu" device: nothing to move)
+
     # --- saving ----------------------------------------------------------------------------
 
     def state_dict(self, destination: dict | None = None, prefix: str = "",
@@ -518,7 +521,11 @@ class Linear(Module):
             # What F.linear does for a batch, without its argument handling (the hot path).
             data, weight = input._data, self.weight._data
             if data.dtype is weight.dtype and data.shape[-1] == weight.shape[1]:
-                return apply(N.linear, (input, self.weight, bias), {})
+                try:  # (free in Python 3.11+ until something raises)
+                    return apply(N.linear, (input, self.weight, bias), {})
+                except ValueError:  # NumPy's broadcast error for a bias of the wrong shape
+                    F.linear_bias_check(input, self.weight, bias)
+                    raise
         return F.linear(input, self.weight, bias)
 
     def extra_repr(self) -> str:
@@ -632,7 +639,9 @@ class Tanh(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``tanh(input)``."""
-        return F.tanh(input)
+        if not isinstance(input, Tensor):  # PyTorch's module calls torch.tanh, which refuses
+            raise F.not_a_tensor("tanh", "input", 1, input)
+        return input.tanh()
 
 
 class Sigmoid(Module):
@@ -640,7 +649,9 @@ class Sigmoid(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """``sigmoid(input)``."""
-        return F.sigmoid(input)
+        if not isinstance(input, Tensor):  # as tanh
+            raise F.not_a_tensor("sigmoid", "input", 1, input)
+        return input.sigmoid()
 
 
 class Softmax(Module):

@@ -117,6 +117,12 @@ def linear_error(xs: tuple, ws: tuple, xt: np.dtype, wt: np.dtype) -> RuntimeErr
     None."""
     from dualgrad._dtypes import torch_name
 
+    if not xs or not ws:
+        return RuntimeError("both arguments to linear need to be at least 1D, but they are "
+                            f"{len(xs)}D and {len(ws)}D")
+    if len(ws) > 2:  # linear transposes the weight first
+        return RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                            f"{len(ws)}D")
     if xt != wt:
         return RuntimeError(f"mat1 and mat2 must have the same dtype, but got {torch_name(xt)} "
                             f"and {torch_name(wt)}")

@@ -61,7 +61,8 @@ def _bce_logits_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean"
         loss = (1 - y) * x + log_sig_neg
     else:
         loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * log_sig_neg
-    return _reduce(loss, reduction).astype(x.dtype, copy=False)
+    # In the target's dtype, as PyTorch (which builds the loss from ``1 - target``).
+    return _reduce(loss, reduction).astype(np.result_type(y), copy=False)
 
 
 def _bce_logits_vjp_x(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean",
