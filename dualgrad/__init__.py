@@ -9,6 +9,8 @@ The public API, re-exported; nothing is defined here but the dtype objects.
 tensor([2., 4., 6.])
 """
 
+import warnings as _warnings
+
 import numpy as _np
 
 from dualgrad import (  # noqa: E402
@@ -91,6 +93,12 @@ int16 = _torch_dtype(_np.dtype(_np.int16))
 int32 = _torch_dtype(_np.dtype(_np.int32))
 int64 = _torch_dtype(_np.dtype(_np.int64))
 uint8 = _torch_dtype(_np.dtype(_np.uint8))
+
+# NumPy warns (RuntimeWarning) at edge values inside dualgrad's ops and rules: log(0), 0/0,
+# overflow. PyTorch computes the same inf and nan silently, and such a warning names a line
+# of dualgrad, not of the user's code; anomaly detection (dg.autograd.detect_anomaly) is what
+# finds where a nan came from. Only warnings raised from dualgrad's own modules are dropped.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"dualgrad\.")
 
 __all__ = [
     "Tensor", "Size", "device", "autograd", "linalg", "nn", "optim", "save", "load",

@@ -453,3 +453,17 @@ def test_sign_of_nan_is_zero_as_in_pytorch() -> None:
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros(5))
     assert dg.tensor(nan).sign().item() == 0.0  # 0-d: NumPy gives a scalar there
+
+
+def test_numpy_runtime_warnings_from_inside_dualgrad_are_dropped() -> None:
+    # PyTorch computes these inf and nan silently; NumPy's warning would name a line of
+    # dualgrad. (Appended: the filter dualgrad installs at import still comes first.)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", category=RuntimeWarning, append=True)
+        x = dg.tensor([0.0, 1.0], requires_grad=True)
+        (dg.sqrt(x) * x).sum().backward()
+        dg.tensor([-1.0, 0.0]).log()
+        np.log(dg.tensor([0.0]))
+        np.log(np.array([0.0]))  # the user's own NumPy call still warns
+    assert [str(w.message) for w in caught] == ["divide by zero encountered in log"]
+    assert np.isnan(x.grad.numpy()[0])
