@@ -1747,7 +1747,13 @@ class Tensor:
 
     def __getitem__(self, key: Any) -> Tensor:
         key = _index_key(key)
-        op = S.basic_index_op(key, self._data.shape) if S._is_basic(key) else S.index
+        if S._is_basic(key):
+            op = S.basic_index_op(key, self._data.shape)
+        else:
+            op = S.index
+            split = _ints_first(key)
+            if split is not None:
+                return self[split[0]][split[1]]
         try:
             return apply(op, (self,), {"key": key})
         except IndexError as error:
@@ -1767,6 +1773,10 @@ class Tensor:
             _inplace_mod._refuse_no_grad_view(self, _inplace_mod.basic_key_view_name(key),
                                               (value,))
         value = as_tensor_arg(value)
+        split = None if op is S.index_put else _ints_first(key)
+        if split is not None:
+            self[split[0]][split[1]] = value  # through the view, as PyTorch writes it
+            return
         try:
             self._inplace(op, value, key=key)
         except IndexError as error:
@@ -1910,7 +1920,9 @@ def _index_key(key: Any) -> Any:
     """Tensors and lists inside an index become arrays (bool masks stay masks)."""
     def one(k: Any) -> Any:
         if isinstance(k, Tensor):
-            return k._data
+            k = k._data
+            # A 0-d integer tensor selects, as an int does (PyTorch: SelectBackward0).
+            return int(k) if k.ndim == 0 and k.dtype.kind in "iu" else k
         if isinstance(k, list):
             return np.asarray(k)
         return k
@@ -1918,6 +1930,32 @@ def _index_key(key: Any) -> Any:
     if isinstance(key, tuple):
         return tuple(one(k) for k in key)
     return one(key)
+
+
+def _ints_first(key: Any) -> tuple[tuple, tuple] | None:
+    """An index mixing ints with index arrays or masks, split as PyTorch applies it: the ints
+    (with the slices and Nones) first, as a view, then the arrays on that view. NumPy counts
+    an int as one of the advanced indices instead, which moves the result's dimensions to the
+    front when a slice separates them (``x[0, :, idx]``). None if there is nothing to split."""
+    if not isinstance(key, tuple) or not any(
+            isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in key):
+        return None
+    first, then = [], []
+    for k in key:
+        if isinstance(k, np.ndarray):
+            if k.dtype == np.bool_ and k.ndim == 0:
+                return None  # (a 0-d mask adds a dimension: NumPy's rule is kept)
+            first.extend([slice(None)] * (k.ndim if k.dtype == np.bool_ else 1))
+            then.append(k)
+        elif k is Ellipsis:
+            first.append(k)
+            then.append(k)
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            first.append(k)  # its dimension is gone after the first step
+        else:  # a slice or None: applied in the first step, kept whole in the second
+            first.append(k)
+            then.append(slice(None))
+    return tuple(first), tuple(then)
 
 
 def _nograd_elementwise(fn: Callable, x: Tensor, other: Any) -> Tensor:

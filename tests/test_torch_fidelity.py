@@ -300,3 +300,55 @@ def test_slices_and_sums_of_a_size_stay_sizes() -> None:
     assert repr(shape + (5,)) == "torch.Size([2, 3, 4, 5])"
     assert repr((5,) + shape) == "torch.Size([5, 2, 3, 4])"
     assert repr(shape[::-1]) == "torch.Size([4, 3, 2])" and shape * 1 == (2, 3, 4)
+
+
+# Keys mixing ints with index arrays or masks, on a (2, 3, 4, 5) tensor: PyTorch applies the
+# ints first (a select), then the arrays; NumPy's rule would move the indexed dimension to
+# the front where a slice separates them.
+_MIXED_KEYS = [
+    ("0, :, idx", lambda T: (0, slice(None), T.tensor([0, 2, 1])), (3, 3, 5)),
+    ("0, ..., idx", lambda T: (0, Ellipsis, T.tensor([0, 2, 1])), (3, 4, 3)),
+    ("idx, ..., 0", lambda T: (T.tensor([1, 0]), Ellipsis, 0), (2, 3, 4)),
+    ("None, 0, :, idx", lambda T: (None, 0, slice(None), T.tensor([3, 1])), (1, 3, 2, 5)),
+    (":, 0, :, idx", lambda T: (slice(None), 0, slice(None), T.tensor([4, 0])), (2, 4, 2)),
+    ("0, :, mask", lambda T: (0, slice(None), T.tensor([True, False, True, True])), (3, 3, 5)),
+    ("0, idx", lambda T: (0, T.tensor([2, 0])), (2, 4, 5)),
+]
+
+
+@pytest.mark.parametrize("make_key, shape", [c[1:] for c in _MIXED_KEYS],
+                         ids=[c[0] for c in _MIXED_KEYS])
+def test_ints_among_index_arrays_are_applied_first_as_pytorch_does(make_key: Any,
+                                                                    shape: tuple) -> None:
+    base = np.arange(120.0).reshape(2, 3, 4, 5)
+    x = dg.tensor(base, requires_grad=True)
+    key = make_key(dg)
+    y = x[key]
+    assert tuple(y.shape) == shape
+    ints = tuple(k if isinstance(k, int) or k is None or k is Ellipsis else slice(None)
+                 for k in key)  # the first step, by hand
+    rest = tuple(k._data if isinstance(k, dg.Tensor) else k if k is Ellipsis else slice(None)
+                 for k in key if not isinstance(k, int))
+    np.testing.assert_array_equal(y.detach().numpy(), base[ints][rest])
+    weights = np.random.default_rng(0).standard_normal(shape)
+    (y * dg.tensor(weights)).sum().backward()
+    expected = np.zeros_like(base)
+    expected[ints][rest] = weights
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    z = dg.zeros(2, 3, 4, 5, dtype=dg.float64)
+    z[key] = dg.tensor(weights)
+    np.testing.assert_array_equal(z.numpy(), expected)
+
+
+def test_ints_among_index_arrays_match_pytorch() -> None:
+    real = pytest.importorskip("torch")
+    for name, make_key, shape in _MIXED_KEYS:
+        x = real.arange(120.0).reshape(2, 3, 4, 5)
+        assert tuple(x[make_key(real)].shape) == shape, name
+
+
+def test_a_0d_integer_tensor_index_selects_as_an_int() -> None:
+    x = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x[dg.tensor(1)]
+    assert y.grad_fn.name() == "SelectBackward0"
+    assert y.tolist() == [3.0, 4.0]
