@@ -179,8 +179,9 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self) -> str:
-        """Always ``"AccumulateGrad"``."""
-        return "AccumulateGrad"
+        """``"torch::autograd::AccumulateGrad"``, as PyTorch names it (its class name,
+        ``type(node).__name__``, is ``AccumulateGrad``)."""
+        return "torch::autograd::AccumulateGrad"
 
     @property
     def next_functions(self) -> tuple:

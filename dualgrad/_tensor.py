@@ -39,6 +39,11 @@ _NONLEAF_GRAD_WARNING = (
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead. See github.com/pytorch/pytorch/pull/30531 for more informations."
 )
+_WARN_T_ND = ("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+              "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+              "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+              "to reverse the dimensions of a tensor.")
+_WARN_T_0D = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
 _ERR_DETACH_VIEW = (
     "Can't detach views in-place. Use detach() instead. If you are using "
     "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
@@ -671,10 +676,12 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        """The tensor with its dimensions reversed."""
-        if self._data.ndim == 2:
-            return self.t()
-        return apply(S.permute, (self,), {"axes": tuple(reversed(range(self._data.ndim)))})
+        """The tensor with its dimensions reversed (PyTorch records a permute:
+        ``PermuteBackward0``). Other than on a matrix it warns, as PyTorch does."""
+        ndim = self._data.ndim
+        if ndim != 2:
+            warnings.warn(_WARN_T_0D if ndim == 0 else _WARN_T_ND, UserWarning, stacklevel=2)
+        return apply(S.permute, (self,), {"axes": tuple(reversed(range(ndim)))})
 
     @property
     def mT(self) -> Tensor:
@@ -816,6 +823,10 @@ class Tensor:
     def __float__(self) -> float:
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self.requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self) -> int:
@@ -1615,6 +1626,8 @@ class Tensor:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         if not shape:
             return self.reshape(1)
+        if start == end:
+            return self  # nothing to merge: PyTorch returns the tensor itself, no new node
         merged = int(np.prod(shape[start:end + 1]))
         return self.reshape(shape[:start] + (merged,) + shape[end + 1:])
 

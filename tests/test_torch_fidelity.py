@@ -9,6 +9,7 @@ Gradients and grad_fn names of these calls are compared with PyTorch in
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -352,3 +353,36 @@ def test_a_0d_integer_tensor_index_selects_as_an_int() -> None:
     y = x[dg.tensor(1)]
     assert y.grad_fn.name() == "SelectBackward0"
     assert y.tolist() == [3.0, 4.0]
+
+
+def test_T_records_a_permute_and_warns_off_matrices_as_pytorch() -> None:
+    m = dtorch.ones(2, 3, requires_grad=True) * 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning for a matrix
+        assert m.T.grad_fn.name() == "PermuteBackward0"
+    with pytest.warns(UserWarning, match=r"^The use of `x\.T` on tensors of dimension other "
+                                         r"than 2 to reverse their shape is deprecated"):
+        assert dtorch.ones(2, 3, 4).T.shape == (4, 3, 2)
+    with pytest.warns(UserWarning, match=r"^Tensor\.T is deprecated on 0-D tensors\. This "
+                                         r"function is the identity in these cases\.$"):
+        assert dtorch.tensor(1.0).T.item() == 1.0
+
+
+def test_float_of_a_tensor_that_requires_grad_warns_as_pytorch() -> None:
+    with pytest.warns(UserWarning, match="^Converting a tensor with requires_grad=True to a "
+                                         "scalar may lead to unexpected behavior.\nConsider "
+                                         "using tensor.detach\\(\\) first.$"):
+        assert float(dtorch.tensor(2.0, requires_grad=True)) == 2.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(dtorch.tensor(2.0)) == 2.0
+        assert dtorch.tensor(2.0, requires_grad=True).item() == 2.0
+
+
+def test_flatten_with_nothing_to_merge_returns_the_tensor_itself() -> None:
+    v = dtorch.ones(3, requires_grad=True)
+    assert v.flatten() is v
+    x = dtorch.ones(2, 3)
+    assert x.flatten(1, 1) is x and x.flatten(-1) is x
+    assert dtorch.tensor(1.0).flatten().shape == (1,)
+    assert (dtorch.ones(2, 3, requires_grad=True) * 1).flatten().grad_fn.name() == "ViewBackward0"

@@ -105,7 +105,8 @@ def test_next_functions() -> None:
     (mul_node, _), (const, _) = add_node.next_functions
     assert const is None  # the Python scalar 2 has no node
     (ax, i0), (aw, i1) = mul_node.next_functions
-    assert ax.name() == aw.name() == "AccumulateGrad" and i0 == i1 == 0
+    assert ax.name() == aw.name() == "torch::autograd::AccumulateGrad" and i0 == i1 == 0
+    assert type(ax).__name__ == "AccumulateGrad"
     assert ax.variable is x and aw.variable is w
     assert ax.next_functions == ()
     # An input that does not require grad shows as None.
