@@ -289,11 +289,11 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
                                "concatenated")
     ts = _promoted(ts)  # the legacy empty tensors take part in the promotion, as in PyTorch
-    if len(ts) > 1:
-        ts = [t for t in ts if t._data.shape != (0,)] or ts[:1]
-    first = ts[0]._data.shape
-    axis = _dim(ts[0], dim)
-    for i, t in enumerate(ts[1:], 1):
+    # (and stay inputs of the op, which skips them, so that they get an empty gradient)
+    shaped = ([t for t in ts if t._data.shape != (0,)] or ts[:1]) if len(ts) > 1 else ts
+    first = shaped[0]._data.shape
+    axis = _dim(shaped[0], dim)
+    for i, t in enumerate(shaped[1:], 1):
         shape = t._data.shape
         if len(shape) != len(first):
             raise RuntimeError(f"Tensors must have same number of dimensions: got "

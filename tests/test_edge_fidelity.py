@@ -467,3 +467,18 @@ def test_numpy_runtime_warnings_from_inside_dualgrad_are_dropped() -> None:
         np.log(np.array([0.0]))  # the user's own NumPy call still warns
     assert [str(w.message) for w in caught] == ["divide by zero encountered in log"]
     assert np.isnan(x.grad.numpy()[0])
+
+
+def test_a_legacy_empty_tensor_in_cat_gets_an_empty_gradient() -> None:
+    # PyTorch skips a tensor([]) among tensors of more dimensions but keeps it in the graph:
+    # its gradient is empty, not "unused".
+    e = dgt.ones(0, requires_grad=True)
+    b = dgt.ones(2, 3, requires_grad=True)
+    ge, gb = dgt.autograd.grad(dgt.cat([b, e, b], 1).sum(), [e, b])
+    assert ge.shape == (0,)
+    np.testing.assert_array_equal(gb.numpy(), np.full((2, 3), 2.0))
+    c = dgt.tensor([1.0, 2.0], requires_grad=True)
+    y = dgt.cat([e, c, e]) * dgt.tensor([3.0, 4.0])  # all 1-D: nothing skipped
+    ge, gc = dgt.autograd.grad(y.sum(), [e, c])
+    assert ge.shape == (0,)
+    assert gc.tolist() == [3.0, 4.0]

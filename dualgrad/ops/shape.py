@@ -95,14 +95,25 @@ flip = defop("flip", _flip_forward, save_inputs=False,
              vjp=(lambda g, ans, x, *, axis: np.flip(g, axis=axis),))
 
 
+def _legacy_empty(shape: tuple, ndim: int) -> bool:
+    """A ``tensor([])`` among tensors of another number of dimensions: PyTorch's ``cat``
+    skips it (and gives it an empty gradient)."""
+    return shape == (0,) and ndim != 1
+
+
 def _cat_vjp(index: int, g: Any, ans: Any, *xs: Any, axis: int) -> Any:
-    start = sum(np.shape(x)[axis] for x in xs[:index])
-    key = (slice(None),) * (axis % np.ndim(g)) + (slice(start, start + np.shape(xs[index])[axis]),)
+    ndim = np.ndim(g)
+    if _legacy_empty(np.shape(xs[index]), ndim):
+        return g.reshape(-1)[:0]
+    start = sum(np.shape(x)[axis] for x in xs[:index] if not _legacy_empty(np.shape(x), ndim))
+    key = (slice(None),) * (axis % ndim) + (slice(start, start + np.shape(xs[index])[axis]),)
     return g[key]
 
 
 def _cat_forward(*xs: np.ndarray, axis: int) -> np.ndarray:
-    return np.concatenate(xs, axis=axis)
+    ndim = max(x.ndim for x in xs)
+    return np.concatenate([x for x in xs if not _legacy_empty(x.shape, ndim)] or xs[:1],
+                          axis=axis)
 
 
 cat = defop("cat", _cat_forward, vjp=(_cat_vjp,), variadic=True, reads=())  # shapes only
