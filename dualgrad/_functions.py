@@ -25,7 +25,7 @@ __all__ = [
     "broadcast_to", "is_tensor", "unbind", "gather", "cumprod", "masked_fill", "isinf",
     "isfinite", "floor", "ceil", "round", "trunc", "any", "all", "tril", "triu", "argsort",
     "sort", "topk", "nonzero", "narrow", "index_select", "bmm", "is_floating_point", "hstack",
-    "vstack", "meshgrid",
+    "vstack", "meshgrid", "remainder", "fmod", "floor_divide",
 ]
 
 
@@ -212,6 +212,26 @@ def mul(input: Any, other: Any) -> Tensor:
 def div(input: Any, other: Any) -> Tensor:
     """``input / other``."""
     return _t(input) / other
+
+
+def _first_operand(input: Any, other: Any) -> Any:
+    """``input`` as the left operand of an operator: itself when either side is a Tensor (a
+    number ``input`` then goes to the Tensor's reflected method), else a Tensor."""
+    return input if isinstance(input, Tensor) or isinstance(other, Tensor) else _t(input)
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """``input % other``, with the sign of the divisor (either may be a number)."""
+    return _first_operand(input, other) % other
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """``input // other``, rounded down (either may be a number; not differentiable)."""
+    return _first_operand(input, other) // other
+
+
+fmod = _method("fmod", "C's remainder ``input - trunc(input / other) * other``, with the sign "
+                       "of ``input``.")
 
 
 def pow(input: Any, exponent: Any) -> Tensor:

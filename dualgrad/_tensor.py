@@ -47,7 +47,7 @@ _new = object.__new__
 _registry._apply = apply
 
 
-def _binary(op: Op, x: Any, y: Any) -> Tensor:
+def _binary(op: Op, x: Any, y: Any, params: dict = NO_PARAMS) -> Tensor:
     """Apply a binary op after PyTorch's type promotion (NumPy's differs for mixed kinds)."""
     if isinstance(y, Tensor):
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
@@ -65,17 +65,43 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
             x, y = _promote_pair(x, y)
     elif isinstance(y, np.generic):
         # NumPy scalars promote as the Python scalars they hold, as in PyTorch.
-        return _binary(op, x, y.item())
+        return _binary(op, x, _numpy_scalar(y), params)
     elif not isinstance(y, (int, complex)):
         return NotImplemented
     try:
-        return apply(op, (x, y), {})
+        return apply(op, (x, y), params)
     except ValueError:
         if isinstance(y, Tensor):
             err = _broadcast_error(x._data.shape, y._data.shape)
             if err is not None:
                 raise err from None
         raise
+
+
+def _numpy_scalar(value: np.generic) -> Any:
+    """The Python number a NumPy scalar stands for in PyTorch's promotion: its value, except
+    that PyTorch takes a NumPy bool for a float (``int_tensor + np.True_`` is float32)."""
+    return float(value) if isinstance(value, np.bool_) else value.item()
+
+
+def _with_number(x: Tensor, number: Any) -> Tensor:
+    """``x`` in the dtype PyTorch gives ``x`` with a Python number operand."""
+    data = x._data
+    dtype = _dtypes.result_dtype([data.dtype] if data.ndim else [],
+                                 [] if data.ndim else [data.dtype], [number])
+    return x if dtype == data.dtype else x.to(dtype)
+
+
+def _rbinary(op: Op, x: Tensor, number: Any) -> Tensor:
+    """``number (op) x`` for a Python or NumPy number, by ``op``, the reflected op that takes
+    the tensor first (``rremainder``): PyTorch's promotion, then the number as a 0-d array of
+    the result dtype."""
+    if isinstance(number, np.generic):
+        number = _numpy_scalar(number)
+    if not isinstance(number, (int, float)):
+        return NotImplemented
+    x = _with_number(x, number)
+    return apply(op, (x, np.asarray(number, x._data.dtype)), NO_PARAMS)
 
 
 def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
@@ -823,10 +849,54 @@ class Tensor:
         return L.matmul_any(as_tensor_arg(other), self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _nograd_elementwise(np.floor_divide, self, other)
+        return _binary(E.floor_divide, self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _rbinary(E.rfloor_divide, self, other)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _nograd_elementwise(np.mod, self, other)
+        op = E.remainder if isinstance(other, (Tensor, np.ndarray)) else E.remainder_scalar
+        return _binary(op, self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _rbinary(E.rremainder, self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """``self // other``, rounded down (not differentiable, as in PyTorch).
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([7, -7]).floor_divide(2)
+        tensor([ 3, -4])
+        """
+        return self // other
+
+    def remainder(self, other: Any) -> Tensor:
+        """``self % other``: the remainder with the sign of the divisor, as Python's ``%``
+        (``torch.remainder``). Differentiable: 1 for ``self``, ``-floor(self / other)`` for
+        ``other``.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([7.5, -7.5]).remainder(2)
+        tensor([1.5000, 0.5000])
+        """
+        return self % other
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's remainder, with the sign of ``self`` (``torch.fmod``). Differentiable: 1 for
+        ``self``, ``-trunc(self / other)`` for ``other``.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([7.5, -7.5]).fmod(2)
+        tensor([ 1.5000, -1.5000])
+        """
+        op = E.fmod if isinstance(other, (Tensor, np.ndarray)) else E.fmod_scalar
+        return _binary(op, self, other)
 
     # comparisons give bool tensors outside the graph
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -962,9 +1032,16 @@ class Tensor:
         """``self * other``."""
         return self * other
 
-    def div(self, other: Any) -> Tensor:
-        """``self / other``."""
-        return self / other
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; with ``rounding_mode="floor"`` or ``"trunc"``, the quotient
+        rounded down or toward zero, in the promoted dtype (integers stay integers), with a
+        zero gradient, as in PyTorch."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("floor", "trunc"):
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found '{rounding_mode}'")
+        return _binary(E.div_rounding, self, other, {"rounding_mode": rounding_mode})
 
     multiply = mul
     divide = div
@@ -1128,11 +1205,7 @@ class Tensor:
             if x._data.dtype != other._data.dtype:
                 x, other = _promote_pair(x, other)
         else:
-            data = x._data
-            dtype = _dtypes.result_dtype([data.dtype] if data.ndim else [],
-                                         [] if data.ndim else [data.dtype], [other])
-            if dtype != data.dtype:
-                x = x.to(dtype)
+            x = _with_number(x, other)
         return apply(E.where, (_raw(condition), x, other), {})
 
     # --- reductions ------------------------------------------------------------------------
@@ -1756,17 +1829,6 @@ def _index_key(key: Any) -> Any:
     if isinstance(key, tuple):
         return tuple(one(k) for k in key)
     return one(key)
-
-
-def _nograd_elementwise(fn: Callable, x: Tensor, other: Any) -> Tensor:
-    if isinstance(other, np.generic):
-        other = other.item()
-    if isinstance(other, (int, float)):
-        # A Python scalar never upcasts (NumPy would make ``float32 // 1`` float64 otherwise).
-        if isinstance(other, float) and x._data.dtype.kind in "biu":
-            x = x.float()
-        return Tensor._make(np.asarray(fn(x._data, other)))
-    return Tensor._make(np.asarray(fn(x._data, _raw(other))))
 
 
 class _HookHandle:

@@ -20,7 +20,7 @@ import dualgrad as dg
 from dualgrad._registry import REGISTRY
 from dualgrad.testing import check_second_order, check_vjp
 
-DIFF_CASES = [c for c in OP_CASES.values() if c.differentiable_output]
+DIFF_CASES = [c for c in OP_CASES.values() if c.differentiable_output and not c.no_derivative]
 VARIANTS = [pytest.param(c, i, id=f"{c.op}-{i}") for c in DIFF_CASES
             for i in range(len(c.variants))]
 SECOND_ORDER = [p for p in VARIANTS if p.values[0].second_order]
@@ -90,6 +90,28 @@ def test_records_op_and_keeps_float32(case: OpCase, index: int, data: st.DataObj
     for i, g64, g32 in zip(diff, grads64, grads32):
         np.testing.assert_allclose(g32, g64, rtol=1e-3, atol=1e-4,
                                    err_msg=f"{case.op}: float32 gradient of input {i}")
+
+
+NO_DERIVATIVE = [pytest.param(c, i, id=f"{c.op}-{i}") for c in OP_CASES.values()
+                 if c.no_derivative for i in range(len(c.variants))]
+
+
+@pytest.mark.parametrize(("case", "index"), NO_DERIVATIVE)
+@given(data=st.data())
+def test_ops_without_derivative_refuse_backward(case: OpCase, index: int,
+                                                data: st.DataObject) -> None:
+    """Ops PyTorch records with ``grad_fn=<NotImplemented>``: the output requires grad and
+    keeps float32, and backward raises PyTorch's error instead of passing a gradient on."""
+    inputs, params, _ = _draw(case, index, data)
+    for dtype in (np.float64, np.float32):
+        args = [dg.tensor(x.astype(dtype), requires_grad=True) for x in inputs]
+        out = case(*args, **params)
+        assert out.requires_grad and out.grad_fn.op is REGISTRY[case.op]
+        assert out.grad_fn.name() == "torch::autograd::NotImplemented"
+        assert "grad_fn=<NotImplemented>" in repr(out) and out.dtype == np.dtype(dtype)
+        with pytest.raises(RuntimeError) as info:
+            out.sum().backward()
+        assert str(info.value) == case.no_derivative
 
 
 NONDIFF_CASES = [pytest.param(c, id=c.op) for c in OP_CASES.values()

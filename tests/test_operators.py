@@ -1,0 +1,214 @@
+"""Python's operators on tensors where PyTorch's semantics differ from NumPy's: ``%`` and
+``fmod`` (differentiable), ``//`` (recorded without a derivative), their promotion and integer
+division by zero; the bitwise operators on integers; integer powers; NumPy operands.
+
+The expected values, dtypes, node names and error texts are PyTorch 2.13's, written out; the
+``*_like_torch`` tests compare with PyTorch itself where it is installed. Finite-difference
+checks of the new ops are in ``tests/test_gradcheck_ops.py`` (their cases in
+``tests/op_cases.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import dualgrad.torch as dtorch
+
+
+def _bits(t: Any) -> tuple:
+    """Values (with the sign of zeros; any NaN as one NaN: their sign bits vary between
+    PyTorch's kernels), dtype and shape, for exact comparisons."""
+    a = np.asarray(t.detach().numpy())
+    if a.dtype.kind == "f":
+        a = np.where(np.isnan(a), np.array(np.nan, a.dtype), a)
+    return a.tobytes(), str(a.dtype), a.shape
+
+
+# --- remainder, fmod, floor_divide ------------------------------------------------------------
+
+def test_remainder_is_differentiable() -> None:
+    x = dtorch.tensor([0.3, 2.5], requires_grad=True)
+    (x % 1.0 + x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    assert (x % 2).requires_grad and (x % 2).grad_fn.name() == "RemainderBackward0"
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda x, y: x % 2, "RemainderBackward0"),
+    (lambda x, y: x % 2.0, "RemainderBackward0"),
+    (lambda x, y: dtorch.remainder(x, 2), "RemainderBackward0"),
+    (lambda x, y: x % y, "RemainderBackward1"),
+    (lambda x, y: x.remainder(y), "RemainderBackward1"),
+    (lambda x, y: dtorch.fmod(x, 2), "FmodBackward0"),
+    (lambda x, y: x.fmod(y), "FmodBackward1"),
+    (lambda x, y: dtorch.fmod(x, y), "FmodBackward1"),
+    (lambda x, y: x.div(y, rounding_mode="floor"), "DivBackward2"),
+    (lambda x, y: x.div(2, rounding_mode="trunc"), "DivBackward2"),
+    (lambda x, y: x // 2, "NotImplemented"),
+    (lambda x, y: x // y, "NotImplemented"),
+    (lambda x, y: 2 // x, "NotImplemented"),
+    (lambda x, y: dtorch.floor_divide(x, y), "NotImplemented"),
+    (lambda x, y: 2 % x, "NotImplemented"),
+    (lambda x, y: dtorch.remainder(2.5, x), "NotImplemented"),
+])
+def test_node_names(call: Callable, name: str) -> None:
+    x = dtorch.tensor([0.3, 2.5], requires_grad=True)
+    y = dtorch.tensor([0.7, -1.5], requires_grad=True)
+    out = call(x, y)
+    assert out.requires_grad and f"grad_fn=<{name}>" in repr(out)
+    if name == "NotImplemented":
+        name = "torch::autograd::NotImplemented"  # (a C++ class, as in PyTorch)
+    assert out.grad_fn.name() == name
+
+
+def test_remainder_and_fmod_gradients() -> None:
+    # d/dx = 1; d/dy = -floor(x / y) for remainder, -trunc(x / y) for fmod (PyTorch's
+    # derivatives.yaml); the second derivatives are zero.
+    x = dtorch.tensor([0.3, 2.5, -3.7, 5.0], dtype=dtorch.float64, requires_grad=True)
+    y = dtorch.tensor([0.7, -1.5, 1.2, -2.2], dtype=dtorch.float64, requires_grad=True)
+    gx, gy = dtorch.autograd.grad(dtorch.remainder(x, y).sum(), (x, y), create_graph=True)
+    assert gx.tolist() == [1.0, 1.0, 1.0, 1.0] and gy.tolist() == [-0.0, 2.0, 4.0, 3.0]
+    assert [g.tolist() for g in dtorch.autograd.grad(gy.sum(), (x, y))] == [[0.0] * 4] * 2
+    gx, gy = dtorch.autograd.grad(dtorch.fmod(x, y).sum(), (x, y))
+    assert gx.tolist() == [1.0, 1.0, 1.0, 1.0] and gy.tolist() == [-0.0, 1.0, 3.0, 2.0]
+
+
+def test_no_derivative_errors() -> None:
+    x = dtorch.tensor([0.3, 2.5], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^derivative for aten::floor_divide is not "
+                                           r"implemented$"):
+        (x // 2).sum().backward()
+    with pytest.raises(RuntimeError, match=r"^derivative for aten::remainder is not "
+                                           r"implemented$"):
+        (2 % x).sum().backward()
+
+
+def test_values() -> None:
+    a = dtorch.tensor([5.0, -3.0, -4.0, 4.0, 7.5])
+    b = dtorch.tensor([-2.0, 2.0, 2.0, -2.0, 2.0])
+    assert (a % b).tolist() == [-1.0, 1.0, 0.0, 0.0, 1.5]
+    # PyTorch's zero keeps the dividend's sign (NumPy's np.remainder takes the divisor's)
+    assert np.signbit((a % b).numpy()).tolist() == [True, False, True, False, False]
+    assert dtorch.fmod(a, b).tolist() == [1.0, -1.0, -0.0, 0.0, 1.5]
+    assert (a // b).tolist() == [-3.0, -2.0, -2.0, -2.0, 3.0]
+    assert a.div(b, rounding_mode="trunc").tolist() == [-2.0, -1.0, -2.0, -2.0, 3.0]
+    assert (dtorch.tensor([1.0]) // 0.1).tolist() == [9.0]  # not floor(1 / 0.1) = 10
+    i = dtorch.tensor([5, -3])
+    assert (i % -2).tolist() == [-1, -1] and (i // -2).tolist() == [-3, 1]
+    assert (5 % dtorch.tensor([2, -3])).tolist() == [1, -1]
+    assert (5 // dtorch.tensor([2, -3])).tolist() == [2, -2]
+    assert dtorch.tensor([-7, 7]).fmod(-2).tolist() == [-1, 1]
+    assert dtorch.tensor([-7]).div(2, rounding_mode="trunc").tolist() == [-3]
+    with pytest.raises(RuntimeError, match="^div expected rounding_mode to be one of None, "
+                                           "'trunc', or 'floor' but found 'bad'$"):
+        a.div(b, rounding_mode="bad")
+
+
+@pytest.mark.parametrize(("call", "dtype", "values"), [
+    (lambda: dtorch.tensor([7.5]) % dtorch.tensor([2, 2]), "float32", [1.5, 1.5]),
+    (lambda: dtorch.tensor([7.5]) % dtorch.tensor(2.0, dtype=dtorch.float64), "float32", [1.5]),
+    (lambda: dtorch.tensor(7) // dtorch.tensor([2, 3], dtype=dtorch.int32), "int32", [3, 2]),
+    (lambda: dtorch.tensor([5, -3]) % 2.5, "float32", [0.0, 2.0]),
+    (lambda: dtorch.tensor([5, -3]) // 2.5, "float32", [2.0, -2.0]),
+    (lambda: 5.5 % dtorch.tensor([2, -3]), "float32", [1.5, -0.5]),
+    (lambda: 5.0 // dtorch.tensor([2, -3]), "float32", [2.0, -2.0]),
+    (lambda: dtorch.fmod(dtorch.tensor([5, -3]), 2.5), "float32", [0.0, -0.5]),
+    (lambda: dtorch.tensor([True]) // 2, "int64", [0]),
+    (lambda: dtorch.tensor([3.0]) // dtorch.tensor([True]), "float32", [3.0]),
+])
+def test_promotion(call: Callable, dtype: str, values: list) -> None:
+    out = call()
+    assert str(out.dtype) == f"torch.{dtype}" and out.tolist() == values
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dtorch.tensor([5]) // 0,
+    lambda: dtorch.tensor(1) % 0,
+    lambda: dtorch.tensor([5]) // dtorch.tensor([0]),
+    lambda: dtorch.tensor([5]) % dtorch.tensor([0, 1]),
+    lambda: dtorch.fmod(dtorch.tensor([5]), 0),
+    lambda: 5 // dtorch.tensor([0]),
+    lambda: dtorch.tensor([5], dtype=dtorch.uint8) // 0,
+    lambda: dtorch.tensor([5], dtype=dtorch.int32) % dtorch.tensor(0),
+    lambda: dtorch.tensor([5]).div(0, rounding_mode="trunc"),
+])
+def test_integer_division_by_zero_raises(call: Callable) -> None:
+    with pytest.raises(RuntimeError, match="^ZeroDivisionError$"):
+        call()
+
+
+def test_float_division_by_zero_is_inf_and_nan(recwarn: Any) -> None:
+    x = dtorch.tensor([5.0, -1.0, 0.0])
+    assert str((x // 0).tolist()) == "[inf, -inf, nan]"
+    assert str((x % 0).tolist()) == "[nan, nan, nan]"
+    assert str(dtorch.fmod(x, 0).tolist()) == "[nan, nan, nan]"
+    assert (dtorch.tensor([], dtype=dtorch.int64) // 0).tolist() == []
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize(("call", "kernel"), [
+    (lambda b: b // b, "div_floor_cpu"),
+    (lambda b: b % b, "remainder_cpu"),
+    (lambda b: b.fmod(b), "fmod_cpu"),
+    (lambda b: b.div(b, rounding_mode="trunc"), "div_trunc_cpu"),
+])
+def test_bool_division_is_refused(call: Callable, kernel: str) -> None:
+    with pytest.raises(NotImplementedError) as info:
+        call(dtorch.tensor([True]))
+    assert str(info.value) == f'"{kernel}" not implemented for \'Bool\''
+
+
+def test_numpy_ufuncs_follow_the_operators() -> None:
+    x = dtorch.tensor([7.5, -7.5], requires_grad=True)
+    assert np.remainder(x, 2).grad_fn.name() == "RemainderBackward0"
+    assert np.floor_divide(x, 2).tolist() == [3.0, -4.0]
+    assert np.fmod(x, 2).tolist() == [1.5, -1.5]
+
+
+DIVISION_CASES: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "remainder": lambda L, a, b: a % b,
+    "remainder scalar": lambda L, a, b: a % -1.5,
+    "rremainder": lambda L, a, b: 2.5 % b,
+    "fmod": lambda L, a, b: L.fmod(a, b),
+    "fmod scalar": lambda L, a, b: a.fmod(-1.5),
+    "floor_divide": lambda L, a, b: a // b,
+    "rfloor_divide": lambda L, a, b: 2.5 // b,
+    "div floor": lambda L, a, b: a.div(b, rounding_mode="floor"),
+    "div trunc": lambda L, a, b: a.div(b, rounding_mode="trunc"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIVISION_CASES))
+def test_division_like_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    edge = np.array([-4.0, 4.0, -0.0, 0.0, 1.0, 0.1, 3.7, -3.7, 1e30, np.inf, -np.inf, np.nan])
+    a = np.concatenate([np.repeat(edge, edge.size), rng.standard_normal(200) * 10])
+    b = np.concatenate([np.tile(edge, edge.size), rng.standard_normal(200)])
+    for dtype in (np.float32, np.float64):
+        results = []
+        for L in (torch, dtorch):
+            ta = L.tensor(a.astype(dtype), requires_grad=True)
+            tb = L.tensor(b.astype(dtype), requires_grad=True)
+            out = DIVISION_CASES[name](L, ta, tb)
+            results.append((_bits(out), out.grad_fn.name()))
+        assert results[0] == results[1]
+
+
+# --- NumPy scalars ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "dtype", "values"), [
+    (lambda: dtorch.tensor([1, 2]) + np.True_, "float32", [2.0, 3.0]),
+    (lambda: np.True_ + dtorch.tensor([1, 2]), "float32", [2.0, 3.0]),
+    (lambda: dtorch.tensor([True, False]) + np.True_, "float32", [2.0, 1.0]),
+    (lambda: dtorch.tensor([1, 2]) + True, "int64", [2, 3]),
+    (lambda: dtorch.tensor([1, 2], dtype=dtorch.int32) + np.int64(2), "int32", [3, 4]),
+    (lambda: dtorch.tensor([1, 2]) + np.float64(2.5), "float32", [3.5, 4.5]),
+])
+def test_numpy_scalars_promote_as_in_pytorch(call: Callable, dtype: str, values: list) -> None:
+    # PyTorch takes a NumPy bool for a float (a Python bool stays a bool).
+    out = call()
+    assert str(out.dtype) == f"torch.{dtype}" and out.tolist() == values
