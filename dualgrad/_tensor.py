@@ -917,18 +917,45 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return _binary(E.ge, self, other)
 
+    # bitwise on integers, logical on bools (the same NumPy functions), refused on floats
     def __and__(self, other: Any) -> Tensor:
-        return _binary(E.logical_and, self, other)
-
-    __rand__ = __and__
+        return _binary(E.bitwise_and, self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return _binary(E.logical_or, self, other)
+        return _binary(E.bitwise_or, self, other)
 
-    __ror__ = __or__
+    def __xor__(self, other: Any) -> Tensor:
+        return _binary(E.bitwise_xor, self, other)
+
+    __rand__ = bitwise_and = __and__
+    __ror__ = bitwise_or = __or__
+    __rxor__ = bitwise_xor = __xor__
 
     def __invert__(self) -> Tensor:
-        return apply(E.logical_not, (self,), {})
+        if self._data.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and "
+                            "Boolean-type tensors")
+        return apply(E.bitwise_not, (self,), NO_PARAMS)
+
+    def bitwise_not(self) -> Tensor:
+        """``~self``: bitwise NOT of an integer tensor, logical NOT of a bool tensor."""
+        return apply(E.bitwise_not, (self,), NO_PARAMS)
+
+    def logical_and(self, other: Any) -> Tensor:
+        """Elementwise AND of the truth values (nonzero is True), as a bool tensor."""
+        return _binary(E.logical_and, self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        """Elementwise OR of the truth values (nonzero is True), as a bool tensor."""
+        return _binary(E.logical_or, self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        """Elementwise XOR of the truth values (nonzero is True), as a bool tensor."""
+        return _binary(E.logical_xor, self, other)
+
+    def logical_not(self) -> Tensor:
+        """Elementwise NOT of the truth values (nonzero is True), as a bool tensor."""
+        return apply(E.logical_not, (self,), NO_PARAMS)
 
     def eq(self, other: Any) -> Tensor:
         """Elementwise ``==``."""

@@ -300,6 +300,10 @@ def _divisor(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -
     return np.asarray(rng.uniform(1.6, 1.9, shape) * rng.choice([-1.0, 1.0], shape))
 
 
+def _integers(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
+    return np.asarray(rng.integers(-8, 8, shape))
+
+
 def _unit(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
     return rng.uniform(0.0, 1.0, shape)
 
@@ -432,10 +436,13 @@ case("erf", (R,), ELEM)
 case("cast", (R,), (Variant(unary_shapes(), {"dtype": np.dtype(np.float64)}),))
 
 # comparisons and predicates: no gradient, checked by value
-for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"):
+for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"):
     case(_name, (R, R), BINARY, differentiable_output=False)
 for _name in ("logical_not", "isnan", "isfinite", "isinf"):
     case(_name, (R,), ELEM, differentiable_output=False)
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):  # integers (floats are refused)
+    case(_name, (Custom(_integers), Custom(_integers)), BINARY, differentiable_output=False)
+case("bitwise_not", (Custom(_integers),), ELEM, differentiable_output=False)
 
 # linear algebra
 case("matmul", (R, R), (

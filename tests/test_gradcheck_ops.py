@@ -121,15 +121,18 @@ NONDIFF_CASES = [pytest.param(c, id=c.op) for c in OP_CASES.values()
 @pytest.mark.parametrize("case", NONDIFF_CASES)
 @given(data=st.data())
 def test_predicates_have_no_gradient(case: OpCase, data: st.DataObject) -> None:
-    """Comparisons and predicates: NumPy's values, boolean, never recorded."""
+    """Comparisons, predicates and bitwise ops: NumPy's values and dtype (bool for the
+    predicates), never recorded."""
     inputs, params, _ = _draw(case, 0, data)
     # Ties make the equality comparisons interesting: copy some values across.
     if len(inputs) == 2 and inputs[0].size and inputs[1].size:
         inputs[1].reshape(-1)[0] = inputs[0].reshape(-1)[0]
-    tensors = [dg.tensor(x, requires_grad=True) for x in inputs]
+    tensors = [dg.tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
     out = case(*tensors, **params)
-    np.testing.assert_array_equal(out.numpy(), REGISTRY[case.op].numpy[0](*inputs))
-    assert out.dtype == np.bool_
+    expected = REGISTRY[case.op].numpy[0](*inputs)
+    np.testing.assert_array_equal(out.numpy(), expected)
+    assert out.dtype == (np.bool_ if case.op.startswith(("is", "logical")) or
+                         case.op in ("eq", "ne", "lt", "le", "gt", "ge") else expected.dtype)
     assert not out.requires_grad and out.grad_fn is None
 
 

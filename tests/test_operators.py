@@ -212,3 +212,62 @@ def test_numpy_scalars_promote_as_in_pytorch(call: Callable, dtype: str, values:
     # PyTorch takes a NumPy bool for a float (a Python bool stays a bool).
     out = call()
     assert str(out.dtype) == f"torch.{dtype}" and out.tolist() == values
+
+
+# --- bitwise operators ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "dtype", "values"), [
+    (lambda: dtorch.tensor([6, 5]) & dtorch.tensor([3, 3]), "int64", [2, 1]),
+    (lambda: dtorch.tensor([6, 5]) | dtorch.tensor([3, 3]), "int64", [7, 7]),
+    (lambda: dtorch.tensor([6, 5]) ^ dtorch.tensor([3, 3]), "int64", [5, 6]),
+    (lambda: ~dtorch.tensor([6, 0]), "int64", [-7, -1]),
+    (lambda: ~dtorch.tensor([6, 0], dtype=dtorch.uint8), "uint8", [249, 255]),
+    (lambda: dtorch.tensor([6, 5]) & 3, "int64", [2, 1]),
+    (lambda: 3 & dtorch.tensor([6, 5]), "int64", [2, 1]),
+    (lambda: dtorch.tensor([6, 5]) & True, "int64", [0, 1]),
+    (lambda: dtorch.tensor([True, False]) & dtorch.tensor([3, 2]), "int64", [1, 0]),
+    (lambda: dtorch.tensor([True, False]) & True, "bool", [True, False]),
+    (lambda: dtorch.tensor([True, False]) & 1, "int64", [1, 0]),
+    (lambda: dtorch.tensor([True, False]) ^ dtorch.tensor([True, True]), "bool", [False, True]),
+    (lambda: ~dtorch.tensor([True, False]), "bool", [False, True]),
+    (lambda: dtorch.tensor([7], dtype=dtorch.int32) & dtorch.tensor(3), "int32", [3]),
+    (lambda: dtorch.bitwise_and(dtorch.tensor([6, 5]), dtorch.tensor([3, 3])), "int64", [2, 1]),
+    (lambda: dtorch.bitwise_and(3, dtorch.tensor([6, 0])), "int64", [2, 0]),
+    (lambda: dtorch.tensor([6, 0]).bitwise_xor(3), "int64", [5, 3]),
+    (lambda: dtorch.bitwise_not(dtorch.tensor([6, 0])), "int64", [-7, -1]),
+    (lambda: dtorch.logical_and(dtorch.tensor([6, 0]), dtorch.tensor([3, 3])), "bool",
+     [True, False]),
+    (lambda: dtorch.logical_xor(dtorch.tensor([6.0, 0]), dtorch.tensor([3.0, 3])), "bool",
+     [False, True]),
+    (lambda: dtorch.tensor([6.0, 0]).logical_xor(dtorch.tensor([0.0, 0])), "bool",
+     [True, False]),
+    (lambda: dtorch.logical_not(dtorch.tensor([6.0, 0])), "bool", [False, True]),
+    (lambda: dtorch.tensor([6.0, 0]).logical_or(dtorch.tensor([0, 0])), "bool", [True, False]),
+])
+def test_bitwise(call: Callable, dtype: str, values: list) -> None:
+    out = call()
+    assert str(out.dtype) == f"torch.{dtype}" and out.tolist() == values
+
+
+@pytest.mark.parametrize(("call", "error", "text"), [
+    (lambda f: f & f, NotImplementedError, '"bitwise_and_cpu" not implemented for \'Float\''),
+    (lambda f: f | f, NotImplementedError, '"bitwise_or_cpu" not implemented for \'Float\''),
+    (lambda f: f ^ f, NotImplementedError, '"bitwise_xor_cpu" not implemented for \'Float\''),
+    (lambda f: f.double() & f.double(), NotImplementedError,
+     '"bitwise_and_cpu" not implemented for \'Double\''),
+    (lambda f: dtorch.tensor([1]) & f, NotImplementedError,
+     '"bitwise_and_cpu" not implemented for \'Float\''),
+    (lambda f: dtorch.tensor([1]) & 1.5, NotImplementedError,
+     '"bitwise_and_cpu" not implemented for \'Float\''),
+    (lambda f: dtorch.tensor([1]) & np.True_, NotImplementedError,
+     '"bitwise_and_cpu" not implemented for \'Float\''),
+    (lambda f: f & 1, NotImplementedError, '"bitwise_and_cpu" not implemented for \'Float\''),
+    (lambda f: ~f, TypeError,
+     "~ (operator.invert) is only implemented on integer and Boolean-type tensors"),
+    (lambda f: dtorch.bitwise_not(f), NotImplementedError,
+     '"bitwise_not_cpu" not implemented for \'Float\''),
+])
+def test_bitwise_refuses_floats(call: Callable, error: type, text: str) -> None:
+    with pytest.raises(error) as info:
+        call(dtorch.tensor([1.0], requires_grad=True))
+    assert str(info.value) == text

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from dualgrad import _dtypes
 from dualgrad._registry import IDENTITY, NONDIFF, defop, implements, zeros_like_grad
 
 _ARRAYS = (np.ndarray, np.generic)
@@ -504,6 +505,35 @@ gt = _compare("gt", np.greater)
 ge = _compare("ge", np.greater_equal)
 logical_and = _compare("logical_and", np.logical_and)
 logical_or = _compare("logical_or", np.logical_or)
+logical_xor = _compare("logical_xor", np.logical_xor)
+
+
+def _integer_kernel(kernel: str, fn: Any) -> Any:
+    """``fn`` (a NumPy bitwise function) for bool and integer arrays; PyTorch's error for
+    floating ones (``"bitwise_and_cpu" not implemented for 'Float'``), where NumPy's differs."""
+
+    def forward(*arrays: Any) -> np.ndarray:
+        dtype = np.result_type(*arrays)
+        if dtype.kind not in "biu":
+            raise NotImplementedError(f'"{kernel}" not implemented for '
+                                      f"'{_dtypes.torch_name(dtype)}'")
+        return fn(*arrays)
+
+    forward.__name__ = kernel
+    return forward
+
+
+def _bitwise(name: str, fn: Any) -> Any:
+    return defop(name, _integer_kernel(f"{name}_cpu", fn), vjp=(NONDIFF,) * fn.nin,
+                 save_inputs=False, differentiable_output=False, numpy=(fn,),
+                 doc=f"``np.{fn.__name__}`` of bool or integer tensors (``&``, ``|``, ``^``, "
+                     "``~``): logical on bools, bitwise on integers.")
+
+
+bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
+bitwise_not = _bitwise("bitwise_not", np.invert)
 logical_not = defop("logical_not", np.logical_not, vjp=(NONDIFF,), save_inputs=False,
                     differentiable_output=False, numpy=(np.logical_not,))
 isnan = defop("isnan", np.isnan, vjp=(NONDIFF,), save_inputs=False,
