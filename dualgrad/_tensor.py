@@ -1185,15 +1185,9 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            args = [self] + [None if b is None else as_tensor_arg(b) for b in (min, max)]
-            tensors = [a for a in args if isinstance(a, Tensor)]
-            dtype = _dtypes.result_dtype(
-                [t._data.dtype for t in tensors if t._data.ndim],
-                [t._data.dtype for t in tensors if not t._data.ndim],
-                [a for a in args[1:] if a is not None and not isinstance(a, Tensor)])
-            args = [a.to(dtype) if isinstance(a, Tensor) and a._data.dtype != dtype else a
-                    for a in args]
-            return apply(E.clamp_tensor, tuple(args), {})
+            dtype, bounds = self._clamp_bounds(min, max)
+            x = self if self._data.dtype == dtype else self.to(dtype)
+            return apply(E.clamp_tensor, (x, *bounds), {})
         kind = self._data.dtype.kind
         if kind == "b" or (kind in "iu" and (isinstance(min, float) or isinstance(max, float))):
             # PyTorch promotes: an int tensor with a float bound gives float32, a bool
@@ -1207,6 +1201,18 @@ class Tensor:
         return apply(E.clamp, (self,), {"min": min, "max": max})
 
     clip = clamp
+
+    def _clamp_bounds(self, min: Any, max: Any) -> tuple[np.dtype, tuple]:
+        """The dtype PyTorch promotes ``self`` and bounds (at least one a tensor) to, and the
+        bounds in it (None and numbers as they are)."""
+        args = [self] + [None if b is None else as_tensor_arg(b) for b in (min, max)]
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        dtype = _dtypes.result_dtype(
+            [t._data.dtype for t in tensors if t._data.ndim],
+            [t._data.dtype for t in tensors if not t._data.ndim],
+            [a for a in args[1:] if a is not None and not isinstance(a, Tensor)])
+        return dtype, tuple(a.to(dtype) if isinstance(a, Tensor) and a._data.dtype != dtype
+                            else a for a in args[1:])
 
     def clamp_min(self, min: Any) -> Tensor:
         """Limit from below."""
@@ -1787,7 +1793,12 @@ class Tensor:
         return self._inplace(E.masked_fill, _raw(mask), value=value)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
-        """In-place clamp."""
+        """In-place clamp (bounds: numbers or tensors, as in :meth:`clamp`)."""
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            dtype, bounds = self._clamp_bounds(min, max)
+            # (by PyTorch's promotion: NumPy's gives float64 for int64 and float32 bounds)
+            _inplace_mod.check_cast(dtype, self._data.dtype)
+            return self._inplace(E.clamp_tensor, *bounds)
         return self._inplace(E.clamp, min=min, max=max)
 
     def zero_(self) -> Tensor:

@@ -271,3 +271,36 @@ def test_bitwise_refuses_floats(call: Callable, error: type, text: str) -> None:
     with pytest.raises(error) as info:
         call(dtorch.tensor([1.0], requires_grad=True))
     assert str(info.value) == text
+
+
+# --- clamp_ with tensor bounds ----------------------------------------------------------------
+
+def _clamp_in_place(L: Any) -> tuple:
+    x = L.tensor([0.2, 0.7, 1.5], requires_grad=True)
+    lo = L.tensor(0.5, requires_grad=True)
+    hi = L.tensor([1.0, 1.0, 1.2], dtype=L.float64, requires_grad=True)
+    y = x * 1
+    y.clamp_(min=lo, max=hi)
+    (y * L.tensor([1.0, 2.0, 3.0])).sum().backward()
+    return y, x.grad, lo.grad, hi.grad
+
+
+def test_clamp_in_place_with_tensor_bounds() -> None:
+    y, gx, glo, ghi = _clamp_in_place(dtorch)
+    assert y.dtype == dtorch.float32 and y.grad_fn.name() == "ClampBackward0"
+    assert y.tolist() == [0.5, 0.699999988079071, 1.2000000476837158]
+    assert gx.tolist() == [0.0, 2.0, 0.0] and glo.tolist() == 1.0 and ghi.tolist() == [0, 0, 3]
+    x = dtorch.tensor([0.2, 0.7, 1.5])
+    assert x.clamp_(min=dtorch.tensor(0.5)) is x and x.tolist()[0] == 0.5
+    with pytest.raises(RuntimeError, match="^result type Float can't be cast to the desired "
+                                           "output type Long$"):
+        dtorch.tensor([1, 2, 3]).clamp_(min=dtorch.tensor(1.5))
+    with pytest.raises(RuntimeError, match=r"^output with shape \[1\] doesn't match the "
+                                           r"broadcast shape \[2\]$"):
+        dtorch.zeros(1).clamp_(min=dtorch.tensor([0.5, 1.0]))
+
+
+def test_clamp_in_place_like_torch() -> None:
+    torch = pytest.importorskip("torch")
+    for mine, theirs in zip(_clamp_in_place(dtorch), _clamp_in_place(torch)):
+        assert _bits(mine) == _bits(theirs)
