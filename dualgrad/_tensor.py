@@ -60,9 +60,14 @@ def _binary(op: Op, x: Any, y: Any, params: dict = NO_PARAMS) -> Tensor:
         if x._data.dtype.kind == "f":
             y = scalar_operand(y, x._data.dtype)
     elif isinstance(y, np.ndarray):
-        y = from_data(y)  # keeps the array's dtype, as PyTorch does for ``t * ndarray``
-        if x._data.dtype != y._data.dtype:
-            x, y = _promote_pair(x, y)
+        # PyTorch leaves ``t * ndarray`` to NumPy (the array's reflected operator, on
+        # ``t.numpy()``), so NumPy's promotion decides: float32 * int64 array is float64.
+        y = from_data(y)
+        target = np.result_type(x._data.dtype, y._data.dtype)
+        if x._data.dtype != target:
+            x = x.to(target)
+        if y._data.dtype != target:
+            y = y.to(target)
     elif isinstance(y, np.generic):
         # NumPy scalars promote as the Python scalars they hold, as in PyTorch.
         return _binary(op, x, _numpy_scalar(y), params)

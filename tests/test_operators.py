@@ -304,3 +304,32 @@ def test_clamp_in_place_like_torch() -> None:
     torch = pytest.importorskip("torch")
     for mine, theirs in zip(_clamp_in_place(dtorch), _clamp_in_place(torch)):
         assert _bits(mine) == _bits(theirs)
+
+
+# --- NumPy arrays as operands -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "dtype", "values"), [
+    # PyTorch leaves these to NumPy (the array's reflected operator): NumPy's promotion.
+    (lambda: dtorch.ones(2) * np.array([1, 2]), "float64", [1.0, 2.0]),
+    (lambda: dtorch.ones(2) + np.array(1.5), "float64", [2.5, 2.5]),
+    (lambda: dtorch.ones(2) * np.array([1.5, 2.0]), "float64", [1.5, 2.0]),
+    (lambda: dtorch.ones(2) * np.array([1.5, 2.0], dtype=np.float32), "float32", [1.5, 2.0]),
+    (lambda: dtorch.ones(2) * np.array([1, 2], dtype=np.int32), "float64", [1.0, 2.0]),
+    (lambda: dtorch.ones(2) / np.array([1, 2]), "float64", [1.0, 0.5]),
+    (lambda: dtorch.tensor([1, 2]) * np.array([1.5, 2.0]), "float64", [1.5, 4.0]),
+    (lambda: dtorch.tensor([5.0]) % np.array([2, 3]), "float64", [1.0, 2.0]),
+    (lambda: dtorch.tensor([6, 5]) & np.array([3, 3]), "int64", [2, 1]),
+])
+def test_numpy_array_operands(call: Callable, dtype: str, values: list) -> None:
+    out = call()
+    assert str(out.dtype) == f"torch.{dtype}" and out.tolist() == values
+
+
+def test_numpy_array_operand_keeps_the_graph() -> None:
+    # (PyTorch refuses a tensor that requires grad here: "Can't call numpy() on Tensor that
+    # requires grad"; dualgrad records the op, with NumPy's dtype, as its NumPy functions do.)
+    x = dtorch.ones(2, requires_grad=True)
+    y = x * np.array([1, 2])
+    assert y.dtype == dtorch.float64 and y.grad_fn.name() == "MulBackward0"
+    y.sum().backward()
+    assert x.grad.dtype == dtorch.float32 and x.grad.tolist() == [1.0, 2.0]
