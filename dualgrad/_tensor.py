@@ -1106,8 +1106,12 @@ class Tensor:
         return self @ other
 
     def outer(self, other: Tensor) -> Tensor:
-        """Outer product of two 1-D tensors."""
-        return apply(L.outer, (self, other), {})
+        """Outer product of two 1-D tensors (promoted as ``*``: int and float32 give
+        float32)."""
+        x, y = self, as_tensor_arg(other)
+        if x._data.dtype != y._data.dtype:
+            x, y = _promote_pair(x, y)
+        return apply(L.outer, (x, y), {})
 
     # --- elementwise functions -------------------------------------------------------------
 
@@ -1252,9 +1256,7 @@ class Tensor:
             axis: Any = None) -> Tensor:
         """Sum over all elements, or over ``dim``."""
         dim = axis if dim is None else dim
-        x = self if dtype is None else self.to(dtype)
-        if x._data.dtype.kind == "b":
-            x = x.long()
+        x = _integers_as_long(self if dtype is None else self.to(dtype))
         if dim is None:
             return apply(R.sum_all, (x,), {"axis": None, "keepdims": keepdim})
         return apply(R.sum_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
@@ -1273,10 +1275,11 @@ class Tensor:
         return apply(R.mean_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Product over all elements, or over ``dim``."""
+        """Product over all elements, or over ``dim`` (bools and integers as int64)."""
+        x = _integers_as_long(self)
         if dim is None:
-            return apply(R.prod_all, (self,), {"axis": None, "keepdims": keepdim})
-        return apply(R.prod_dim, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
+            return apply(R.prod_all, (x,), {"axis": None, "keepdims": keepdim})
+        return apply(R.prod_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def _extreme(self, which: str, dim: Any, keepdim: bool) -> Any:
         if not isinstance(dim, Tensor):
@@ -1367,8 +1370,9 @@ class Tensor:
         return apply(R.logsumexp, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def cumsum(self, dim: int) -> Tensor:
-        """Cumulative sum along ``dim``."""
-        return apply(R.cumsum, (self,), {"axis": _axis(self, dim)})
+        """Cumulative sum along ``dim`` (bools and integers as int64; float32 accumulated in
+        float64, as PyTorch does on the CPU)."""
+        return apply(R.cumsum, (_integers_as_long(self),), {"axis": _axis(self, dim)})
 
     def cumprod(self, dim: int) -> Tensor:
         """Cumulative product along ``dim`` (exact gradient where values are 0).
@@ -1380,7 +1384,7 @@ class Tensor:
         >>> x.cumprod(0)
         tensor([1., 2., 6.], grad_fn=<CumprodBackward0>)
         """
-        return apply(R.cumprod, (self,), {"axis": _axis(self, dim)})
+        return apply(R.cumprod, (_integers_as_long(self),), {"axis": _axis(self, dim)})
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """Pick values along ``dim``: ``out[i][j] = self[i][index[i][j]]`` for ``dim=1``.
@@ -1848,6 +1852,12 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+
+def _integers_as_long(x: Tensor) -> Tensor:
+    """``x`` as int64 if it holds bools or integers: PyTorch's sums and products of them are
+    int64 (NumPy's are uint64 for unsigned ones, and cumsum keeps int32)."""
+    return x.long() if x._data.dtype.kind in "biu" and x._data.dtype != np.int64 else x
 
 
 def _correction(unbiased: bool | None, correction: int | None) -> int:

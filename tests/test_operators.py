@@ -1,6 +1,7 @@
 """Python's operators on tensors where PyTorch's semantics differ from NumPy's: ``%`` and
 ``fmod`` (differentiable), ``//`` (recorded without a derivative), their promotion and integer
-division by zero; the bitwise operators on integers; integer powers; NumPy operands.
+division by zero; the bitwise operators on integers; integer powers; NumPy operands; clamp_
+with tensor bounds; the dtypes and accumulation of sums and products.
 
 The expected values, dtypes, node names and error texts are PyTorch 2.13's, written out; the
 ``*_like_torch`` tests compare with PyTorch itself where it is installed. Finite-difference
@@ -333,3 +334,55 @@ def test_numpy_array_operand_keeps_the_graph() -> None:
     assert y.dtype == dtorch.float64 and y.grad_fn.name() == "MulBackward0"
     y.sum().backward()
     assert x.grad.dtype == dtorch.float32 and x.grad.tolist() == [1.0, 2.0]
+
+
+# --- dtypes and accumulation of products and sums ---------------------------------------------
+
+@pytest.mark.parametrize(("call", "dtype", "values"), [
+    (lambda: dtorch.outer(dtorch.tensor([1, 2]), dtorch.tensor([1.0, 2.0])), "float32",
+     [[1.0, 2.0], [2.0, 4.0]]),
+    (lambda: dtorch.outer(dtorch.tensor([1, 2], dtype=dtorch.int32), dtorch.tensor([1, 2])),
+     "int64", [[1, 2], [2, 4]]),
+    (lambda: dtorch.tensor([200, 100], dtype=dtorch.uint8).sum(), "int64", 300),
+    (lambda: dtorch.tensor([[200, 100]], dtype=dtorch.uint8).sum(1), "int64", [300]),
+    (lambda: dtorch.tensor([200, 100], dtype=dtorch.uint8).prod(), "int64", 20000),
+    (lambda: dtorch.tensor([[200, 100]], dtype=dtorch.uint8).prod(1), "int64", [20000]),
+    (lambda: dtorch.tensor([200, 100], dtype=dtorch.uint8).cumsum(0), "int64", [200, 300]),
+    (lambda: dtorch.tensor([200, 100], dtype=dtorch.uint8).cumprod(0), "int64", [200, 20000]),
+    (lambda: dtorch.tensor([True, True]).sum(), "int64", 2),
+    (lambda: dtorch.tensor([True, True]).prod(), "int64", 1),
+    (lambda: dtorch.tensor([True, True]).cumsum(0), "int64", [1, 2]),
+    (lambda: dtorch.tensor([1, 2], dtype=dtorch.int32).cumsum(0), "int64", [1, 3]),
+    (lambda: dtorch.tensor([1, 2], dtype=dtorch.int8).cumprod(0), "int64", [1, 2]),
+])
+def test_reduction_dtypes(call: Callable, dtype: str, values: Any) -> None:
+    out = call()
+    assert str(out.dtype) == f"torch.{dtype}" and out.tolist() == values
+
+
+def test_mean_of_bytes_names_the_dtype() -> None:
+    with pytest.raises(RuntimeError, match="Got: Byte$"):
+        dtorch.tensor([200], dtype=dtorch.uint8).mean()
+
+
+def test_float32_cumsum_accumulates_in_float64() -> None:
+    assert dtorch.full((10**6,), 0.1).cumsum(0)[-1].item() == 100000.0  # float32: 100958.34
+    x = dtorch.ones(10**6, requires_grad=True)
+    (x.cumsum(0) * 0.1).sum().backward()  # the reversed cumsum of the gradient too
+    assert x.grad.dtype == dtorch.float32 and x.grad[0].item() == 100000.0
+
+
+def test_cumsum_like_torch() -> None:
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for dtype, shape, dim in ((np.float32, (10**4,), 0), (np.float32, (7, 300), 1),
+                              (np.float32, (300, 7), 0), (np.float16, (1000,), 0)):
+        a = (rng.standard_normal(shape) * 10).astype(dtype)
+        g = rng.standard_normal(shape).astype(dtype)
+        results = []
+        for L in (torch, dtorch):
+            x = L.tensor(a, requires_grad=True)
+            y = x.cumsum(dim)
+            y.backward(L.tensor(g))
+            results.append((_bits(y), _bits(x.grad)))
+        assert results[0] == results[1]
