@@ -386,3 +386,29 @@ def test_cumsum_like_torch() -> None:
             y.backward(L.tensor(g))
             results.append((_bits(y), _bits(x.grad)))
         assert results[0] == results[1]
+
+
+# --- integer powers ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("call", "dtype", "values"), [
+    (lambda: dtorch.tensor([2, -1, 1]) ** dtorch.tensor([-1, -3, -2]), "int64", [0, -1, 1]),
+    (lambda: dtorch.tensor([-2, -1, -1, 1, 0, 5, 3]) ** dtorch.tensor([-2, -4, -5, -7, -3, -1, 2]),
+     "int64", [0, 1, -1, 1, 0, 0, 9]),
+    (lambda: dtorch.tensor([2, 1]) ** dtorch.tensor(-1), "int64", [0, 1]),
+    (lambda: dtorch.tensor([2, -1], dtype=dtorch.int8)
+     ** dtorch.tensor([-1, -1], dtype=dtorch.int8),
+     "int8", [0, -1]),
+    (lambda: dtorch.tensor([3], dtype=dtorch.int8) ** dtorch.tensor([5], dtype=dtorch.int8),
+     "int8", [-13]),  # wraps, as in PyTorch
+    (lambda: 2 ** dtorch.tensor([-1, 2]), "int64", [0, 4]),
+    (lambda: dtorch.pow(1, dtorch.tensor([-1, 2])), "int64", [1, 1]),
+])
+def test_integer_powers(call: Callable, dtype: str, values: list) -> None:
+    out = call()
+    assert str(out.dtype) == f"torch.{dtype}" and out.tolist() == values
+
+
+def test_integer_to_negative_number_power_is_refused() -> None:
+    with pytest.raises(RuntimeError, match=r"^Integers to negative integer powers are not "
+                                           r"allowed\.$"):
+        dtorch.tensor([2]) ** -1

@@ -147,6 +147,7 @@ def _no_derivative(aten_name: str) -> Any:
     def rule(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
         raise RuntimeError(f"derivative for aten::{aten_name} is not implemented")
 
+    rule.no_derivative = True  # type: ignore[attr-defined]  # (for the docs' op table)
     return rule
 
 
@@ -247,7 +248,20 @@ def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 pow_scalar = defop("pow", _pow_scalar_forward, vjp=(_pow_scalar_vjp, NONDIFF),
                    doc="``tensor ** number``.")
-pow_tensor = defop("pow_tensor", np.power, vjp=(_pow_vjp_base, _pow_vjp_exponent),
+def _pow_tensor_forward(x: Any, y: Any) -> np.ndarray:
+    try:
+        return np.power(x, y)
+    except ValueError:
+        # NumPy refuses integers to negative integer powers (a broadcast error, also a
+        # ValueError, comes back from np.power below). PyTorch computes 1 / x**-y in
+        # integers: 1 for x = 1, +-1 for x = -1 by the parity of y, 0 otherwise (x = 0 too).
+        negative = np.less(y, 0)
+        powers = np.power(x, np.where(negative, 0, y))
+        ones = np.where(np.equal(x, -1) & (np.remainder(y, 2) == 1), -1, np.equal(np.abs(x), 1))
+        return np.where(negative, ones, powers).astype(powers.dtype, copy=False)
+
+
+pow_tensor = defop("pow_tensor", _pow_tensor_forward, vjp=(_pow_vjp_base, _pow_vjp_exponent),
                    grad_fn_name="PowBackward1", save_ans=True, doc="``tensor ** tensor``.")
 def _rpow_vjp(g: Any, ans: Any, y: Any, x: Any) -> Any:
     # PyTorch's pow_backward_exponent for a number base x: grad * (x**y * log(x)), with
@@ -258,7 +272,7 @@ def _rpow_vjp(g: Any, ans: Any, y: Any, x: Any) -> Any:
         return g * (ans * float(np.log(x)))
 
 
-rpow = defop("rpow", lambda y, x: np.power(x, y),
+rpow = defop("rpow", lambda y, x: _pow_tensor_forward(x, y),
              vjp=(_rpow_vjp,),
              grad_fn_name="PowBackward2", save_ans=True,
              doc="``number ** tensor`` (tensor first, as recorded).")
