@@ -51,6 +51,8 @@ def _inputs_text(op: Any) -> str:
     nondiff = [str(i) for i, rule in enumerate(op.vjp) if rule is NONDIFF]
     if not op.differentiable_output:
         return "none (output has no gradient)"
+    if any(getattr(rule, "no_derivative", False) for rule in op.vjp):
+        return "none (backward raises, as in PyTorch)"
     text = ", ".join(diff) if diff else "none"
     if nondiff:
         text += f" (not {', '.join(nondiff)})"
@@ -68,7 +70,7 @@ def _second_order_column() -> dict[str, str]:
         return {}
     column = {}
     for name, case in OP_CASES.items():
-        if not case.differentiable_output:
+        if not case.differentiable_output or case.no_derivative:
             column[name] = "n/a"
         else:
             column[name] = "tested" if case.second_order else "no"

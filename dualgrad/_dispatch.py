@@ -27,6 +27,8 @@ _UFUNC_OPERATORS = {
     np.multiply: ("__mul__", "__rmul__"),
     np.true_divide: ("__truediv__", "__rtruediv__"),
     np.power: ("__pow__", "__rpow__"),
+    np.floor_divide: ("__floordiv__", "__rfloordiv__"),
+    np.remainder: ("__mod__", "__rmod__"),
 }
 
 
@@ -41,7 +43,7 @@ def array_ufunc(self: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any)
             "Use a dualgrad function, or call it on tensor.detach().numpy().")
     kwargs.pop("out", None)
     # ``np.float64(2) * t``: a NumPy scalar promotes as a Python scalar, as in PyTorch.
-    inputs = tuple(i.item() if isinstance(i, np.generic) else i for i in inputs)
+    inputs = tuple(_tensor._numpy_scalar(i) if isinstance(i, np.generic) else i for i in inputs)
     operators = _UFUNC_OPERATORS.get(ufunc)
     if operators is not None and not kwargs and len(inputs) == 2:
         # The Tensor's own operator applies PyTorch's promotion (int tensor / 2 -> float).

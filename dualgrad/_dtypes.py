@@ -172,7 +172,8 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 # PyTorch's names of the scalar types, as its error messages and ``Tensor.type()`` spell them.
 _TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                "bool": "Bool", "float16": "Half"}
+                "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def torch_name(dtype: Any) -> str:

@@ -25,7 +25,8 @@ __all__ = [
     "broadcast_to", "is_tensor", "unbind", "gather", "cumprod", "masked_fill", "isinf",
     "isfinite", "floor", "ceil", "round", "trunc", "any", "all", "tril", "triu", "argsort",
     "sort", "topk", "nonzero", "narrow", "index_select", "bmm", "is_floating_point", "hstack",
-    "vstack", "meshgrid",
+    "vstack", "meshgrid", "remainder", "fmod", "floor_divide", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "logical_and", "logical_or", "logical_xor", "logical_not",
 ]
 
 
@@ -212,6 +213,48 @@ def mul(input: Any, other: Any) -> Tensor:
 def div(input: Any, other: Any) -> Tensor:
     """``input / other``."""
     return _t(input) / other
+
+
+def _first_operand(input: Any, other: Any) -> Any:
+    """``input`` as the left operand of an operator: itself when either side is a Tensor (a
+    number ``input`` then goes to the Tensor's reflected method), else a Tensor."""
+    return input if isinstance(input, Tensor) or isinstance(other, Tensor) else _t(input)
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """``input % other``, with the sign of the divisor (either may be a number)."""
+    return _first_operand(input, other) % other
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """``input // other``, rounded down (either may be a number; not differentiable)."""
+    return _first_operand(input, other) // other
+
+
+def bitwise_and(input: Any, other: Any) -> Tensor:
+    """``input & other``: bitwise AND of integers, logical AND of bools (either may be a
+    number)."""
+    return _first_operand(input, other) & other
+
+
+def bitwise_or(input: Any, other: Any) -> Tensor:
+    """``input | other``: bitwise OR of integers, logical OR of bools."""
+    return _first_operand(input, other) | other
+
+
+def bitwise_xor(input: Any, other: Any) -> Tensor:
+    """``input ^ other``: bitwise XOR of integers, logical XOR of bools."""
+    return _first_operand(input, other) ^ other
+
+
+bitwise_not = _method("bitwise_not", "``~input``: bitwise NOT of integers, logical NOT of "
+                                     "bools.")
+logical_and = _method("logical_and", "Elementwise AND of the truth values, as bools.")
+logical_or = _method("logical_or", "Elementwise OR of the truth values, as bools.")
+logical_xor = _method("logical_xor", "Elementwise XOR of the truth values, as bools.")
+logical_not = _method("logical_not", "Elementwise NOT of the truth values, as bools.")
+fmod = _method("fmod", "C's remainder ``input - trunc(input / other) * other``, with the sign "
+                       "of ``input``.")
 
 
 def pow(input: Any, exponent: Any) -> Tensor:

@@ -38,7 +38,7 @@ from dualgrad.ops import shape as _shape_ops
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
-__all__ = ["inplace", "fill_random", "track_view", "refresh_views"]
+__all__ = ["inplace", "fill_random", "track_view", "refresh_views", "check_cast"]
 
 _ERR_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers "
                 "to a single memory location. Please clone() the tensor before performing the "
@@ -102,11 +102,7 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
     if np.shape(new_data) != self._data.shape:
         raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
                            f"broadcast shape {list(np.shape(new_data))}")
-    if np.result_type(new_data) != self._data.dtype and not np.can_cast(
-            np.result_type(new_data), self._data.dtype, casting="same_kind"):
-        raise RuntimeError(
-            f"result type {_dtypes.torch_name(np.result_type(new_data))} can't be cast to "
-            f"the desired output type {_dtypes.torch_name(self._data.dtype)}")
+    check_cast(np.result_type(new_data), self._data.dtype)
     if view_base is not None:
         # Written into the base through the view op (CopySlices), which records the base's
         # new node and makes this view's node again from it.
@@ -123,6 +119,14 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
         if getattr(self, "_views", None):
             refresh_views(self)
     return self
+
+
+def check_cast(result: np.dtype, target: np.dtype) -> None:
+    """PyTorch's error for an in-place result that does not cast to the tensor's dtype
+    (a float result into an integer tensor)."""
+    if result != target and not np.can_cast(result, target, casting="same_kind"):
+        raise RuntimeError(f"result type {_dtypes.torch_name(result)} can't be cast to the "
+                           f"desired output type {_dtypes.torch_name(target)}")
 
 
 def track_view(base: Tensor, view: Tensor, op: Op, params: dict) -> None:

@@ -105,7 +105,10 @@ class Node:
 
     def name(self) -> str:
         """PyTorch's name of this node, e.g. ``"MulBackward0"``."""
-        return self.op.grad_fn_name
+        name = self.op.grad_fn_name
+        # PyTorch's node of an op without a derivative (``x // y``) prints as
+        # <NotImplemented> but is a C++ class named with its namespace.
+        return "torch::autograd::NotImplemented" if name == "NotImplemented" else name
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:

@@ -59,7 +59,7 @@ _new = object.__new__
 _registry._apply = apply
 
 
-def _binary(op: Op, x: Any, y: Any) -> Tensor:
+def _binary(op: Op, x: Any, y: Any, params: dict = NO_PARAMS) -> Tensor:
     """Apply a binary op after PyTorch's type promotion (NumPy's differs for mixed kinds)."""
     if isinstance(y, Tensor):
         if x._data.dtype is not y._data.dtype and x._data.dtype != y._data.dtype:
@@ -72,16 +72,21 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
         if x._data.dtype.kind == "f":
             y = scalar_operand(y, x._data.dtype)
     elif isinstance(y, np.ndarray):
-        y = from_data(y)  # keeps the array's dtype, as PyTorch does for ``t * ndarray``
-        if x._data.dtype != y._data.dtype:
-            x, y = _promote_pair(x, y)
+        # PyTorch leaves ``t * ndarray`` to NumPy (the array's reflected operator, on
+        # ``t.numpy()``), so NumPy's promotion decides: float32 * int64 array is float64.
+        y = from_data(y)
+        target = np.result_type(x._data.dtype, y._data.dtype)
+        if x._data.dtype != target:
+            x = x.to(target)
+        if y._data.dtype != target:
+            y = y.to(target)
     elif isinstance(y, np.generic):
         # NumPy scalars promote as the Python scalars they hold, as in PyTorch.
-        return _binary(op, x, y.item())
+        return _binary(op, x, _numpy_scalar(y), params)
     elif not isinstance(y, (int, complex)):
         return NotImplemented
     try:
-        return apply(op, (x, y), {})
+        return apply(op, (x, y), params)
     except ValueError:
         if isinstance(y, Tensor):
             err = _broadcast_error(x._data.shape, y._data.shape)
@@ -98,6 +103,32 @@ def _refuse_bool_sub(op: Op, x: Tensor) -> None:
     if op is E.sub and x._data.dtype == np.bool_:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+def _numpy_scalar(value: np.generic) -> Any:
+    """The Python number a NumPy scalar stands for in PyTorch's promotion: its value, except
+    that PyTorch takes a NumPy bool for a float (``int_tensor + np.True_`` is float32)."""
+    return float(value) if isinstance(value, np.bool_) else value.item()
+
+
+def _with_number(x: Tensor, number: Any) -> Tensor:
+    """``x`` in the dtype PyTorch gives ``x`` with a Python number operand."""
+    data = x._data
+    dtype = _dtypes.result_dtype([data.dtype] if data.ndim else [],
+                                 [] if data.ndim else [data.dtype], [number])
+    return x if dtype == data.dtype else x.to(dtype)
+
+
+def _rbinary(op: Op, x: Tensor, number: Any) -> Tensor:
+    """``number (op) x`` for a Python or NumPy number, by ``op``, the reflected op that takes
+    the tensor first (``rremainder``): PyTorch's promotion, then the number as a 0-d array of
+    the result dtype."""
+    if isinstance(number, np.generic):
+        number = _numpy_scalar(number)
+    if not isinstance(number, (int, float)):
+        return NotImplemented
+    x = _with_number(x, number)
+    return apply(op, (x, np.asarray(number, x._data.dtype)), NO_PARAMS)
 
 
 def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
@@ -935,10 +966,54 @@ class Tensor:
         return L.matmul_any(as_tensor_arg(other), self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _nograd_elementwise(np.floor_divide, self, other)
+        return _binary(E.floor_divide, self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _rbinary(E.rfloor_divide, self, other)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _nograd_elementwise(np.mod, self, other)
+        op = E.remainder if isinstance(other, (Tensor, np.ndarray)) else E.remainder_scalar
+        return _binary(op, self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _rbinary(E.rremainder, self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        """``self // other``, rounded down (not differentiable, as in PyTorch).
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([7, -7]).floor_divide(2)
+        tensor([ 3, -4])
+        """
+        return self // other
+
+    def remainder(self, other: Any) -> Tensor:
+        """``self % other``: the remainder with the sign of the divisor, as Python's ``%``
+        (``torch.remainder``). Differentiable: 1 for ``self``, ``-floor(self / other)`` for
+        ``other``.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([7.5, -7.5]).remainder(2)
+        tensor([1.5000, 0.5000])
+        """
+        return self % other
+
+    def fmod(self, other: Any) -> Tensor:
+        """C's remainder, with the sign of ``self`` (``torch.fmod``). Differentiable: 1 for
+        ``self``, ``-trunc(self / other)`` for ``other``.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([7.5, -7.5]).fmod(2)
+        tensor([ 1.5000, -1.5000])
+        """
+        op = E.fmod if isinstance(other, (Tensor, np.ndarray)) else E.fmod_scalar
+        return _binary(op, self, other)
 
     # comparisons give bool tensors outside the graph
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -959,18 +1034,45 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return _binary(E.ge, self, other)
 
+    # bitwise on integers, logical on bools (the same NumPy functions), refused on floats
     def __and__(self, other: Any) -> Tensor:
-        return _binary(E.logical_and, self, other)
-
-    __rand__ = __and__
+        return _binary(E.bitwise_and, self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return _binary(E.logical_or, self, other)
+        return _binary(E.bitwise_or, self, other)
 
-    __ror__ = __or__
+    def __xor__(self, other: Any) -> Tensor:
+        return _binary(E.bitwise_xor, self, other)
+
+    __rand__ = bitwise_and = __and__
+    __ror__ = bitwise_or = __or__
+    __rxor__ = bitwise_xor = __xor__
 
     def __invert__(self) -> Tensor:
-        return apply(E.logical_not, (self,), {})
+        if self._data.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and "
+                            "Boolean-type tensors")
+        return apply(E.bitwise_not, (self,), NO_PARAMS)
+
+    def bitwise_not(self) -> Tensor:
+        """``~self``: bitwise NOT of an integer tensor, logical NOT of a bool tensor."""
+        return apply(E.bitwise_not, (self,), NO_PARAMS)
+
+    def logical_and(self, other: Any) -> Tensor:
+        """Elementwise AND of the truth values (nonzero is True), as a bool tensor."""
+        return _binary(E.logical_and, self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        """Elementwise OR of the truth values (nonzero is True), as a bool tensor."""
+        return _binary(E.logical_or, self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        """Elementwise XOR of the truth values (nonzero is True), as a bool tensor."""
+        return _binary(E.logical_xor, self, other)
+
+    def logical_not(self) -> Tensor:
+        """Elementwise NOT of the truth values (nonzero is True), as a bool tensor."""
+        return apply(E.logical_not, (self,), NO_PARAMS)
 
     def eq(self, other: Any) -> Tensor:
         """Elementwise ``==``."""
@@ -1074,9 +1176,16 @@ class Tensor:
         """``self * other``."""
         return self * other
 
-    def div(self, other: Any) -> Tensor:
-        """``self / other``."""
-        return self / other
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``; with ``rounding_mode="floor"`` or ``"trunc"``, the quotient
+        rounded down or toward zero, in the promoted dtype (integers stay integers), with a
+        zero gradient, as in PyTorch."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("floor", "trunc"):
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or "
+                               f"'floor' but found '{rounding_mode}'")
+        return _binary(E.div_rounding, self, other, {"rounding_mode": rounding_mode})
 
     multiply = mul
     divide = div
@@ -1109,12 +1218,16 @@ class Tensor:
         return self @ other
 
     def outer(self, other: Tensor) -> Tensor:
-        """Outer product of two 1-D tensors."""
-        for name, t in (("self", self), ("vec2", other)):
+        """Outer product of two 1-D tensors (promoted as ``*``: int and float32 give
+        float32)."""
+        x, y = self, as_tensor_arg(other)
+        for name, t in (("self", x), ("vec2", y)):
             if np.ndim(_raw(t)) != 1:
                 raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
                                    f"{np.ndim(_raw(t))}-D")
-        return apply(L.outer, (self, other), {})
+        if x._data.dtype != y._data.dtype:
+            x, y = _promote_pair(x, y)
+        return apply(L.outer, (x, y), {})
 
     # --- elementwise functions -------------------------------------------------------------
 
@@ -1197,15 +1310,9 @@ class Tensor:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            args = [self] + [None if b is None else as_tensor_arg(b) for b in (min, max)]
-            tensors = [a for a in args if isinstance(a, Tensor)]
-            dtype = _dtypes.result_dtype(
-                [t._data.dtype for t in tensors if t._data.ndim],
-                [t._data.dtype for t in tensors if not t._data.ndim],
-                [a for a in args[1:] if a is not None and not isinstance(a, Tensor)])
-            args = [a.to(dtype) if isinstance(a, Tensor) and a._data.dtype != dtype else a
-                    for a in args]
-            return apply(E.clamp_tensor, tuple(args), {})
+            dtype, bounds = self._clamp_bounds(min, max)
+            x = self if self._data.dtype == dtype else self.to(dtype)
+            return apply(E.clamp_tensor, (x, *bounds), {})
         kind = self._data.dtype.kind
         if kind == "b" or (kind in "iu" and (isinstance(min, float) or isinstance(max, float))):
             # PyTorch promotes: an int tensor with a float bound gives float32, a bool
@@ -1219,6 +1326,18 @@ class Tensor:
         return apply(E.clamp, (self,), {"min": min, "max": max})
 
     clip = clamp
+
+    def _clamp_bounds(self, min: Any, max: Any) -> tuple[np.dtype, tuple]:
+        """The dtype PyTorch promotes ``self`` and bounds (at least one a tensor) to, and the
+        bounds in it (None and numbers as they are)."""
+        args = [self] + [None if b is None else as_tensor_arg(b) for b in (min, max)]
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        dtype = _dtypes.result_dtype(
+            [t._data.dtype for t in tensors if t._data.ndim],
+            [t._data.dtype for t in tensors if not t._data.ndim],
+            [a for a in args[1:] if a is not None and not isinstance(a, Tensor)])
+        return dtype, tuple(a.to(dtype) if isinstance(a, Tensor) and a._data.dtype != dtype
+                            else a for a in args[1:])
 
     def clamp_min(self, min: Any) -> Tensor:
         """Limit from below."""
@@ -1244,11 +1363,7 @@ class Tensor:
             if x._data.dtype != other._data.dtype:
                 x, other = _promote_pair(x, other)
         else:
-            data = x._data
-            dtype = _dtypes.result_dtype([data.dtype] if data.ndim else [],
-                                         [] if data.ndim else [data.dtype], [other])
-            if dtype != data.dtype:
-                x = x.to(dtype)
+            x = _with_number(x, other)
         cond = _raw(condition)
         if cond.dtype != np.bool_:
             if cond.dtype != np.uint8:
@@ -1270,9 +1385,7 @@ class Tensor:
             axis: Any = None) -> Tensor:
         """Sum over all elements, or over ``dim``."""
         dim = axis if dim is None else dim
-        x = self if dtype is None else self.to(dtype)
-        if x._data.dtype.kind == "b":
-            x = x.long()
+        x = _integers_as_long(self if dtype is None else self.to(dtype))
         if dim is None:
             return apply(R.sum_all, (x,), {"axis": None, "keepdims": keepdim})
         return apply(R.sum_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
@@ -1291,10 +1404,11 @@ class Tensor:
         return apply(R.mean_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        """Product over all elements, or over ``dim``."""
+        """Product over all elements, or over ``dim`` (bools and integers as int64)."""
+        x = _integers_as_long(self)
         if dim is None:
-            return apply(R.prod_all, (self,), {"axis": None, "keepdims": keepdim})
-        return apply(R.prod_dim, (self,), {"axis": _axis(self, dim), "keepdims": keepdim})
+            return apply(R.prod_all, (x,), {"axis": None, "keepdims": keepdim})
+        return apply(R.prod_dim, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def _extreme(self, which: str, dim: Any, keepdim: bool) -> Any:
         if not isinstance(dim, Tensor):
@@ -1385,8 +1499,9 @@ class Tensor:
         return apply(R.logsumexp, (x,), {"axis": _axis(x, dim), "keepdims": keepdim})
 
     def cumsum(self, dim: int) -> Tensor:
-        """Cumulative sum along ``dim``."""
-        return apply(R.cumsum, (self,), {"axis": _axis(self, dim)})
+        """Cumulative sum along ``dim`` (bools and integers as int64; float32 accumulated in
+        float64, as PyTorch does on the CPU)."""
+        return apply(R.cumsum, (_integers_as_long(self),), {"axis": _axis(self, dim)})
 
     def cumprod(self, dim: int) -> Tensor:
         """Cumulative product along ``dim`` (exact gradient where values are 0).
@@ -1398,7 +1513,7 @@ class Tensor:
         >>> x.cumprod(0)
         tensor([1., 2., 6.], grad_fn=<CumprodBackward0>)
         """
-        return apply(R.cumprod, (self,), {"axis": _axis(self, dim)})
+        return apply(R.cumprod, (_integers_as_long(self),), {"axis": _axis(self, dim)})
 
     def gather(self, dim: int, index: Any) -> Tensor:
         """Pick values along ``dim``: ``out[i][j] = self[i][index[i][j]]`` for ``dim=1``.
@@ -1872,7 +1987,12 @@ class Tensor:
         return self._inplace(E.masked_fill, _raw(mask), value=value)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
-        """In-place clamp."""
+        """In-place clamp (bounds: numbers or tensors, as in :meth:`clamp`)."""
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            dtype, bounds = self._clamp_bounds(min, max)
+            # (by PyTorch's promotion: NumPy's gives float64 for int64 and float32 bounds)
+            _inplace_mod.check_cast(dtype, self._data.dtype)
+            return self._inplace(E.clamp_tensor, *bounds)
         return self._inplace(E.clamp, min=min, max=max)
 
     def zero_(self) -> Tensor:
@@ -1917,6 +2037,12 @@ class Tensor:
     __isub__ = sub_
     __imul__ = mul_
     __itruediv__ = div_
+
+
+def _integers_as_long(x: Tensor) -> Tensor:
+    """``x`` as int64 if it holds bools or integers: PyTorch's sums and products of them are
+    int64 (NumPy's are uint64 for unsigned ones, and cumsum keeps int32)."""
+    return x.long() if x._data.dtype.kind in "biu" and x._data.dtype != np.int64 else x
 
 
 def _correction(unbiased: bool | None, correction: int | None) -> int:
@@ -1969,17 +2095,6 @@ def _ints_first(key: Any) -> tuple[tuple, tuple] | None:
             first.append(k)
             then.append(slice(None))
     return tuple(first), tuple(then)
-
-
-def _nograd_elementwise(fn: Callable, x: Tensor, other: Any) -> Tensor:
-    if isinstance(other, np.generic):
-        other = other.item()
-    if isinstance(other, (int, float)):
-        # A Python scalar never upcasts (NumPy would make ``float32 // 1`` float64 otherwise).
-        if isinstance(other, float) and x._data.dtype.kind in "biu":
-            x = x.float()
-        return Tensor._make(np.asarray(fn(x._data, other)))
-    return Tensor._make(np.asarray(fn(x._data, _raw(other))))
 
 
 class _HookHandle:

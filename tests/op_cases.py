@@ -119,6 +119,10 @@ class OpCase:
         False if the op's rules are not differentiable; every op here supports it.
     differentiable_output:
         False for comparisons and predicates (checked by value only).
+    no_derivative:
+        For an op PyTorch records without a derivative (``grad_fn=<NotImplemented>``, as
+        ``x // y``): the error that backward through it raises. Such ops are not
+        gradient-checked; ``test_ops_without_derivative_refuse_backward`` checks the error.
     atol, rtol:
         Gradient-check tolerances.
     """
@@ -131,6 +135,7 @@ class OpCase:
     distinct: bool = False
     second_order: bool = True
     differentiable_output: bool = True
+    no_derivative: str = ""
     atol: float = 1e-5
     rtol: float = 1e-4
 
@@ -282,6 +287,23 @@ def _topk_index(rng: np.random.Generator, shape: tuple, params: dict,
     return np.take(order, np.arange(shape[params["axis"]]), axis=params["axis"])
 
 
+def _dividend(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
+    # With _divisor: quotients of magnitude (0.1, 0.9) or (1.05, 1.9), both signs, so that
+    # floor and trunc take several values, and none near an integer, where remainder and
+    # fmod jump.
+    magnitude = np.where(rng.random(shape) < 0.5, rng.uniform(0.2, 1.4, shape),
+                         rng.uniform(2.0, 3.0, shape))
+    return np.asarray(magnitude * rng.choice([-1.0, 1.0], shape))
+
+
+def _divisor(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
+    return np.asarray(rng.uniform(1.6, 1.9, shape) * rng.choice([-1.0, 1.0], shape))
+
+
+def _integers(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
+    return np.asarray(rng.integers(-8, 8, shape))
+
+
 def _unit(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
     return rng.uniform(0.0, 1.0, shape)
 
@@ -294,6 +316,22 @@ def _pow_scalar(x: Any, *, exponent: float) -> Any:
 
 def _rpow(x: Any, *, base: float) -> Any:
     return REGISTRY["rpow"](x, base)
+
+
+def _remainder_scalar(x: Any, *, divisor: float) -> Any:
+    return x % divisor
+
+
+def _fmod_scalar(x: Any, *, divisor: float) -> Any:
+    return x.fmod(divisor)
+
+
+def _rremainder(x: Any, *, dividend: float) -> Any:
+    return dividend % x
+
+
+def _rfloor_divide(x: Any, *, dividend: float) -> Any:
+    return dividend // x
 
 
 def _max_dim(x: Any, *, axis: int, keepdims: bool) -> Any:
@@ -334,6 +372,22 @@ for _name in ("add", "sub", "rsub", "mul"):
     case(_name, (R, R), BINARY)
 case("div", (R, NONZERO), BINARY)
 case("neg", (R,), ELEM)
+# division with rounding (the quotients stay away from integers: see _dividend)
+QUOTIENT = (Custom(_dividend), Custom(_divisor))
+DIVISORS = tuple(Variant(unary_shapes(), {"divisor": d}) for d in (1.7, -1.7))
+DIVIDENDS = tuple(Variant(unary_shapes(), {"dividend": d}) for d in (2.5, -2.5))
+case("remainder", QUOTIENT, BINARY)
+case("remainder_scalar", (Custom(_dividend),), DIVISORS, call=_remainder_scalar)
+case("fmod", QUOTIENT, BINARY)
+case("fmod_scalar", (Custom(_dividend),), DIVISORS, call=_fmod_scalar)
+case("div_rounding", QUOTIENT, (Variant(broadcast_shapes(2), {"rounding_mode": "floor"}),
+                                Variant(broadcast_shapes(2), {"rounding_mode": "trunc"})))
+case("floor_divide", QUOTIENT, BINARY,
+     no_derivative="derivative for aten::floor_divide is not implemented")
+case("rfloor_divide", (Custom(_divisor),), DIVIDENDS, call=_rfloor_divide,
+     no_derivative="derivative for aten::floor_divide is not implemented")
+case("rremainder", (Custom(_divisor),), DIVIDENDS, call=_rremainder,
+     no_derivative="derivative for aten::remainder is not implemented")
 case("pow", (POS,), tuple(Variant(unary_shapes(), {"exponent": e}) for e in (2.0, -1.5, 3)),
      call=_pow_scalar)
 case("pow_tensor", (POS, R), BINARY)
@@ -382,10 +436,13 @@ case("erf", (R,), ELEM)
 case("cast", (R,), (Variant(unary_shapes(), {"dtype": np.dtype(np.float64)}),))
 
 # comparisons and predicates: no gradient, checked by value
-for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or"):
+for _name in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor"):
     case(_name, (R, R), BINARY, differentiable_output=False)
 for _name in ("logical_not", "isnan", "isfinite", "isinf"):
     case(_name, (R,), ELEM, differentiable_output=False)
+for _name in ("bitwise_and", "bitwise_or", "bitwise_xor"):  # integers (floats are refused)
+    case(_name, (Custom(_integers), Custom(_integers)), BINARY, differentiable_output=False)
+case("bitwise_not", (Custom(_integers),), ELEM, differentiable_output=False)
 
 # linear algebra
 case("matmul", (R, R), (

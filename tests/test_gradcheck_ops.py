@@ -20,7 +20,7 @@ import dualgrad as dg
 from dualgrad._registry import REGISTRY
 from dualgrad.testing import check_second_order, check_vjp
 
-DIFF_CASES = [c for c in OP_CASES.values() if c.differentiable_output]
+DIFF_CASES = [c for c in OP_CASES.values() if c.differentiable_output and not c.no_derivative]
 VARIANTS = [pytest.param(c, i, id=f"{c.op}-{i}") for c in DIFF_CASES
             for i in range(len(c.variants))]
 SECOND_ORDER = [p for p in VARIANTS if p.values[0].second_order]
@@ -92,6 +92,28 @@ def test_records_op_and_keeps_float32(case: OpCase, index: int, data: st.DataObj
                                    err_msg=f"{case.op}: float32 gradient of input {i}")
 
 
+NO_DERIVATIVE = [pytest.param(c, i, id=f"{c.op}-{i}") for c in OP_CASES.values()
+                 if c.no_derivative for i in range(len(c.variants))]
+
+
+@pytest.mark.parametrize(("case", "index"), NO_DERIVATIVE)
+@given(data=st.data())
+def test_ops_without_derivative_refuse_backward(case: OpCase, index: int,
+                                                data: st.DataObject) -> None:
+    """Ops PyTorch records with ``grad_fn=<NotImplemented>``: the output requires grad and
+    keeps float32, and backward raises PyTorch's error instead of passing a gradient on."""
+    inputs, params, _ = _draw(case, index, data)
+    for dtype in (np.float64, np.float32):
+        args = [dg.tensor(x.astype(dtype), requires_grad=True) for x in inputs]
+        out = case(*args, **params)
+        assert out.requires_grad and out.grad_fn.op is REGISTRY[case.op]
+        assert out.grad_fn.name() == "torch::autograd::NotImplemented"
+        assert "grad_fn=<NotImplemented>" in repr(out) and out.dtype == np.dtype(dtype)
+        with pytest.raises(RuntimeError) as info:
+            out.sum().backward()
+        assert str(info.value) == case.no_derivative
+
+
 NONDIFF_CASES = [pytest.param(c, id=c.op) for c in OP_CASES.values()
                  if not c.differentiable_output]
 
@@ -99,15 +121,18 @@ NONDIFF_CASES = [pytest.param(c, id=c.op) for c in OP_CASES.values()
 @pytest.mark.parametrize("case", NONDIFF_CASES)
 @given(data=st.data())
 def test_predicates_have_no_gradient(case: OpCase, data: st.DataObject) -> None:
-    """Comparisons and predicates: NumPy's values, boolean, never recorded."""
+    """Comparisons, predicates and bitwise ops: NumPy's values and dtype (bool for the
+    predicates), never recorded."""
     inputs, params, _ = _draw(case, 0, data)
     # Ties make the equality comparisons interesting: copy some values across.
     if len(inputs) == 2 and inputs[0].size and inputs[1].size:
         inputs[1].reshape(-1)[0] = inputs[0].reshape(-1)[0]
-    tensors = [dg.tensor(x, requires_grad=True) for x in inputs]
+    tensors = [dg.tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
     out = case(*tensors, **params)
-    np.testing.assert_array_equal(out.numpy(), REGISTRY[case.op].numpy[0](*inputs))
-    assert out.dtype == np.bool_
+    expected = REGISTRY[case.op].numpy[0](*inputs)
+    np.testing.assert_array_equal(out.numpy(), expected)
+    assert out.dtype == (np.bool_ if case.op.startswith(("is", "logical")) or
+                         case.op in ("eq", "ne", "lt", "le", "gt", "ge") else expected.dtype)
     assert not out.requires_grad and out.grad_fn is None
 
 

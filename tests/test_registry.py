@@ -102,6 +102,10 @@ PYTORCH_NAMES = {
     "squeeze": "SqueezeBackward0", "squeeze_dim": "SqueezeBackward1",
     "squeeze_dims": "SqueezeBackward2", "masked_fill": "MaskedFillBackward0",
     "masked_fill_tensor": "MaskedFillBackward1",
+    "remainder": "RemainderBackward1", "remainder_scalar": "RemainderBackward0",
+    "rremainder": "NotImplemented", "fmod": "FmodBackward1", "fmod_scalar": "FmodBackward0",
+    "floor_divide": "NotImplemented", "rfloor_divide": "NotImplemented",
+    "div_rounding": "DivBackward2",
 }
 
 
@@ -113,7 +117,9 @@ def test_grad_fn_names_follow_pytorch(name: str, expected: str) -> None:
 def test_every_grad_fn_name_has_pytorchs_form() -> None:
     pattern = re.compile(r"^[A-Z][A-Za-z0-9]*Backward(\d+|s)$")
     for name, op in _library_ops().items():
-        assert pattern.match(op.grad_fn_name) or op.grad_fn_name == "CopySlices", (
+        # (NotImplemented: PyTorch's node for an op without a derivative, as ``x // y``)
+        assert pattern.match(op.grad_fn_name) or op.grad_fn_name in (
+            "CopySlices", "NotImplemented"), (
             f"{name}: {op.grad_fn_name!r}")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from dualgrad import _dtypes
 from dualgrad._registry import IDENTITY, NONDIFF, defop, implements, zeros_like_grad
 
 _ARRAYS = (np.ndarray, np.generic)
@@ -77,6 +78,117 @@ div = defop("div", np.true_divide, vjp=(lambda g, ans, x, y: g / y, _div_vjp_y),
 neg = defop("neg", np.negative, vjp=(lambda g, ans, x: -g,), save_inputs=False)
 
 
+# --- division with rounding: floor_divide (``//``), remainder (``%``), fmod ----------------------
+
+def _division_kernel(kernel: str, fn: Any) -> Any:
+    """``fn`` (a NumPy division) with PyTorch's refusals: no bool loop (its ``"<kernel>"
+    not implemented for 'Bool'``), and an integer division by zero raises instead of NumPy's
+    warning and 0."""
+
+    def forward(x: Any, y: Any) -> np.ndarray:
+        dtype = np.result_type(x, y)
+        if dtype.kind == "b":
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+        if dtype.kind in "iu" and np.size(x) and np.any(np.equal(y, 0)):  # (empty: no error)
+            raise RuntimeError("ZeroDivisionError")
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan, silently as torch
+            return fn(x, y)
+
+    forward.__name__ = kernel
+    return forward
+
+
+def _remainder_float(x: Any, y: Any) -> Any:
+    # PyTorch's remainder: fmod, plus y where the signs differ. np.remainder gives the same
+    # values but a zero with y's sign (-4 % 2 is 0.0 there, -0.0 in PyTorch).
+    mod = np.fmod(x, y)
+    if mod.dtype.kind != "f":
+        return np.remainder(x, y)
+    return np.where(np.logical_and(mod != 0, (y < 0) != (mod < 0)), mod + y, mod)
+
+
+def _div_trunc(x: Any, y: Any) -> Any:
+    # PyTorch's trunc(x / y) for floats; for integers C's division, which NumPy lacks: x minus
+    # its fmod is an exact multiple of y.
+    if np.result_type(x, y).kind == "f":
+        return np.trunc(np.true_divide(x, y))
+    return np.floor_divide(np.subtract(x, np.fmod(x, y)), y)
+
+
+_ROUNDED_DIVISIONS = {"floor": _division_kernel("div_floor_cpu", np.floor_divide),
+                      "trunc": _division_kernel("div_trunc_cpu", _div_trunc)}
+
+
+def _div_rounding_forward(x: Any, y: Any, *, rounding_mode: str) -> np.ndarray:
+    return _ROUNDED_DIVISIONS[rounding_mode](x, y)
+
+
+div_rounding = defop(
+    "div_rounding", _div_rounding_forward,
+    vjp=(lambda g, ans, x, y, **_: zeros_like_grad(g),
+         lambda g, ans, x, y, **_: zeros_like_grad(g)),
+    grad_fn_name="DivBackward2", save_inputs=False,
+    doc="``x.div(y, rounding_mode=...)`` (``\"floor\"`` or ``\"trunc\"``): piecewise "
+        "constant, so zero gradients, as in PyTorch.")
+
+
+def _rounded_quotient(x: Any, y: Any, rounding_mode: str) -> Any:
+    """The rounded quotient a rule multiplies by: NumPy on arrays, ``div_rounding`` (zero
+    gradient, as PyTorch's ``div(rounding_mode=...)``) on Tensors under create_graph."""
+    if isinstance(x, _ARRAYS) and isinstance(y, _ARRAYS):
+        return _ROUNDED_DIVISIONS[rounding_mode](x, y)
+    return div_rounding(x, y, rounding_mode=rounding_mode)
+
+
+def _no_derivative(aten_name: str) -> Any:
+    """The rule of an op PyTorch records without a derivative (``grad_fn=<NotImplemented>``):
+    backward through it raises PyTorch's error instead of passing some gradient on."""
+
+    def rule(g: Any, ans: Any, *inputs: Any, **params: Any) -> Any:
+        raise RuntimeError(f"derivative for aten::{aten_name} is not implemented")
+
+    rule.no_derivative = True  # type: ignore[attr-defined]  # (for the docs' op table)
+    return rule
+
+
+_FLOOR_DIVIDE = _ROUNDED_DIVISIONS["floor"]
+# ``x // y``: PyTorch records it, requiring grad, with no derivative (NotImplemented).
+floor_divide = defop("floor_divide", _FLOOR_DIVIDE,
+                     vjp=(_no_derivative("floor_divide"),) * 2, grad_fn_name="NotImplemented",
+                     save_inputs=False, numpy=(np.floor_divide,),
+                     doc="``x // y`` (``y`` a tensor or a number); not differentiable, as in "
+                         "PyTorch.")
+
+_REMAINDER = _division_kernel("remainder_cpu", _remainder_float)
+_FMOD = _division_kernel("fmod_cpu", np.fmod)
+
+# PyTorch's derivatives.yaml: d/dx = 1, d/dy = -(x / y rounded), floor for remainder, trunc
+# for fmod; a number divisor has its own node name (...Backward0).
+remainder = defop(
+    "remainder", _REMAINDER,
+    vjp=(IDENTITY, lambda g, ans, x, y: -g * _rounded_quotient(x, y, "floor")),
+    grad_fn_name="RemainderBackward1", reads=((), (0, 1)), numpy=(np.remainder,),
+    doc="``x % y`` of two tensors, with the sign of the divisor (Python's, ``torch.remainder``).")
+remainder_scalar = defop("remainder_scalar", _REMAINDER, vjp=(IDENTITY, NONDIFF),
+                         grad_fn_name="RemainderBackward0", save_inputs=False,
+                         doc="``x % number``.")
+# ``number % x`` and ``number // x``, tensor first as recorded (the number comes as a 0-d array
+# of the result dtype): no derivative, as in PyTorch.
+rremainder = defop("rremainder", lambda x, y: _REMAINDER(y, x),
+                   vjp=(_no_derivative("remainder"),), grad_fn_name="NotImplemented",
+                   save_inputs=False, doc="``number % x``: not differentiable, as in PyTorch.")
+rfloor_divide = defop("rfloor_divide", lambda x, y: _FLOOR_DIVIDE(y, x),
+                      vjp=(_no_derivative("floor_divide"),), grad_fn_name="NotImplemented",
+                      save_inputs=False,
+                      doc="``number // x``: not differentiable, as in PyTorch.")
+fmod = defop(
+    "fmod", _FMOD, vjp=(IDENTITY, lambda g, ans, x, y: -g * _rounded_quotient(x, y, "trunc")),
+    grad_fn_name="FmodBackward1", reads=((), (0, 1)),
+    doc="``torch.fmod(x, y)`` of two tensors: C's remainder, with the sign of the dividend.")
+fmod_scalar = defop("fmod_scalar", _FMOD, vjp=(IDENTITY, NONDIFF), grad_fn_name="FmodBackward0",
+                    save_inputs=False, doc="``torch.fmod(x, number)``.")
+
+
 def _pow_vjp_base(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # PyTorch's pow_backward_self: grad * (y * x**(y-1)), and 0 where y == 0 (0 * x**-1 would
     # be nan at x = 0: the constant term of polynomial features x ** arange(n)). Written
@@ -136,7 +248,20 @@ def _pow_vjp_exponent(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 pow_scalar = defop("pow", _pow_scalar_forward, vjp=(_pow_scalar_vjp, NONDIFF),
                    doc="``tensor ** number``.")
-pow_tensor = defop("pow_tensor", np.power, vjp=(_pow_vjp_base, _pow_vjp_exponent),
+def _pow_tensor_forward(x: Any, y: Any) -> np.ndarray:
+    try:
+        return np.power(x, y)
+    except ValueError:
+        # NumPy refuses integers to negative integer powers (a broadcast error, also a
+        # ValueError, comes back from np.power below). PyTorch computes 1 / x**-y in
+        # integers: 1 for x = 1, +-1 for x = -1 by the parity of y, 0 otherwise (x = 0 too).
+        negative = np.less(y, 0)
+        powers = np.power(x, np.where(negative, 0, y))
+        ones = np.where(np.equal(x, -1) & (np.remainder(y, 2) == 1), -1, np.equal(np.abs(x), 1))
+        return np.where(negative, ones, powers).astype(powers.dtype, copy=False)
+
+
+pow_tensor = defop("pow_tensor", _pow_tensor_forward, vjp=(_pow_vjp_base, _pow_vjp_exponent),
                    grad_fn_name="PowBackward1", save_ans=True, doc="``tensor ** tensor``.")
 def _rpow_vjp(g: Any, ans: Any, y: Any, x: Any) -> Any:
     # PyTorch's pow_backward_exponent for a number base x: grad * (x**y * log(x)), with
@@ -147,7 +272,7 @@ def _rpow_vjp(g: Any, ans: Any, y: Any, x: Any) -> Any:
         return g * (ans * float(np.log(x)))
 
 
-rpow = defop("rpow", lambda y, x: np.power(x, y),
+rpow = defop("rpow", lambda y, x: _pow_tensor_forward(x, y),
              vjp=(_rpow_vjp,),
              grad_fn_name="PowBackward2", save_ans=True,
              doc="``number ** tensor`` (tensor first, as recorded).")
@@ -394,6 +519,35 @@ gt = _compare("gt", np.greater)
 ge = _compare("ge", np.greater_equal)
 logical_and = _compare("logical_and", np.logical_and)
 logical_or = _compare("logical_or", np.logical_or)
+logical_xor = _compare("logical_xor", np.logical_xor)
+
+
+def _integer_kernel(kernel: str, fn: Any) -> Any:
+    """``fn`` (a NumPy bitwise function) for bool and integer arrays; PyTorch's error for
+    floating ones (``"bitwise_and_cpu" not implemented for 'Float'``), where NumPy's differs."""
+
+    def forward(*arrays: Any) -> np.ndarray:
+        dtype = np.result_type(*arrays)
+        if dtype.kind not in "biu":
+            raise NotImplementedError(f'"{kernel}" not implemented for '
+                                      f"'{_dtypes.torch_name(dtype)}'")
+        return fn(*arrays)
+
+    forward.__name__ = kernel
+    return forward
+
+
+def _bitwise(name: str, fn: Any) -> Any:
+    return defop(name, _integer_kernel(f"{name}_cpu", fn), vjp=(NONDIFF,) * fn.nin,
+                 save_inputs=False, differentiable_output=False, numpy=(fn,),
+                 doc=f"``np.{fn.__name__}`` of bool or integer tensors (``&``, ``|``, ``^``, "
+                     "``~``): logical on bools, bitwise on integers.")
+
+
+bitwise_and = _bitwise("bitwise_and", np.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", np.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor)
+bitwise_not = _bitwise("bitwise_not", np.invert)
 logical_not = defop("logical_not", np.logical_not, vjp=(NONDIFF,), save_inputs=False,
                     differentiable_output=False, numpy=(np.logical_not,))
 isnan = defop("isnan", np.isnan, vjp=(NONDIFF,), save_inputs=False,
@@ -478,6 +632,13 @@ def _np_multiply(x: Any, y: Any) -> Any:
 @implements(np.true_divide, np.divide)
 def _np_divide(x: Any, y: Any) -> Any:
     return div(x, y)
+
+
+@implements(np.fmod)
+def _np_fmod(x: Any, y: Any) -> Any:
+    from dualgrad._tensor import from_data
+
+    return from_data(x).fmod(y)
 
 
 @implements(np.negative)
