@@ -54,6 +54,68 @@ def test_shared_parameters_are_listed_once():
     assert len(list(model.parameters())) == 2
 
 
+class ThreeLayers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.act = nn.ReLU()
+        self.out = nn.Linear(3, 2)
+
+
+def test_reassignment_keeps_the_registration_order():
+    net = ThreeLayers()
+    net.fc = nn.Linear(4, 3)
+    assert list(net.state_dict()) == ["fc.weight", "fc.bias", "out.weight", "out.bias"]
+    assert [n for n, _ in net.named_children()] == ["fc", "act", "out"]
+    assert repr(net).startswith("ThreeLayers(\n  (fc): Linear")
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(dg.zeros(2, 2))
+    assert list(layer._parameters) == ["weight", "bias"]
+    assert [p.sum().item() for p in layer.parameters()][0] == 0.0
+    layer.register_parameter("weight", None)
+    layer.register_parameter("weight", nn.Parameter(dg.ones(2, 2)))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    m = nn.Module()
+    m.register_buffer("a", dg.zeros(1))
+    m.register_buffer("b", dg.zeros(1))
+    m.register_buffer("a", dg.ones(1), persistent=False)
+    m.a = dg.ones(2)
+    assert [n for n, _ in m.named_buffers()] == ["a", "b"] and list(m.state_dict()) == ["b"]
+    layers = nn.ModuleList([nn.Linear(2, 2), nn.ReLU(), nn.Tanh()])
+    layers[1] = nn.Sigmoid()
+    assert [type(x).__name__ for x in layers] == ["Linear", "Sigmoid", "Tanh"]
+
+
+def test_tied_weights_keep_their_place():
+    class AutoEncoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Linear(2, 2)
+            self.dec = nn.Linear(2, 2)
+
+    model = AutoEncoder()
+    model.dec.weight = model.enc.weight
+    assert list(model.state_dict()) == ["enc.weight", "enc.bias", "dec.weight", "dec.bias"]
+    assert [n for n, _ in model.named_parameters()] == ["enc.weight", "enc.bias", "dec.bias"]
+    # The optimizer numbers parameters in this order, so its state_dict follows it too.
+    opt = dg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    params = list(model.parameters())
+    assert params[2] is model.dec.bias
+    assert opt.state_dict()["param_groups"][0]["params"] == [0, 1, 2]
+
+
+def test_reassignment_order_matches_torch():
+    torch = pytest.importorskip("torch")
+    orders = []
+    for lib in (dg, torch):
+        seq = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU(), lib.nn.Linear(2, 1))
+        seq[0].weight = lib.nn.Parameter(lib.zeros(2, 2))
+        setattr(seq, "0", lib.nn.Linear(2, 2))
+        seq[2].bias = lib.nn.Parameter(lib.zeros(1))
+        orders.append((list(seq.state_dict()), repr(seq)))
+    assert orders[0] == orders[1]
+
+
 def test_setattr_errors():
     class Early(nn.Module):
         def __init__(self):

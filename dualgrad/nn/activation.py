@@ -156,10 +156,6 @@ class ModuleList(Module):
 
     def __setitem__(self, idx: int, module: Module) -> None:
         self.add_module(str(self._index(idx)), module)
-        # add_module re-inserts the name at the end: put the entries back in index order.
-        ordered = sorted(self._modules.items(), key=lambda item: int(item[0]))
-        self._modules.clear()
-        self._modules.update(ordered)
 
     def __len__(self) -> int:
         return len(self._modules)
