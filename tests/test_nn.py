@@ -54,6 +54,32 @@ def test_shared_parameters_are_listed_once():
     assert len(list(model.parameters())) == 2
 
 
+def test_module_used_twice_is_saved_under_each_name():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    every = ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert list(model.state_dict()) == every
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert [n for n, _ in model.named_parameters(remove_duplicate=False)] == every
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1"]
+    assert [n for n, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+    assert [n for n, _ in model.named_children()] == ["0", "1"]
+    half = {"0.weight": dg.zeros(2, 2), "0.bias": dg.zeros(2)}
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(half)
+    assert str(info.value) == ("Error(s) in loading state_dict for Sequential:\n"
+                               '\tMissing key(s) in state_dict: "2.weight", "2.bias". ')
+    result = model.load_state_dict(half, strict=False)
+    assert result.missing_keys == ["2.weight", "2.bias"] and result.unexpected_keys == []
+    assert layer.weight.abs().sum().item() == 0.0
+    assert repr(model.load_state_dict(model.state_dict())) == "<All keys matched successfully>"
+    m = nn.Module()
+    m.register_buffer("a", dg.zeros(1))
+    m.register_buffer("b", m.a)
+    assert [n for n, _ in m.named_buffers()] == ["a"]
+    assert [n for n, _ in m.named_buffers(remove_duplicate=False)] == ["a", "b"]
+
+
 class ThreeLayers(nn.Module):
     def __init__(self):
         super().__init__()

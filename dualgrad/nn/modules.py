@@ -205,7 +205,8 @@ class Module:
 
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """This module and all below it, with dotted names, each once."""
+        """This module and all below it, with dotted names, each once unless
+        ``remove_duplicate=False`` (a module used twice is then listed under both names)."""
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -240,17 +241,21 @@ class Module:
     def _named_members(self, attr: str, prefix: str, recurse: bool,
                        remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
         for mod_prefix, module in mods:
             for name, value in getattr(module, attr).items():
-                if value is None or (remove_duplicate and id(value) in seen):
+                if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, parameter)`` pairs, each parameter once."""
+        """``(dotted name, parameter)`` pairs, each parameter once unless
+        ``remove_duplicate=False`` (then a parameter, or a module, used in two places is listed
+        under each of its names)."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -359,7 +364,10 @@ class Module:
         ['weight', 'bias']
         """
         out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
-        for mod_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # Every place a module is used gets its keys, as PyTorch's recursive save does (and
+        # load_state_dict then expects them all).
+        modules = self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False)
+        for mod_prefix, module in modules:
             base = f"{mod_prefix}." if mod_prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
