@@ -8,7 +8,7 @@ from typing import Any
 
 from dualgrad._tensor import Tensor
 from dualgrad.nn import functional as F
-from dualgrad.nn.modules import Module
+from dualgrad.nn.modules import Module, _addindent
 
 
 class LeakyReLU(Module):
@@ -162,6 +162,20 @@ class ModuleList(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(list(self._modules.values()))
+
+    def _child_lines(self) -> list[str]:
+        # PyTorch's ModuleList (only it) prints a run of equal reprs once:
+        # "(0-2): 3 x Linear(...)".
+        reprs = [repr(m) for m in self._modules.values()]
+        lines = []
+        start = 0
+        for i, text in enumerate(reprs):
+            if i + 1 < len(reprs) and reprs[i + 1] == text:
+                continue
+            head = f"({start}):" if start == i else f"({start}-{i}): {i - start + 1} x"
+            lines.append(_addindent(f"{head} {text}", 2))
+            start = i + 1
+        return lines
 
     def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end; returns the list."""

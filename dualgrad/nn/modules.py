@@ -447,10 +447,14 @@ class Module:
     def _get_name(self) -> str:
         return type(self).__name__
 
+    def _child_lines(self) -> list[str]:
+        """One ``(name): repr`` entry per child for :meth:`__repr__` (ModuleList groups them)."""
+        return [f"({key}): {_addindent(repr(m), 2)}" for key, m in self._modules.items()]
+
     def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({key}): {_addindent(repr(m), 2)}" for key, m in self._modules.items()]
+        child_lines = self._child_lines()
         lines = extra_lines + child_lines
         main = self._get_name() + "("
         if lines:
