@@ -330,6 +330,39 @@ def test_state_dict_matches_torch_layout():
     assert set(a["param_groups"][0]) == set(b["param_groups"][0])
 
 
+def test_repr_with_two_groups():
+    w, b = dg.zeros(2, requires_grad=True), dg.zeros(1, requires_grad=True)
+    sgd = dg.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+    sgd_group = ("    dampening: 0\n    differentiable: False\n    foreach: None\n"
+                 "    fused: None\n    lr: {lr}\n    maximize: False\n    momentum: 0\n"
+                 "    nesterov: False\n    weight_decay: 0\n")
+    assert repr(sgd) == ("SGD (\nParameter Group 0\n" + sgd_group.format(lr=0.1)
+                         + "\nParameter Group 1\n" + sgd_group.format(lr=0.01) + ")")
+    adam = dg.optim.Adam([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+    adam_group = ("    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n"
+                  "    decoupled_weight_decay: False\n    differentiable: False\n"
+                  "    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: {lr}\n"
+                  "    maximize: False\n    weight_decay: 0\n")
+    assert repr(adam) == ("Adam (\nParameter Group 0\n" + adam_group.format(lr=0.1)
+                          + "\nParameter Group 1\n" + adam_group.format(lr=0.01) + ")")
+    named = dg.optim.SGD(nn.Linear(2, 1).named_parameters(), lr=0.1)
+    assert "    param_names: ['weight', 'bias']\n    weight_decay: 0\n)" in repr(named)
+
+
+def test_repr_matches_torch():
+    torch = pytest.importorskip("torch")
+    reprs = []
+    for lib in (dg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        groups = [{"params": model[0].named_parameters()},
+                  {"params": model[1].named_parameters(), "lr": 0.5, "momentum": 0.9}]
+        opt = lib.optim.SGD(groups, lr=0.1, nesterov=False, weight_decay=1e-4)
+        lib.optim.lr_scheduler.StepLR(opt, step_size=2)
+        reprs.append(repr(opt))
+        reprs.append(repr(lib.optim.AdamW(model.parameters(), betas=(0.8, 0.9), amsgrad=True)))
+    assert reprs[:2] == reprs[2:]
+
+
 # --- apply_gradients and Keras-style SGD ---------------------------------------------------
 
 
