@@ -330,6 +330,26 @@ def test_state_dict_matches_torch_layout():
     assert set(a["param_groups"][0]) == set(b["param_groups"][0])
 
 
+def test_sgd_without_momentum_keeps_no_state():
+    w = dg.ones(2, requires_grad=True)
+    (w * w).sum().backward()
+    opt = dg.optim.SGD([w], lr=0.1)
+    opt.step()
+    opt.apply_gradients([(dg.ones(2), w)])
+    assert len(opt.state) == 0 and opt.state_dict()["state"] == {}
+    momentum = dg.optim.SGD([w], lr=0.1, momentum=0.9)
+    w.grad = None
+    momentum.step()
+    assert momentum.state_dict()["state"] == {}
+    w.grad = dg.ones(2)
+    momentum.step()
+    assert list(momentum.state_dict()["state"]) == [0]
+    assert momentum.state[w]["momentum_buffer"].tolist() == [1.0, 1.0]
+    adam = dg.optim.Adam([w], lr=0.1)
+    adam.step()
+    assert list(adam.state_dict()["state"][0]) == ["step", "exp_avg", "exp_avg_sq"]
+
+
 def test_repr_with_two_groups():
     w, b = dg.zeros(2, requires_grad=True), dg.zeros(1, requires_grad=True)
     sgd = dg.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)

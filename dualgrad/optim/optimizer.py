@@ -2,9 +2,11 @@
 ``state_dict``/``load_state_dict``, and ``apply_gradients`` for tape users.
 
 The shape follows PyTorch's ``torch/optim/optimizer.py``. Each optimizer supplies one private
-function ``_update(param, grad, state, group)`` that works on NumPy arrays *in place*; both
-``step()`` (which reads ``.grad``) and ``apply_gradients()`` (which takes gradients from a
-``GradientTape``) call it, so the two API styles follow the same trajectory.
+function ``_update(param, grad, states, key, group)`` that works on NumPy arrays *in place*;
+both ``step()`` (which reads ``.grad``) and ``apply_gradients()`` (which takes gradients from
+a ``GradientTape``) call it, so the two API styles follow the same trajectory. It gets the
+whole per-parameter ``states`` dict and the parameter ``key`` rather than ``states[key]``, so
+that an update without state (SGD without momentum) leaves no empty entry, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-UpdateFn = Callable[[np.ndarray, np.ndarray, dict, dict], None]
+UpdateFn = Callable[[np.ndarray, np.ndarray, dict, Any, dict], None]
 
 
 class Optimizer:
@@ -191,7 +193,7 @@ class Optimizer:
                     continue
                 # In place on the parameter's array (its version moves on, so anything saved
                 # for backward notices; a tf.Variable keeps recorded reads as they were).
-                update(p._storage_for_write(), g._data, state[p], group)
+                update(p._storage_for_write(), g._data, state, p, group)
         return loss
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Tensor]]) -> None:
@@ -239,7 +241,7 @@ class Optimizer:
                 if garr.shape != v._data.shape:
                     raise ValueError(f"gradient of shape {garr.shape} does not match its "
                                      f"variable's shape {v._data.shape}")
-                self._update(v._storage_for_write(), garr, self.state[v], group)
+                self._update(v._storage_for_write(), garr, self.state, v, group)
 
     # --- saving ----------------------------------------------------------------------------
 
