@@ -12,6 +12,7 @@ that an update without state (SGD without momentum) leaves no empty entry, as in
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -68,6 +69,23 @@ class Optimizer:
     """
 
     _update: UpdateFn
+    # Set by every step, for the learning-rate schedulers' check that optimizer.step() came
+    # first. PyTorch wraps step() for it; a flag set inside step() costs less on the hot path.
+    _opt_called = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is None:
+            return
+
+        # A subclass's own step() may not call ours, so it is wrapped to set the flag too.
+        @functools.wraps(step)
+        def marked_step(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+            self._opt_called = True
+            return step(self, *args, **kwargs)
+
+        cls.step = marked_step  # type: ignore[method-assign]
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -180,6 +198,7 @@ class Optimizer:
         -------
         The closure's loss, or None.
         """
+        self._opt_called = True
         loss = None
         if closure is not None:
             with _grad_mode.enable_grad():
@@ -228,6 +247,7 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable: "
                              f"{[_var_name(v, i) for i, (_, v) in enumerate(pairs)]}.")
         owner = {id(p): g for g in self.param_groups for p in g["params"]}
+        self._opt_called = True
         with _grad_mode.no_grad():
             for g, v in pairs:
                 if g is None:
