@@ -158,6 +158,90 @@ def test_setattr_errors():
         net.nope  # noqa: B018
 
 
+@pytest.mark.parametrize(("register", "kind", "value"), [
+    ("register_buffer", "buffer", dg.zeros(1)),
+    ("register_parameter", "parameter", None),
+    ("add_module", "module", nn.ReLU()),
+])
+def test_registered_names_are_checked(register, kind, value):
+    layer = nn.Linear(2, 2)
+    layer.register_buffer("buf", dg.zeros(1))
+    add = getattr(layer, register)
+    other = "buf" if kind == "parameter" else "weight"
+    for taken in (other, "in_features", "forward", "training"):
+        with pytest.raises(KeyError) as info:
+            add(taken, value)
+        assert info.value.args[0] == f"attribute '{taken}' already exists"
+    with pytest.raises(KeyError) as info:
+        add("a.b", value)
+    got = ", got: a.b" if kind == "module" else ""
+    assert info.value.args[0] == f'{kind} name can\'t contain "."{got}'
+    with pytest.raises(KeyError) as info:
+        add("", value)
+    assert info.value.args[0] == f'{kind} name can\'t be empty string ""'
+    with pytest.raises(TypeError) as info:
+        add(3, value)
+    assert str(info.value) == f"{kind} name should be a string. Got int"
+    add("fresh", value)
+    add("fresh", value)  # its own kind may be registered again
+    assert "fresh" in dict(getattr(layer, f"_{kind}s"))
+
+
+def test_registration_type_errors():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError) as info:
+        layer.register_buffer("buf", [1])
+    assert str(info.value) == ("cannot assign 'list' object to buffer 'buf' "
+                               "(torch Tensor or None required)")
+    with pytest.raises(TypeError) as info:
+        layer.register_parameter("p", dg.zeros(1))
+    assert str(info.value) == ("cannot assign 'torch.FloatTensor' object to parameter 'p' "
+                               "(torch.nn.Parameter or None required)")
+    with pytest.raises(TypeError, match="^int is not a Module subclass$"):
+        layer.add_module("m", 3)
+    with pytest.raises(KeyError) as info:
+        layer.register_module("a.b", nn.ReLU())
+    assert info.value.args[0] == 'module name can\'t contain ".", got: a.b'
+    layer.register_buffer("buf", dg.zeros(1))
+    with pytest.raises(TypeError) as info:
+        layer.buf = 3
+    assert str(info.value) == ("cannot assign 'int' as buffer 'buf' "
+                               "(torch.nn.Buffer, torch.Tensor or None expected)")
+    for taken in ("register_parameter", "add_module"):
+        with pytest.raises(KeyError, match="attribute 'buf' already exists"):
+            getattr(layer, taken)("buf", None)
+    with pytest.raises(KeyError) as info:
+        layer.forward = nn.Parameter(dg.zeros(1))
+    assert info.value.args[0] == "attribute 'forward' already exists"
+    with pytest.raises(KeyError) as info:
+        setattr(layer, "a.b", nn.Parameter(dg.zeros(1)))
+    assert info.value.args[0] == 'parameter name can\'t contain "."'
+    # A plain attribute or a buffer may become a parameter by assignment, as in PyTorch.
+    layer.note = 3
+    layer.note = nn.Parameter(dg.zeros(1))
+    layer.buf = nn.Parameter(dg.zeros(1))
+    assert list(layer._parameters) == ["weight", "bias", "note", "buf"]
+    assert list(layer._buffers) == []
+
+
+def test_registration_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    calls = [("register_buffer", "weight", "tensor"), ("register_buffer", "a.b", "tensor"),
+             ("register_parameter", "", None), ("add_module", "x.y", "module"),
+             ("add_module", "bias", None), ("register_buffer", 1.5, None)]
+    texts = []
+    for lib in (dg, torch):
+        layer = lib.nn.Linear(2, 2)
+        values = {"tensor": lib.zeros(1), "module": lib.nn.ReLU(), None: None}
+        seen = []
+        for method, name, value in calls:
+            with pytest.raises((KeyError, TypeError)) as info:
+                getattr(layer, method)(name, values[value])
+            seen.append((info.type, str(info.value)))
+        texts.append(seen)
+    assert texts[0] == texts[1]
+
+
 def test_missing_forward():
     class NoForward(nn.Module):
         pass
@@ -337,6 +421,24 @@ def test_load_state_dict_errors_change_nothing():
     result = net.load_state_dict(bad, strict=False)
     assert result.missing_keys == ["fc1.weight", "fc1.bias"]
     assert result.unexpected_keys == ["extra"]
+
+
+def test_load_state_dict_refuses_values_that_are_not_tensors():
+    layer = nn.Linear(2, 2)
+    before = layer.weight.tolist()
+    with pytest.raises(RuntimeError) as info:
+        layer.load_state_dict({"weight": [[1.0, 2.0], [3.0, 4.0]], "bias": np.zeros(2),
+                               "extra": dg.zeros(1)})
+    assert str(info.value) == (
+        "Error(s) in loading state_dict for Linear:\n"
+        '\tUnexpected key(s) in state_dict: "extra". \n'
+        '\tWhile copying the parameter named "weight", expected torch.Tensor or Tensor-like '
+        "object from checkpoint but received <class 'list'>\n"
+        '\tWhile copying the parameter named "bias", expected torch.Tensor or Tensor-like '
+        "object from checkpoint but received <class 'numpy.ndarray'>")
+    with pytest.raises(RuntimeError, match="received <class 'float'>$"):
+        layer.load_state_dict({"weight": dg.zeros(2, 2), "bias": 3.0}, strict=False)
+    assert layer.weight.tolist() == before
 
 
 def test_load_state_dict_error_text_matches_torch():

@@ -126,6 +126,10 @@ class Module:
             # Assigning over an existing parameter keeps its place in the order (state_dict,
             # named_parameters and the optimizer's indices follow it), as in PyTorch.
             self._forget(name, keep="_parameters")
+            # As PyTorch: a plain attribute of that name goes first, then the name is checked
+            # as register_parameter checks it ("a.b", "", a class attribute like "forward").
+            d.pop(name, None)
+            self._check_name("parameter", name, params)
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -146,7 +150,7 @@ class Module:
         elif d.get("_buffers") is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                "(torch.Tensor or None expected)")
+                                "(torch.nn.Buffer, torch.Tensor or None expected)")
             d["_buffers"][name] = value
         d[name] = value
 
@@ -165,37 +169,81 @@ class Module:
 
     # --- registration ----------------------------------------------------------------------
 
+    def _check_name(self, kind: str, name: Any, registry: dict) -> None:
+        """PyTorch's checks of a ``name`` for ``register_parameter`` / ``register_buffer`` /
+        ``add_module`` (``kind`` is "parameter", "buffer" or "module"): a string without "."
+        that is not empty and not already an attribute, unless one of ``registry``'s."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            got = f", got: {name}" if kind == "module" else ""
+            raise KeyError(f'{kind} name can\'t contain "."{got}')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        # Registered names live in __dict__ too, so this is PyTorch's hasattr(self, name)
+        # (without calling __getattr__, which raises its own error for "forward").
+        if (name in self.__dict__ or hasattr(type(self), name)) and name not in registry:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add a parameter (or a None placeholder) under ``name``."""
+        """Add a parameter (or a None placeholder) under ``name``.
+
+        Raises
+        ------
+        KeyError
+            If ``name`` contains ".", is empty, or is already an attribute that is not a
+            parameter (PyTorch's texts).
+        TypeError
+            If ``name`` is not a string or ``param`` is neither a Parameter nor None.
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")
-        if param is None:
-            self._forget(name, keep="_parameters")
-            self._parameters[name] = None
-            self.__dict__[name] = None
-        else:
-            setattr(self, name, param)
+        self._parameters[name] = param
+        self.__dict__[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a tensor that is state but not a parameter (saved in ``state_dict`` when
-        ``persistent``)."""
+        ``persistent``).
+
+        Raises
+        ------
+        KeyError
+            If ``name`` contains ".", is empty, or is already an attribute that is not a
+            buffer (PyTorch's texts), e.g. ``"attribute 'weight' already exists"``.
+        TypeError
+            If ``name`` is not a string or ``tensor`` is neither a Tensor nor None.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
-        self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
         self.__dict__[name] = tensor
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Add a child module under ``name``."""
+        """Add a child module under ``name``.
+
+        Raises
+        ------
+        KeyError
+            If ``name`` contains ".", is empty, or is already an attribute that is not a
+            child module (PyTorch's texts).
+        TypeError
+            If ``module`` is not a Module (or None), or ``name`` not a string.
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_typename(module)} is not a Module subclass")
-        self._forget(name, keep="_modules")
+        self._check_name("module", name, self._modules)
         self._modules[name] = module
         self.__dict__[name] = module
 
@@ -387,8 +435,8 @@ class Module:
         Parameters
         ----------
         state_dict:
-            Name to tensor (or array), as :meth:`state_dict` gives or :func:`dualgrad.load`
-            returns.
+            Name to tensor, as :meth:`state_dict` gives or :func:`dualgrad.load` returns
+            (anything else, a NumPy array too, is an error, as in PyTorch).
         strict:
             Raise on missing or unexpected keys (shapes are always checked).
         assign:
@@ -402,7 +450,8 @@ class Module:
         ------
         RuntimeError
             PyTorch's ``Error(s) in loading state_dict for Linear:`` with ``Missing key(s)``,
-            ``Unexpected key(s)`` and ``size mismatch for ...`` lines.
+            ``Unexpected key(s)``, ``While copying the parameter named ...`` (a value that is
+            not a tensor) and ``size mismatch for ...`` lines.
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
@@ -415,7 +464,12 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if not isinstance(value, Tensor):
+                errors.append(f'While copying the parameter named "{key}", expected '
+                              "torch.Tensor or Tensor-like object from checkpoint but "
+                              f"received {type(value)}")
+                continue
+            arr = value._data
             if arr.shape != target._data.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape "
