@@ -297,6 +297,14 @@ def test_sequential_and_repr():
     assert isinstance(model[-1], nn.Sigmoid) and len(model[:2]) == 2
     with pytest.raises(IndexError, match="index 3 is out of range"):
         model[3]
+    assert model[np.int64(-1)] is model[2]
+    for key, kind in (("0", "str"), (1.0, "float"), (None, "NoneType")):
+        with pytest.raises(TypeError) as info:
+            model[key]
+        assert str(info.value) == f"'{kind}' object cannot be interpreted as an integer"
+    layers = nn.ModuleList([nn.ReLU()])
+    with pytest.raises(TypeError, match="^'str' object cannot be interpreted as an integer$"):
+        layers["0"] = nn.Tanh()
     out = model(dg.zeros(4, 2))
     assert out.shape == (4, 3)
     assert repr(model) == ("Sequential(\n"

@@ -8,7 +8,7 @@ from typing import Any
 
 from dualgrad._tensor import Tensor
 from dualgrad.nn import functional as F
-from dualgrad.nn.modules import Module, _addindent
+from dualgrad.nn.modules import Module, _abs_index, _addindent
 
 
 class LeakyReLU(Module):
@@ -142,20 +142,14 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _index(self, idx: int) -> int:
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return idx % n
-
     def __getitem__(self, idx: int | slice) -> Any:
         modules = list(self._modules.values())
         if isinstance(idx, slice):
             return ModuleList(modules[idx])
-        return modules[self._index(idx)]
+        return modules[_abs_index(idx, len(self._modules))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        self.add_module(str(self._index(idx)), module)
+        self.add_module(str(_abs_index(idx, len(self._modules))), module)
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -15,6 +15,7 @@ and restores them with ``state_dict()`` / ``load_state_dict()``.
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -519,6 +520,15 @@ class Module:
         return main + ")"
 
 
+def _abs_index(idx: Any, n: int) -> int:
+    """``idx`` (an integer, negative from the end) into ``n`` entries of a container, with
+    PyTorch's errors (``'str' object cannot be interpreted as an integer``)."""
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % n
+
+
 def _quoted(keys: list[str]) -> str:
     return ", ".join(f'"{k}"' for k in keys)
 
@@ -637,10 +647,7 @@ class Sequential(Module):
     def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return list(self._modules.values())[idx % n]
+        return list(self._modules.values())[_abs_index(idx, len(self._modules))]
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns ``self``."""
