@@ -671,8 +671,14 @@ class Tensor:
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape, or the length of dimension ``dim``."""
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+        """The shape, or the length of dimension ``dim`` (PyTorch's IndexError when out of
+        range)."""
+        shape = self._data.shape
+        if dim is None:
+            return Size(shape)
+        if not shape:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return shape[_dim(self, dim)]
 
     @property
     def dtype(self) -> _dtypes.TorchDType:

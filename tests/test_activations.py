@@ -190,3 +190,48 @@ def test_module_list_registers_its_modules() -> None:
         "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias"]
     net(dg.ones(1, 3)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
+
+
+def test_module_list_repr_groups_equal_entries() -> None:
+    nn = dg.nn
+    assert repr(nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])) == (
+        "ModuleList(\n"
+        "  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
+        ")")
+    mixed = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2),
+                           nn.ReLU(), nn.ReLU()])
+    assert repr(mixed) == ("ModuleList(\n"
+                           "  (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)\n"
+                           "  (2): ReLU()\n"
+                           "  (3): Linear(in_features=2, out_features=2, bias=True)\n"
+                           "  (4-5): 2 x ReLU()\n"
+                           ")")
+    nested = nn.ModuleList([nn.ModuleList([nn.ReLU(), nn.ReLU()]) for _ in range(2)])
+    assert repr(nested) == ("ModuleList(\n"
+                            "  (0-1): 2 x ModuleList(\n"
+                            "    (0-1): 2 x ReLU()\n"
+                            "  )\n"
+                            ")")
+    # Only ModuleList groups: a Sequential of equal modules lists each.
+    inside = nn.Sequential(nn.ModuleList([nn.Tanh(), nn.Tanh()]), nn.ReLU(), nn.ReLU())
+    assert repr(inside) == ("Sequential(\n"
+                            "  (0): ModuleList(\n"
+                            "    (0-1): 2 x Tanh()\n"
+                            "  )\n"
+                            "  (1): ReLU()\n"
+                            "  (2): ReLU()\n"
+                            ")")
+    assert repr(nn.ModuleList()) == "ModuleList()"
+    assert repr(nn.ModuleList([nn.Tanh()])) == "ModuleList(\n  (0): Tanh()\n)"
+
+
+def test_module_list_repr_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
+    reprs = []
+    for lib in (dg, torch):
+        nn = lib.nn
+        blocks = nn.ModuleList([nn.Sequential(nn.Linear(3, 3), nn.GELU()) for _ in range(3)])
+        blocks.append(nn.Linear(3, 1))
+        blocks.append(nn.ModuleList([nn.Linear(1, 1), nn.Linear(1, 1, bias=False)]))
+        reprs.append(repr(nn.Sequential(blocks, nn.Dropout(0.1))))
+    assert reprs[0] == reprs[1]

@@ -54,6 +54,94 @@ def test_shared_parameters_are_listed_once():
     assert len(list(model.parameters())) == 2
 
 
+def test_module_used_twice_is_saved_under_each_name():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    every = ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert list(model.state_dict()) == every
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert [n for n, _ in model.named_parameters(remove_duplicate=False)] == every
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1"]
+    assert [n for n, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+    assert [n for n, _ in model.named_children()] == ["0", "1"]
+    half = {"0.weight": dg.zeros(2, 2), "0.bias": dg.zeros(2)}
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(half)
+    assert str(info.value) == ("Error(s) in loading state_dict for Sequential:\n"
+                               '\tMissing key(s) in state_dict: "2.weight", "2.bias". ')
+    result = model.load_state_dict(half, strict=False)
+    assert result.missing_keys == ["2.weight", "2.bias"] and result.unexpected_keys == []
+    assert layer.weight.abs().sum().item() == 0.0
+    assert repr(model.load_state_dict(model.state_dict())) == "<All keys matched successfully>"
+    m = nn.Module()
+    m.register_buffer("a", dg.zeros(1))
+    m.register_buffer("b", m.a)
+    assert [n for n, _ in m.named_buffers()] == ["a"]
+    assert [n for n, _ in m.named_buffers(remove_duplicate=False)] == ["a", "b"]
+
+
+class ThreeLayers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+        self.act = nn.ReLU()
+        self.out = nn.Linear(3, 2)
+
+
+def test_reassignment_keeps_the_registration_order():
+    net = ThreeLayers()
+    net.fc = nn.Linear(4, 3)
+    assert list(net.state_dict()) == ["fc.weight", "fc.bias", "out.weight", "out.bias"]
+    assert [n for n, _ in net.named_children()] == ["fc", "act", "out"]
+    assert repr(net).startswith("ThreeLayers(\n  (fc): Linear")
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(dg.zeros(2, 2))
+    assert list(layer._parameters) == ["weight", "bias"]
+    assert [p.sum().item() for p in layer.parameters()][0] == 0.0
+    layer.register_parameter("weight", None)
+    layer.register_parameter("weight", nn.Parameter(dg.ones(2, 2)))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    m = nn.Module()
+    m.register_buffer("a", dg.zeros(1))
+    m.register_buffer("b", dg.zeros(1))
+    m.register_buffer("a", dg.ones(1), persistent=False)
+    m.a = dg.ones(2)
+    assert [n for n, _ in m.named_buffers()] == ["a", "b"] and list(m.state_dict()) == ["b"]
+    layers = nn.ModuleList([nn.Linear(2, 2), nn.ReLU(), nn.Tanh()])
+    layers[1] = nn.Sigmoid()
+    assert [type(x).__name__ for x in layers] == ["Linear", "Sigmoid", "Tanh"]
+
+
+def test_tied_weights_keep_their_place():
+    class AutoEncoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Linear(2, 2)
+            self.dec = nn.Linear(2, 2)
+
+    model = AutoEncoder()
+    model.dec.weight = model.enc.weight
+    assert list(model.state_dict()) == ["enc.weight", "enc.bias", "dec.weight", "dec.bias"]
+    assert [n for n, _ in model.named_parameters()] == ["enc.weight", "enc.bias", "dec.bias"]
+    # The optimizer numbers parameters in this order, so its state_dict follows it too.
+    opt = dg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    params = list(model.parameters())
+    assert params[2] is model.dec.bias
+    assert opt.state_dict()["param_groups"][0]["params"] == [0, 1, 2]
+
+
+def test_reassignment_order_matches_torch():
+    torch = pytest.importorskip("torch")
+    orders = []
+    for lib in (dg, torch):
+        seq = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU(), lib.nn.Linear(2, 1))
+        seq[0].weight = lib.nn.Parameter(lib.zeros(2, 2))
+        setattr(seq, "0", lib.nn.Linear(2, 2))
+        seq[2].bias = lib.nn.Parameter(lib.zeros(1))
+        orders.append((list(seq.state_dict()), repr(seq)))
+    assert orders[0] == orders[1]
+
+
 def test_setattr_errors():
     class Early(nn.Module):
         def __init__(self):
@@ -68,6 +156,90 @@ def test_setattr_errors():
         net.scale = dg.ones(1)
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'nope'"):
         net.nope  # noqa: B018
+
+
+@pytest.mark.parametrize(("register", "kind", "value"), [
+    ("register_buffer", "buffer", dg.zeros(1)),
+    ("register_parameter", "parameter", None),
+    ("add_module", "module", nn.ReLU()),
+])
+def test_registered_names_are_checked(register, kind, value):
+    layer = nn.Linear(2, 2)
+    layer.register_buffer("buf", dg.zeros(1))
+    add = getattr(layer, register)
+    other = "buf" if kind == "parameter" else "weight"
+    for taken in (other, "in_features", "forward", "training"):
+        with pytest.raises(KeyError) as info:
+            add(taken, value)
+        assert info.value.args[0] == f"attribute '{taken}' already exists"
+    with pytest.raises(KeyError) as info:
+        add("a.b", value)
+    got = ", got: a.b" if kind == "module" else ""
+    assert info.value.args[0] == f'{kind} name can\'t contain "."{got}'
+    with pytest.raises(KeyError) as info:
+        add("", value)
+    assert info.value.args[0] == f'{kind} name can\'t be empty string ""'
+    with pytest.raises(TypeError) as info:
+        add(3, value)
+    assert str(info.value) == f"{kind} name should be a string. Got int"
+    add("fresh", value)
+    add("fresh", value)  # its own kind may be registered again
+    assert "fresh" in dict(getattr(layer, f"_{kind}s"))
+
+
+def test_registration_type_errors():
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError) as info:
+        layer.register_buffer("buf", [1])
+    assert str(info.value) == ("cannot assign 'list' object to buffer 'buf' "
+                               "(torch Tensor or None required)")
+    with pytest.raises(TypeError) as info:
+        layer.register_parameter("p", dg.zeros(1))
+    assert str(info.value) == ("cannot assign 'torch.FloatTensor' object to parameter 'p' "
+                               "(torch.nn.Parameter or None required)")
+    with pytest.raises(TypeError, match="^int is not a Module subclass$"):
+        layer.add_module("m", 3)
+    with pytest.raises(KeyError) as info:
+        layer.register_module("a.b", nn.ReLU())
+    assert info.value.args[0] == 'module name can\'t contain ".", got: a.b'
+    layer.register_buffer("buf", dg.zeros(1))
+    with pytest.raises(TypeError) as info:
+        layer.buf = 3
+    assert str(info.value) == ("cannot assign 'int' as buffer 'buf' "
+                               "(torch.nn.Buffer, torch.Tensor or None expected)")
+    for taken in ("register_parameter", "add_module"):
+        with pytest.raises(KeyError, match="attribute 'buf' already exists"):
+            getattr(layer, taken)("buf", None)
+    with pytest.raises(KeyError) as info:
+        layer.forward = nn.Parameter(dg.zeros(1))
+    assert info.value.args[0] == "attribute 'forward' already exists"
+    with pytest.raises(KeyError) as info:
+        setattr(layer, "a.b", nn.Parameter(dg.zeros(1)))
+    assert info.value.args[0] == 'parameter name can\'t contain "."'
+    # A plain attribute or a buffer may become a parameter by assignment, as in PyTorch.
+    layer.note = 3
+    layer.note = nn.Parameter(dg.zeros(1))
+    layer.buf = nn.Parameter(dg.zeros(1))
+    assert list(layer._parameters) == ["weight", "bias", "note", "buf"]
+    assert list(layer._buffers) == []
+
+
+def test_registration_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    calls = [("register_buffer", "weight", "tensor"), ("register_buffer", "a.b", "tensor"),
+             ("register_parameter", "", None), ("add_module", "x.y", "module"),
+             ("add_module", "bias", None), ("register_buffer", 1.5, None)]
+    texts = []
+    for lib in (dg, torch):
+        layer = lib.nn.Linear(2, 2)
+        values = {"tensor": lib.zeros(1), "module": lib.nn.ReLU(), None: None}
+        seen = []
+        for method, name, value in calls:
+            with pytest.raises((KeyError, TypeError)) as info:
+                getattr(layer, method)(name, values[value])
+            seen.append((info.type, str(info.value)))
+        texts.append(seen)
+    assert texts[0] == texts[1]
 
 
 def test_missing_forward():
@@ -125,6 +297,14 @@ def test_sequential_and_repr():
     assert isinstance(model[-1], nn.Sigmoid) and len(model[:2]) == 2
     with pytest.raises(IndexError, match="index 3 is out of range"):
         model[3]
+    assert model[np.int64(-1)] is model[2]
+    for key, kind in (("0", "str"), (1.0, "float"), (None, "NoneType")):
+        with pytest.raises(TypeError) as info:
+            model[key]
+        assert str(info.value) == f"'{kind}' object cannot be interpreted as an integer"
+    layers = nn.ModuleList([nn.ReLU()])
+    with pytest.raises(TypeError, match="^'str' object cannot be interpreted as an integer$"):
+        layers["0"] = nn.Tanh()
     out = model(dg.zeros(4, 2))
     assert out.shape == (4, 3)
     assert repr(model) == ("Sequential(\n"
@@ -249,6 +429,24 @@ def test_load_state_dict_errors_change_nothing():
     result = net.load_state_dict(bad, strict=False)
     assert result.missing_keys == ["fc1.weight", "fc1.bias"]
     assert result.unexpected_keys == ["extra"]
+
+
+def test_load_state_dict_refuses_values_that_are_not_tensors():
+    layer = nn.Linear(2, 2)
+    before = layer.weight.tolist()
+    with pytest.raises(RuntimeError) as info:
+        layer.load_state_dict({"weight": [[1.0, 2.0], [3.0, 4.0]], "bias": np.zeros(2),
+                               "extra": dg.zeros(1)})
+    assert str(info.value) == (
+        "Error(s) in loading state_dict for Linear:\n"
+        '\tUnexpected key(s) in state_dict: "extra". \n'
+        '\tWhile copying the parameter named "weight", expected torch.Tensor or Tensor-like '
+        "object from checkpoint but received <class 'list'>\n"
+        '\tWhile copying the parameter named "bias", expected torch.Tensor or Tensor-like '
+        "object from checkpoint but received <class 'numpy.ndarray'>")
+    with pytest.raises(RuntimeError, match="received <class 'float'>$"):
+        layer.load_state_dict({"weight": dg.zeros(2, 2), "bias": 3.0}, strict=False)
+    assert layer.weight.tolist() == before
 
 
 def test_load_state_dict_error_text_matches_torch():

@@ -330,6 +330,59 @@ def test_state_dict_matches_torch_layout():
     assert set(a["param_groups"][0]) == set(b["param_groups"][0])
 
 
+def test_sgd_without_momentum_keeps_no_state():
+    w = dg.ones(2, requires_grad=True)
+    (w * w).sum().backward()
+    opt = dg.optim.SGD([w], lr=0.1)
+    opt.step()
+    opt.apply_gradients([(dg.ones(2), w)])
+    assert len(opt.state) == 0 and opt.state_dict()["state"] == {}
+    momentum = dg.optim.SGD([w], lr=0.1, momentum=0.9)
+    w.grad = None
+    momentum.step()
+    assert momentum.state_dict()["state"] == {}
+    w.grad = dg.ones(2)
+    momentum.step()
+    assert list(momentum.state_dict()["state"]) == [0]
+    assert momentum.state[w]["momentum_buffer"].tolist() == [1.0, 1.0]
+    adam = dg.optim.Adam([w], lr=0.1)
+    adam.step()
+    assert list(adam.state_dict()["state"][0]) == ["step", "exp_avg", "exp_avg_sq"]
+
+
+def test_repr_with_two_groups():
+    w, b = dg.zeros(2, requires_grad=True), dg.zeros(1, requires_grad=True)
+    sgd = dg.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+    sgd_group = ("    dampening: 0\n    differentiable: False\n    foreach: None\n"
+                 "    fused: None\n    lr: {lr}\n    maximize: False\n    momentum: 0\n"
+                 "    nesterov: False\n    weight_decay: 0\n")
+    assert repr(sgd) == ("SGD (\nParameter Group 0\n" + sgd_group.format(lr=0.1)
+                         + "\nParameter Group 1\n" + sgd_group.format(lr=0.01) + ")")
+    adam = dg.optim.Adam([{"params": [w]}, {"params": [b], "lr": 0.01}], lr=0.1)
+    adam_group = ("    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n"
+                  "    decoupled_weight_decay: False\n    differentiable: False\n"
+                  "    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: {lr}\n"
+                  "    maximize: False\n    weight_decay: 0\n")
+    assert repr(adam) == ("Adam (\nParameter Group 0\n" + adam_group.format(lr=0.1)
+                          + "\nParameter Group 1\n" + adam_group.format(lr=0.01) + ")")
+    named = dg.optim.SGD(nn.Linear(2, 1).named_parameters(), lr=0.1)
+    assert "    param_names: ['weight', 'bias']\n    weight_decay: 0\n)" in repr(named)
+
+
+def test_repr_matches_torch():
+    torch = pytest.importorskip("torch")
+    reprs = []
+    for lib in (dg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        groups = [{"params": model[0].named_parameters()},
+                  {"params": model[1].named_parameters(), "lr": 0.5, "momentum": 0.9}]
+        opt = lib.optim.SGD(groups, lr=0.1, nesterov=False, weight_decay=1e-4)
+        lib.optim.lr_scheduler.StepLR(opt, step_size=2)
+        reprs.append(repr(opt))
+        reprs.append(repr(lib.optim.AdamW(model.parameters(), betas=(0.8, 0.9), amsgrad=True)))
+    assert reprs[:2] == reprs[2:]
+
+
 # --- apply_gradients and Keras-style SGD ---------------------------------------------------
 
 
@@ -425,6 +478,7 @@ def test_schedulers_match_torch(name, kwargs):
 
 def test_schedulers_closed_forms():
     opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    opt.step()  # once, so that the schedulers below do not warn about the order
     step = lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
     seen = []
     for _ in range(6):
@@ -433,6 +487,7 @@ def test_schedulers_closed_forms():
     np.testing.assert_allclose(seen, [1, 1, 0.1, 0.1, 0.01, 0.01])
 
     opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=2.0)
+    opt.step()
     cos = lr_scheduler.CosineAnnealingLR(opt, T_max=10, eta_min=0.5)
     for epoch in range(1, 11):
         cos.step()
@@ -440,6 +495,7 @@ def test_schedulers_closed_forms():
         assert opt.param_groups[0]["lr"] == pytest.approx(expected, rel=1e-12)
 
     opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=2.0)
+    opt.step()
     exp = lr_scheduler.ExponentialLR(opt, gamma=0.5)
     for _ in range(3):
         exp.step()
@@ -449,6 +505,7 @@ def test_schedulers_closed_forms():
 
 def test_scheduler_state_round_trips():
     opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    opt.step()
     sched = lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
     for _ in range(3):
         sched.step()
@@ -465,8 +522,100 @@ def test_scheduler_errors():
     with pytest.raises(TypeError, match="list is not an Optimizer"):
         lr_scheduler.StepLR([], step_size=1)
     opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
-    with pytest.raises(KeyError, match="initial_lr"):
+    with pytest.raises(KeyError) as info:
         lr_scheduler.ExponentialLR(opt, gamma=0.5, last_epoch=3)
+    assert info.value.args[0] == (
+        "param 'initial_lr' is not specified in param_groups[0] when resuming scheduler "
+        "with last_epoch >= 0.\nThis typically happens when:\n1. You're trying to resume "
+        "training from a checkpoint but haven't properly loaded the optimizer state\n2. "
+        "You're using last_epoch >= 0 for a fresh training run (not recommended)")
+
+
+ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+    "later, you should call them in the opposite order: `optimizer.step()` before "
+    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+    "value of the learning rate schedule. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+EPOCH_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
+    "where possible. Please use `scheduler.step()` to step the scheduler. During the "
+    "deprecation, if epoch is different from None, the closed form is used instead of the "
+    "new chainable form, where available. Please open an issue if you are unable to "
+    "replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.")
+GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use " \
+                 "`get_last_lr()`."
+
+
+def _warnings_of(run) -> list[str]:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run()
+    assert all(w.category is UserWarning for w in caught)
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), SCHEDULERS)
+def test_scheduler_warnings(name, kwargs):
+    def make():
+        opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+        return opt, getattr(lr_scheduler, name)(opt, **kwargs)
+
+    opt, sched = make()
+    # Only the first scheduler step is checked, as in PyTorch.
+    assert _warnings_of(lambda: [sched.step(), sched.step()]) == [ORDER_WARNING]
+    opt, sched = make()
+    assert _warnings_of(lambda: [opt.step(), sched.step(), sched.step()]) == []
+    assert _warnings_of(lambda: sched.step(5)) == [EPOCH_WARNING]
+    assert _warnings_of(sched.get_lr) == [GET_LR_WARNING]
+    assert _warnings_of(sched.get_last_lr) == []
+    opt, sched = make()
+    opt.apply_gradients([(dg.ones(1), opt.param_groups[0]["params"][0])])
+    assert _warnings_of(sched.step) == []
+
+
+def test_scheduler_order_check_sees_an_overridden_step():
+    class Halve(dg.optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 1.0})
+
+        def step(self, closure=None):
+            """Halve every parameter."""
+            for p in self.param_groups[0]["params"]:
+                p._data *= 0.5
+
+    w = dg.ones(1, requires_grad=True)
+    opt = Halve([w])
+    sched = lr_scheduler.StepLR(opt, step_size=1)
+    assert Halve.step.__doc__ == "Halve every parameter."
+    assert _warnings_of(lambda: [opt.step(), sched.step()]) == []
+    assert w.tolist() == [0.5]
+
+
+def test_scheduler_state_dict_keys():
+    opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    common = ["base_lrs", "last_epoch", "_step_count", "_is_initial",
+              "_get_lr_called_within_step", "_last_lr"]
+    step = lr_scheduler.StepLR(opt, step_size=2).state_dict()
+    assert list(step) == ["step_size", "gamma", *common]
+    assert step["_get_lr_called_within_step"] is False and step["_is_initial"] is False
+    exp = lr_scheduler.ExponentialLR(opt, gamma=0.5).state_dict()
+    assert list(exp) == ["gamma", *common]
+    cos = lr_scheduler.CosineAnnealingLR(opt, T_max=4).state_dict()
+    assert list(cos) == ["T_max", "eta_min", *common]
+
+
+def test_scheduler_warnings_and_state_match_torch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (dg, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+        sched = lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+        texts = _warnings_of(lambda s=sched: [s.step(), s.step(2), s.get_lr()])
+        seen.append((texts, sched.state_dict()))
+    assert seen[0] == seen[1]
 
 
 @pytest.mark.parametrize("module", ["dualgrad.optim.optimizer", "dualgrad.optim.sgd",

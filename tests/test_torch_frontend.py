@@ -232,6 +232,21 @@ def test_item_numpy_tolist() -> None:
     np.testing.assert_array_equal(x.detach().numpy(), [1.0])
 
 
+def test_size_of_a_dimension() -> None:
+    x = torch.zeros(2, 3)
+    assert x.size() == (2, 3) and x.size(1) == 3 and x.size(-2) == 2
+    assert x.size(np.int64(1)) == 3
+    for dim in (5, -3, 2):
+        with pytest.raises(IndexError) as info:
+            x.size(dim)
+        assert str(info.value) == ("Dimension out of range (expected to be in range of "
+                                   f"[-2, 1], but got {dim})")
+    for dim in (0, -1):
+        with pytest.raises(IndexError) as info:
+            torch.tensor(1.0).size(dim)
+        assert str(info.value) == f"Dimension specified as {dim} but tensor has no dimensions"
+
+
 # --------------------------------------------------------------------------------------------
 # in-place ops
 

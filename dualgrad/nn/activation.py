@@ -8,7 +8,7 @@ from typing import Any
 
 from dualgrad._tensor import Tensor
 from dualgrad.nn import functional as F
-from dualgrad.nn.modules import Module
+from dualgrad.nn.modules import Module, _abs_index, _addindent
 
 
 class LeakyReLU(Module):
@@ -142,30 +142,34 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _index(self, idx: int) -> int:
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return idx % n
-
     def __getitem__(self, idx: int | slice) -> Any:
         modules = list(self._modules.values())
         if isinstance(idx, slice):
             return ModuleList(modules[idx])
-        return modules[self._index(idx)]
+        return modules[_abs_index(idx, len(self._modules))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        self.add_module(str(self._index(idx)), module)
-        # add_module re-inserts the name at the end: put the entries back in index order.
-        ordered = sorted(self._modules.items(), key=lambda item: int(item[0]))
-        self._modules.clear()
-        self._modules.update(ordered)
+        self.add_module(str(_abs_index(idx, len(self._modules))), module)
 
     def __len__(self) -> int:
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
         return iter(list(self._modules.values()))
+
+    def _child_lines(self) -> list[str]:
+        # PyTorch's ModuleList (only it) prints a run of equal reprs once:
+        # "(0-2): 3 x Linear(...)".
+        reprs = [repr(m) for m in self._modules.values()]
+        lines = []
+        start = 0
+        for i, text in enumerate(reprs):
+            if i + 1 < len(reprs) and reprs[i + 1] == text:
+                continue
+            head = f"({start}):" if start == i else f"({start}-{i}): {i - start + 1} x"
+            lines.append(_addindent(f"{head} {text}", 2))
+            start = i + 1
+        return lines
 
     def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end; returns the list."""

@@ -15,6 +15,7 @@ and restores them with ``state_dict()`` / ``load_state_dict()``.
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -120,7 +121,13 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            # Assigning over an existing parameter keeps its place in the order (state_dict,
+            # named_parameters and the optimizer's indices follow it), as in PyTorch.
+            self._forget(name, keep="_parameters")
+            # As PyTorch: a plain attribute of that name goes first, then the name is checked
+            # as register_parameter checks it ("a.b", "", a class attribute like "forward").
+            d.pop(name, None)
+            self._check_name("parameter", name, params)
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -131,7 +138,7 @@ class Module:
             modules = d.get("_modules")
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             modules[name] = value
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
@@ -141,7 +148,7 @@ class Module:
         elif d.get("_buffers") is not None and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                "(torch.Tensor or None expected)")
+                                "(torch.nn.Buffer, torch.Tensor or None expected)")
             d["_buffers"][name] = value
         d[name] = value
 
@@ -149,45 +156,92 @@ class Module:
         self._forget(name)
         object.__delattr__(self, name)
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: str | None = None) -> None:
+        """Unregister ``name`` everywhere but in the registry ``keep`` (where a new value then
+        replaces the old one in place)."""
         d = self.__dict__
         for key in ("_parameters", "_buffers", "_modules"):
-            d[key].pop(name, None)
+            if key != keep:
+                d[key].pop(name, None)
         d["_non_persistent_buffers"].discard(name)
 
     # --- registration ----------------------------------------------------------------------
 
+    def _check_name(self, kind: str, name: Any, registry: dict) -> None:
+        """PyTorch's checks of a ``name`` for ``register_parameter`` / ``register_buffer`` /
+        ``add_module`` (``kind`` is "parameter", "buffer" or "module"): a string without "."
+        that is not empty and not already an attribute, unless one of ``registry``'s."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            got = f", got: {name}" if kind == "module" else ""
+            raise KeyError(f'{kind} name can\'t contain "."{got}')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        # Registered names live in __dict__ too, so this is PyTorch's hasattr(self, name)
+        # (without calling __getattr__, which raises its own error for "forward").
+        if (name in self.__dict__ or hasattr(type(self), name)) and name not in registry:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add a parameter (or a None placeholder) under ``name``."""
+        """Add a parameter (or a None placeholder) under ``name``.
+
+        Raises
+        ------
+        KeyError
+            If ``name`` contains ".", is empty, or is already an attribute that is not a
+            parameter (PyTorch's texts).
+        TypeError
+            If ``name`` is not a string or ``param`` is neither a Parameter nor None.
+        """
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")
-        if param is None:
-            self._forget(name)
-            self._parameters[name] = None
-            self.__dict__[name] = None
-        else:
-            setattr(self, name, param)
+        self._parameters[name] = param
+        self.__dict__[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a tensor that is state but not a parameter (saved in ``state_dict`` when
-        ``persistent``)."""
+        ``persistent``).
+
+        Raises
+        ------
+        KeyError
+            If ``name`` contains ".", is empty, or is already an attribute that is not a
+            buffer (PyTorch's texts), e.g. ``"attribute 'weight' already exists"``.
+        TypeError
+            If ``name`` is not a string or ``tensor`` is neither a Tensor nor None.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
-        self._forget(name)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
         self.__dict__[name] = tensor
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Add a child module under ``name``."""
+        """Add a child module under ``name``.
+
+        Raises
+        ------
+        KeyError
+            If ``name`` contains ".", is empty, or is already an attribute that is not a
+            child module (PyTorch's texts).
+        TypeError
+            If ``module`` is not a Module (or None), or ``name`` not a string.
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_typename(module)} is not a Module subclass")
-        self._forget(name)
+        self._check_name("module", name, self._modules)
         self._modules[name] = module
         self.__dict__[name] = module
 
@@ -197,7 +251,8 @@ class Module:
 
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
-        """This module and all below it, with dotted names, each once."""
+        """This module and all below it, with dotted names, each once unless
+        ``remove_duplicate=False`` (a module used twice is then listed under both names)."""
         if memo is None:
             memo = set()
         if remove_duplicate:
@@ -232,17 +287,21 @@ class Module:
     def _named_members(self, attr: str, prefix: str, recurse: bool,
                        remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
         for mod_prefix, module in mods:
             for name, value in getattr(module, attr).items():
-                if value is None or (remove_duplicate and id(value) in seen):
+                if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, parameter)`` pairs, each parameter once."""
+        """``(dotted name, parameter)`` pairs, each parameter once unless
+        ``remove_duplicate=False`` (then a parameter, or a module, used in two places is listed
+        under each of its names)."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -357,7 +416,10 @@ class Module:
         ['weight', 'bias']
         """
         out: OrderedDict[str, Tensor] = OrderedDict() if destination is None else destination
-        for mod_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # Every place a module is used gets its keys, as PyTorch's recursive save does (and
+        # load_state_dict then expects them all).
+        modules = self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False)
+        for mod_prefix, module in modules:
             base = f"{mod_prefix}." if mod_prefix else ""
             for name, p in module._parameters.items():
                 if p is not None:
@@ -377,8 +439,8 @@ class Module:
         Parameters
         ----------
         state_dict:
-            Name to tensor (or array), as :meth:`state_dict` gives or :func:`dualgrad.load`
-            returns.
+            Name to tensor, as :meth:`state_dict` gives or :func:`dualgrad.load` returns
+            (anything else, a NumPy array too, is an error, as in PyTorch).
         strict:
             Raise on missing or unexpected keys (shapes are always checked).
         assign:
@@ -392,7 +454,8 @@ class Module:
         ------
         RuntimeError
             PyTorch's ``Error(s) in loading state_dict for Linear:`` with ``Missing key(s)``,
-            ``Unexpected key(s)`` and ``size mismatch for ...`` lines.
+            ``Unexpected key(s)``, ``While copying the parameter named ...`` (a value that is
+            not a tensor) and ``size mismatch for ...`` lines.
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
@@ -405,7 +468,12 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if not isinstance(value, Tensor):
+                errors.append(f'While copying the parameter named "{key}", expected '
+                              "torch.Tensor or Tensor-like object from checkpoint but "
+                              f"received {type(value)}")
+                continue
+            arr = value._data
             if arr.shape != target._data.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape "
@@ -437,10 +505,14 @@ class Module:
     def _get_name(self) -> str:
         return type(self).__name__
 
+    def _child_lines(self) -> list[str]:
+        """One ``(name): repr`` entry per child for :meth:`__repr__` (ModuleList groups them)."""
+        return [f"({key}): {_addindent(repr(m), 2)}" for key, m in self._modules.items()]
+
     def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
-        child_lines = [f"({key}): {_addindent(repr(m), 2)}" for key, m in self._modules.items()]
+        child_lines = self._child_lines()
         lines = extra_lines + child_lines
         main = self._get_name() + "("
         if lines:
@@ -449,6 +521,15 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+def _abs_index(idx: Any, n: int) -> int:
+    """``idx`` (an integer, negative from the end) into ``n`` entries of a container, with
+    PyTorch's errors (``'str' object cannot be interpreted as an integer``)."""
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % n
 
 
 def _quoted(keys: list[str]) -> str:
@@ -575,10 +656,7 @@ class Sequential(Module):
     def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return list(self._modules.values())[idx % n]
+        return list(self._modules.values())[_abs_index(idx, len(self._modules))]
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end; returns ``self``."""

@@ -13,8 +13,10 @@ from dualgrad.optim.optimizer import Optimizer, buffer
 __all__ = ["Adam", "AdamW"]
 
 
-def _adam_update(param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-    """One Adam step on ``param`` in place, PyTorch's equations::
+def _adam_update(param: np.ndarray, grad: np.ndarray, states: dict, key: Any,
+                 group: dict) -> None:
+    """One Adam step on ``param`` in place (its state in ``states[key]``), PyTorch's
+    equations::
 
         t += 1
         param *= 1 - lr * weight_decay           (AdamW: decoupled decay)
@@ -26,6 +28,7 @@ def _adam_update(param: np.ndarray, grad: np.ndarray, state: dict, group: dict) 
     """
     beta1, beta2 = group["betas"]
     lr, weight_decay = group["lr"], group["weight_decay"]
+    state = states[key]
     step_t = state.get("step")
     if step_t is None:
         step_t = state["step"] = Tensor._make(np.zeros((), np.float32))

@@ -9,11 +9,28 @@ changes ``group["lr"]`` by hand keeps the change.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from dualgrad.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
+
+# PyTorch's warning texts, word for word.
+_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    "See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate")
+_EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose.")
 
 
 class LRScheduler:
@@ -33,7 +50,18 @@ class LRScheduler:
         If ``optimizer`` is not an :class:`~dualgrad.optim.Optimizer`.
     KeyError
         When resuming (``last_epoch >= 0``) with groups that have no ``initial_lr``.
+
+    Warns
+    -----
+    UserWarning
+        PyTorch's warnings: the first ``step()`` comes before any ``optimizer.step()``;
+        ``step(epoch)`` (deprecated); ``get_lr()`` called outside ``step()``.
     """
+
+    # Class defaults, as in PyTorch; instances get their own values from the first step on,
+    # which puts them into state_dict() in PyTorch's order.
+    _get_lr_called_within_step = False
+    _is_initial = False
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -45,8 +73,14 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] "
-                                   "when resuming scheduler with last_epoch >= 0.")
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                        "resuming scheduler with last_epoch >= 0.\n"
+                        "This typically happens when:\n"
+                        "1. You're trying to resume training from a checkpoint but haven't "
+                        "properly loaded the optimizer state\n"
+                        "2. You're using last_epoch >= 0 for a fresh training run (not "
+                        "recommended)")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -63,14 +97,23 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch: int | None = None) -> None:
-        """Advance the schedule by one epoch (or jump to ``epoch``) and set the rates."""
+        """Advance the schedule by one epoch (or jump to ``epoch``, deprecated as in PyTorch)
+        and set the rates. Call it after ``optimizer.step()``."""
+        if self._step_count == 1 and not self.optimizer._opt_called:
+            warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            values = self._get_closed_form_lr()
+        if epoch is not None:
+            warnings.warn(_EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                values = self._get_closed_form_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -88,6 +131,14 @@ class LRScheduler:
 
     def _lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
+
+    def _warn_outside_step(self) -> None:
+        """Each ``get_lr`` starts with this: outside ``step()`` PyTorch points users to
+        ``get_last_lr()`` (``get_lr`` would compute the next rates, not the current ones)."""
+        if not self._get_lr_called_within_step:
+            # stacklevel 3: the line that called get_lr().
+            warnings.warn("To get the last learning rate computed by the scheduler, please "
+                          "use `get_last_lr()`.", UserWarning, stacklevel=3)
 
 
 class StepLR(LRScheduler):
@@ -116,6 +167,7 @@ class StepLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """The current rates, times ``gamma`` on a multiple of ``step_size``."""
+        self._warn_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -133,7 +185,9 @@ class ExponentialLR(LRScheduler):
     >>> import dualgrad as dg
     >>> opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
     >>> sched = dg.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5)
-    >>> sched.step(); sched.step()
+    >>> for _ in range(2):
+    ...     opt.step()
+    ...     sched.step()
     >>> sched.get_last_lr()
     [0.25]
     """
@@ -144,6 +198,7 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """The current rates times ``gamma`` (unchanged at construction)."""
+        self._warn_outside_step()
         if self._is_initial:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -166,6 +221,7 @@ class CosineAnnealingLR(LRScheduler):
     >>> lrs = []
     >>> for _ in range(5):
     ...     lrs.append(round(sched.get_last_lr()[0], 4))
+    ...     opt.step()
     ...     sched.step()
     >>> lrs
     [1.0, 0.8536, 0.5, 0.1464, 0.0]
@@ -179,6 +235,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """The next rates, from the current ones (PyTorch's recursion)."""
+        self._warn_outside_step()
         t, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._lrs()

@@ -2,14 +2,17 @@
 ``state_dict``/``load_state_dict``, and ``apply_gradients`` for tape users.
 
 The shape follows PyTorch's ``torch/optim/optimizer.py``. Each optimizer supplies one private
-function ``_update(param, grad, state, group)`` that works on NumPy arrays *in place*; both
-``step()`` (which reads ``.grad``) and ``apply_gradients()`` (which takes gradients from a
-``GradientTape``) call it, so the two API styles follow the same trajectory.
+function ``_update(param, grad, states, key, group)`` that works on NumPy arrays *in place*;
+both ``step()`` (which reads ``.grad``) and ``apply_gradients()`` (which takes gradients from
+a ``GradientTape``) call it, so the two API styles follow the same trajectory. It gets the
+whole per-parameter ``states`` dict and the parameter ``key`` rather than ``states[key]``, so
+that an update without state (SGD without momentum) leaves no empty entry, as in PyTorch.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -32,7 +35,7 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-UpdateFn = Callable[[np.ndarray, np.ndarray, dict, dict], None]
+UpdateFn = Callable[[np.ndarray, np.ndarray, dict, Any, dict], None]
 
 
 class Optimizer:
@@ -66,6 +69,23 @@ class Optimizer:
     """
 
     _update: UpdateFn
+    # Set by every step, for the learning-rate schedulers' check that optimizer.step() came
+    # first. PyTorch wraps step() for it; a flag set inside step() costs less on the hot path.
+    _opt_called = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is None:
+            return
+
+        # A subclass's own step() may not call ours, so it is wrapped to set the flag too.
+        @functools.wraps(step)
+        def marked_step(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+            self._opt_called = True
+            return step(self, *args, **kwargs)
+
+        cls.step = marked_step  # type: ignore[method-assign]
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -178,6 +198,7 @@ class Optimizer:
         -------
         The closure's loss, or None.
         """
+        self._opt_called = True
         loss = None
         if closure is not None:
             with _grad_mode.enable_grad():
@@ -191,7 +212,7 @@ class Optimizer:
                     continue
                 # In place on the parameter's array (its version moves on, so anything saved
                 # for backward notices; a tf.Variable keeps recorded reads as they were).
-                update(p._storage_for_write(), g._data, state[p], group)
+                update(p._storage_for_write(), g._data, state, p, group)
         return loss
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Tensor]]) -> None:
@@ -226,6 +247,7 @@ class Optimizer:
             raise ValueError("No gradients provided for any variable: "
                              f"{[_var_name(v, i) for i, (_, v) in enumerate(pairs)]}.")
         owner = {id(p): g for g in self.param_groups for p in g["params"]}
+        self._opt_called = True
         with _grad_mode.no_grad():
             for g, v in pairs:
                 if g is None:
@@ -239,7 +261,7 @@ class Optimizer:
                 if garr.shape != v._data.shape:
                     raise ValueError(f"gradient of shape {garr.shape} does not match its "
                                      f"variable's shape {v._data.shape}")
-                self._update(v._storage_for_write(), garr, self.state[v], group)
+                self._update(v._storage_for_write(), garr, self.state, v, group)
 
     # --- saving ----------------------------------------------------------------------------
 
@@ -325,14 +347,14 @@ class Optimizer:
         self.__dict__.update(state)
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
+        # PyTorch's layout: each group after a newline, so groups are one blank line apart;
+        # every option but "params" (param_names too) in sorted order.
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            for key in sorted(group):
-                if key not in ("params", "param_names"):
-                    lines.append(f"    {key}: {group[key]}")
-        lines.append(")")
-        return "\n".join(lines)
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group)
+                            if key != "params")
+        return text + ")"
 
 
 def _var_name(v: Any, i: int | None) -> str:

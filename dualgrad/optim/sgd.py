@@ -12,8 +12,10 @@ from dualgrad.optim.optimizer import Optimizer
 __all__ = ["SGD"]
 
 
-def _sgd_update(param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-    """One SGD step on ``param`` in place, PyTorch's equations::
+def _sgd_update(param: np.ndarray, grad: np.ndarray, states: dict, key: Any,
+                group: dict) -> None:
+    """One SGD step on ``param`` in place, PyTorch's equations (state, the momentum buffer in
+    ``states[key]``, only with momentum)::
 
         g = -grad if maximize else grad
         g = g + weight_decay * param
@@ -28,6 +30,7 @@ def _sgd_update(param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -
     if weight_decay != 0:
         d_p = d_p + weight_decay * param
     if momentum != 0:
+        state = states[key]
         buf_t = state.get("momentum_buffer")
         if buf_t is None:
             buf = np.array(d_p, dtype=param.dtype)
