@@ -107,6 +107,10 @@ class _TFValue:
         """Absent, as in TensorFlow (``AttributeError``): gradients come from tapes."""
         raise AttributeError(f"{self._tf_class_text} object has no attribute 'grad'")
 
+    def __float__(self) -> float:
+        # (TensorFlow converts a watched value without PyTorch's requires_grad warning)
+        return Tensor.__float__(Tensor.detach(self))  # type: ignore[arg-type]
+
     def __iter__(self) -> Any:
         if self._data.ndim == 0:  # type: ignore[attr-defined]
             raise TypeError("Cannot iterate over a scalar tensor.")

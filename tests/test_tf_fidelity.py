@@ -7,6 +7,7 @@ code; TensorFlow itself is not needed to run these tests.
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -428,3 +429,12 @@ def test_variable_numpy_of_a_scalar_is_a_numpy_scalar() -> None:
     assert value == 2.0   # a copy
     assert type(tf.Variable([2.0]).numpy()) is np.ndarray
     assert type(tf.constant(2.0).numpy()) is np.float32
+
+
+def test_float_of_a_recorded_value_does_not_warn_as_pytorch_does() -> None:
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = v * v
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # TensorFlow has no requires_grad warning
+        assert float(y) == 4.0 and float(tape.gradient(y, v)) == 4.0
