@@ -585,6 +585,7 @@ def test_second_derivative_through_maximum() -> None:
 # 13. tf.norm computed as TensorFlow does (NaN gradient at zero, matrix norms)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (0/0 inside, as intended)
 def test_norm_gradient_at_zero_is_nan_as_in_tensorflow() -> None:
     assert str(np.array(_grads(tf.norm, [0.0, 0.0]))) == "[[nan nan]]"
     g = _grads(lambda x: tf.norm(x, axis=1), [[3.0, 4.0], [0.0, 0.0]])[0]
