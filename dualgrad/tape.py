@@ -62,6 +62,7 @@ import numpy as np
 from dualgrad import _dtypes, _engine, _grad_mode
 from dualgrad._grad_mode import _STATE
 from dualgrad._tensor import Tensor
+from dualgrad._tf_errors import InvalidArgumentError
 
 __all__ = ["GradientTape", "Variable", "constant", "UnconnectedGradients", "stop_gradient"]
 
@@ -317,9 +318,31 @@ class Variable(Tensor):
 
     value = read_value
 
-    def _check_assign(self, value: Any) -> np.ndarray:
-        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
-        if arr.shape != self._data.shape and arr.size != 1:
+    def _check_assign(self, value: Any, op: str = "") -> np.ndarray:
+        """``value`` as an array of this variable's dtype and shape, or TensorFlow's error.
+
+        As ``convert_to_tensor(value, dtype=variable.dtype)``: a tensor of another dtype
+        raises ValueError, a Python float for an integer variable TypeError, NumPy values are
+        cast. The shapes must be equal (no broadcasting): ``assign`` raises ValueError,
+        ``assign_add``/``assign_sub`` (``op``) InvalidArgumentError, with TensorFlow's texts.
+        """
+        dtype = self._data.dtype
+        if isinstance(value, Tensor):
+            arr = value._data
+            if arr.dtype != dtype:
+                raise ValueError(f"Tensor conversion requested dtype {dtype.name} for Tensor "
+                                 f"with dtype {arr.dtype.name}: {value!r}")
+        else:
+            arr = _tf_array(value, dtype)
+        if arr.shape != self._data.shape:
+            if op:
+                def dims(shape: tuple) -> str:
+                    return "[" + ",".join(str(d) for d in shape) + "]"
+                raise InvalidArgumentError(
+                    None, None, f"{{{{function_node __wrapped__{op}_device_/job:localhost/"
+                    f"replica:0/task:0/device:CPU:0}}}} Cannot update variable with shape "
+                    f"{dims(self._data.shape)} using a Tensor with shape {dims(arr.shape)}, "
+                    f"shapes must be equal. [Op:{op}] name: ")
             raise ValueError(
                 f"Cannot assign value to variable ' {self._name}': Shape mismatch.The variable "
                 f"shape {_shape_text(self._data.shape)}, and the assigned value shape "
@@ -345,7 +368,7 @@ class Variable(Tensor):
     def assign_add(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
         """Add ``delta`` (not recorded); returns the variable."""
-        delta = self._check_assign(delta)
+        delta = self._check_assign(delta, "AssignAddVariableOp")
         data = self._storage_for_write()
         np.add(data, delta, out=data, casting="unsafe")
         return self if read_value else None
@@ -353,7 +376,7 @@ class Variable(Tensor):
     def assign_sub(self, delta: Any, use_locking: bool | None = None, name: str | None = None,
                    read_value: bool = True) -> Variable | None:
         """Subtract ``delta`` (not recorded); returns the variable."""
-        delta = self._check_assign(delta)
+        delta = self._check_assign(delta, "AssignSubVariableOp")
         data = self._storage_for_write()
         np.subtract(data, delta, out=data, casting="unsafe")
         return self if read_value else None

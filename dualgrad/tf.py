@@ -222,20 +222,96 @@ def _as_float64(x: Any) -> Any:
     return x
 
 
+def _function_node(kernel: str) -> str:
+    # The prefix TensorFlow's eager kernels put before their error texts.
+    return (f"{{{{function_node __wrapped__{kernel}_device_/job:localhost/replica:0/task:0/"
+            "device:CPU:0}} ")
+
+
+def _dims(shape: Sequence[int]) -> str:
+    return "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def _raise_if_incompatible(op: str, x: Any, y: Any) -> None:
+    """Raise TensorFlow's InvalidArgumentError when ``x`` and ``y`` do not broadcast."""
+    sx = np.shape(x._data if isinstance(x, Tensor) else x)
+    sy = np.shape(y._data if isinstance(y, Tensor) else y)
+    try:
+        np.broadcast_shapes(sx, sy)
+    except ValueError:
+        raise errors.InvalidArgumentError(
+            None, None, f"{_function_node(op)}Incompatible shapes: {_dims(sx)} vs. {_dims(sy)} "
+            f"[Op:{op}] name: ") from None
+
+
+def _check_matmul(a: Any, b: Any, adj_a: builtins.bool = False, adj_b: builtins.bool = False
+                  ) -> None:
+    """Raise TensorFlow's InvalidArgumentError for operands ``tf.matmul`` refuses: fewer than
+    two dimensions (TensorFlow has no vector case), inner sizes that differ, batch
+    dimensions that do not broadcast. ``adj_a``/``adj_b``: the operand is transposed first
+    (the texts show the shapes as given)."""
+    sa = np.shape(a._data if isinstance(a, Tensor) else a)
+    sb = np.shape(b._data if isinstance(b, Tensor) else b)
+    if len(sa) >= 2 and len(sb) >= 2 and (sa[-2] if adj_a else sa[-1]) == (
+            sb[-1] if adj_b else sb[-2]):
+        if len(sa) == 2 and len(sb) == 2:
+            return
+        try:
+            np.broadcast_shapes(sa[:-2], sb[:-2])
+            return
+        except ValueError:
+            pass
+    f32 = (a._data.dtype if isinstance(a, Tensor) else np.asarray(a).dtype) == np.float32
+    size = f"Matrix size-incompatible: In[0]: {_dims(sa)}, In[1]: {_dims(sb)}"
+    if len(sa) > 2 or len(sb) > 2:
+        op, kernel = "BatchMatMulV2", "__MklBatchMatMulV2" if f32 else "BatchMatMulV2"
+        if len(sa) < 2 or len(sb) < 2:
+            i = 0 if len(sa) < 2 else 1
+            message = f"In[{i}] ndims must be >= 2: {len(sa) if i == 0 else len(sb)}"
+        elif (sa[-2] if adj_a else sa[-1]) == (sb[-1] if adj_b else sb[-2]):
+            message = (f"In[0] and In[1] must have compatible batch dimensions: {_dims(sa)} vs. "
+                       f"{_dims(sb)}")
+        else:
+            message = size + (f" {int(adj_a)} {int(adj_b)}" if f32 else "")
+    else:
+        op, kernel = "MatMul", "__MklMatMul" if f32 else "MatMul"
+        if f32 and (len(sa) < 2 or len(sb) < 2):
+            message = f"In[{0 if len(sa) < 2 else 1}] ndims must be >= 2"
+        elif len(sa) != len(sb):
+            message = f"In[0] and In[1] has different ndims: {_dims(sa)} vs. {_dims(sb)}"
+        elif len(sa) < 2:
+            message = f"In[0] and In[1] ndims must be == 2: {len(sa)}"
+        else:
+            message = size
+    raise errors.InvalidArgumentError(
+        None, None, f"{_function_node(kernel)}{message} [Op:{op}] name: ")
+
+
 # The TensorFlow op of each operator, and whether its conversion of the other operand falls
 # back to that operand's own dtype (True) or must succeed (False).
 _BINARY = {
     "__add__": ("AddV2", False), "__sub__": ("Sub", True), "__mul__": ("Mul", True),
     "__truediv__": ("RealDiv", False), "__pow__": ("Pow", True),
-    "__matmul__": ("MatMul", False),
+    "__matmul__": ("MatMul", False), "__floordiv__": ("FloorDiv", True),
+    "__mod__": ("FloorMod", True), "__lt__": ("Less", True), "__le__": ("LessEqual", True),
+    "__gt__": ("Greater", True), "__ge__": ("GreaterEqual", True),
 }
-_REFLECTED = ("__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__")
+_REFLECTED = ("__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__",
+              "__rfloordiv__", "__rmod__")
+
+
+def _detached(x: Any) -> Any:
+    return Tensor.detach(x) if isinstance(x, Tensor) else x
 
 
 def _binary_wrapping(name: str) -> Callable:
     base = getattr(Tensor, name)
     op, force = _BINARY[name]
     divides = op == "RealDiv"
+    matmul = op == "MatMul"
+    # TensorFlow registers no gradient for FloorDiv: the result is not recorded, and a tape
+    # gives None (not an error) for what only flows through it.
+    no_gradient = op == "FloorDiv"
 
     @functools.wraps(base)
     def method(self: Tensor, other: Any) -> Any:
@@ -252,10 +328,18 @@ def _binary_wrapping(name: str) -> Callable:
             other = _convert(other, self._data.dtype, force)
             if isinstance(other, Tensor) and other._data.dtype != self._data.dtype:
                 raise _mismatch(op, 1, self._data.dtype, other._data.dtype)
-        if divides and self._data.dtype.kind in "iu":
-            out = base(_as_float64(self), _as_float64(other))
-        else:
-            out = base(self, other)
+        if matmul:
+            _check_matmul(self, other)
+        try:
+            if divides and self._data.dtype.kind in "iu":
+                out = base(_as_float64(self), _as_float64(other))
+            elif no_gradient:
+                out = base(Tensor.detach(self), _detached(other))
+            else:
+                out = base(self, other)
+        except RuntimeError:
+            _raise_if_incompatible(op, self, other)
+            raise
         return _eager(out)
 
     return method
@@ -270,21 +354,33 @@ def _eager(out: Any) -> Any:
 
 def _reflected_wrapping(name: str) -> Callable:
     base = getattr(Tensor, name)
-    forward = getattr(Tensor, name.replace("__r", "__", 1))
+    forward_name = name.replace("__r", "__", 1)
+    forward = getattr(Tensor, forward_name)
+    op = _BINARY[forward_name][0]
 
     @functools.wraps(base)
     def method(self: Tensor, other: Any) -> Any:
         # ``2.5 * t``: TensorFlow converts the left operand to t's dtype, or fails.
         if not isinstance(other, Tensor):
             other = _convert(other, self._data.dtype, True)
-        if name == "__rtruediv__" and self._data.dtype.kind in "iu":
-            out = forward(_as_float64(_tensor_of(other, self._data.dtype)), _as_float64(self))
-        elif isinstance(other, Tensor):
-            # Tensor's forward method, not ``other / self``: Python would hand that back to
-            # this subclass's reflected method.
-            out = forward(other, self)
-        else:
-            out = base(self, other)
+        if op == "MatMul":
+            _check_matmul(_tensor_of(other, self._data.dtype), self)
+        try:
+            if name == "__rtruediv__" and self._data.dtype.kind in "iu":
+                out = forward(_as_float64(_tensor_of(other, self._data.dtype)),
+                              _as_float64(self))
+            elif op == "FloorDiv":
+                out = forward(_detached(_tensor_of(other, self._data.dtype)),
+                              Tensor.detach(self))
+            elif isinstance(other, Tensor):
+                # Tensor's forward method, not ``other / self``: Python would hand that back
+                # to this subclass's reflected method.
+                out = forward(other, self)
+            else:
+                out = base(self, other)
+        except RuntimeError:
+            _raise_if_incompatible(op, other, self)
+            raise
         return _eager(out)
 
     return method
@@ -302,8 +398,8 @@ def _wrapping(name: str) -> Callable:
 
 
 _OPERATORS = (
-    "__floordiv__", "__mod__", "__neg__", "__pos__", "__abs__", "__getitem__", "__lt__",
-    "__le__", "__gt__", "__ge__", "__eq__", "__ne__", "__and__", "__or__", "__invert__",
+    "__neg__", "__pos__", "__abs__", "__getitem__", "__eq__", "__ne__", "__and__", "__or__",
+    "__invert__",
 )
 for _name in _OPERATORS:
     setattr(_TFValue, _name, _wrapping(_name))
@@ -427,13 +523,26 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
 
 
 def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
-    """``value`` as a tensor: tensors are returned as they are (cast if ``dtype`` differs),
-    variables are read (recorded), anything else becomes a constant."""
+    """``value`` as a tensor: tensors are returned as they are, variables are read
+    (recorded), anything else becomes a constant.
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is a tensor whose dtype is not ``dtype`` (TensorFlow's text; use
+        ``tf.cast`` to convert).
+    """
     if isinstance(value, _tape.Variable):
+        if dtype is not None and _dtypes.as_dtype(dtype) != value._data.dtype:
+            raise ValueError(f"Incompatible type conversion requested to type "
+                             f"{_dtypes.as_dtype(dtype).name} for `tf.Variable of type "
+                             f"{value._data.dtype.name}. (Variable: {Variable.__repr__(value)})")
         value = _as_eager(_tape.Variable.read_value(value))
     if isinstance(value, Tensor):
         if dtype is not None and _dtypes.as_dtype(dtype) != value._data.dtype:
-            return cast(value, dtype)
+            raise ValueError(f"Tensor conversion requested dtype {_dtypes.as_dtype(dtype).name} "
+                             f"for Tensor with dtype {value._data.dtype.name}: "
+                             f"{EagerTensor.__repr__(value)}")
         return _as_eager(value)
     return constant(value, dtype=dtype)
 
@@ -572,30 +681,52 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> EagerTensor:
 # Math
 
 
-def _unary(fn: Callable, name: str, doc: str) -> Callable:
+_FLOAT_TYPES = ("bfloat16, half, float, double, complex64, complex128",
+                "x:T -> y:T",
+                "DT_BFLOAT16, DT_HALF, DT_FLOAT, DT_DOUBLE, DT_COMPLEX64, DT_COMPLEX128")
+_REAL_TYPES = ("half, bfloat16, float, double", "features:T -> activations:T",
+               "DT_HALF, DT_BFLOAT16, DT_FLOAT, DT_DOUBLE")
+
+
+def _floats_only(x: Tensor, op: str, types: tuple = _FLOAT_TYPES) -> None:
+    """TensorFlow's error for an integer or bool tensor given to a floating-point-only op
+    (``tf.exp(tf.constant([1, 2]))``): TensorFlow converts nothing."""
+    dtype = x._data.dtype
+    if dtype.kind not in "fc":
+        allowed, signature, dts = types
+        raise errors.InvalidArgumentError(
+            None, None, f"Value for attr 'T' of {_type_name(dtype)} is not in the list of "
+            f"allowed values: {allowed}\n\t; NodeDef: {{{{node {op}}}}}; Op<name={op}; "
+            f"signature={signature}; attr=T:type,allowed=[{dts}]> [Op:{op}] name: ")
+
+
+def _unary(fn: Callable, name: str, doc: str, tf_op: str | None = None) -> Callable:
     def op(x: Any, name: str | None = None) -> EagerTensor:
         # _out(fn(_t(x))) without the two calls: every elementwise function goes through here.
-        out = fn(x if isinstance(x, Tensor) else constant(x))
-        return _eager(out)
+        x = x if isinstance(x, Tensor) else constant(x)
+        if tf_op is not None and x._data.dtype.kind not in "fc":
+            _floats_only(x, tf_op)
+        return _eager(fn(x))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
 
 
-sin = _unary(F.sin, "sin", "Elementwise sine.")
-cos = _unary(F.cos, "cos", "Elementwise cosine.")
-tan = _unary(F.tan, "tan", "Elementwise tangent.")
-exp = _unary(F.exp, "exp", "Elementwise exponential.")
-log = _unary(F.log, "log", "Elementwise natural logarithm.")
-sqrt = _unary(F.sqrt, "sqrt", "Elementwise square root.")
+sin = _unary(F.sin, "sin", "Elementwise sine.", "Sin")
+cos = _unary(F.cos, "cos", "Elementwise cosine.", "Cos")
+tan = _unary(F.tan, "tan", "Elementwise tangent.", "Tan")
+exp = _unary(F.exp, "exp", "Elementwise exponential.", "Exp")
+log = _unary(F.log, "log", "Elementwise natural logarithm.", "Log")
+sqrt = _unary(F.sqrt, "sqrt", "Elementwise square root.", "Sqrt")
 square = _unary(F.square, "square", "Elementwise square.")
 abs = _unary(F.abs, "abs", "Elementwise absolute value.")  # noqa: A001
-tanh = _unary(F.tanh, "tanh", "Elementwise hyperbolic tangent.")
-sigmoid = _unary(F.sigmoid, "sigmoid", "Elementwise logistic sigmoid ``1 / (1 + exp(-x))``.")
+tanh = _unary(F.tanh, "tanh", "Elementwise hyperbolic tangent.", "Tanh")
+sigmoid = _unary(F.sigmoid, "sigmoid", "Elementwise logistic sigmoid ``1 / (1 + exp(-x))``.",
+                 "Sigmoid")
 negative = _unary(F.neg, "negative", "Elementwise negation.")
-log1p = _unary(F.log1p, "log1p", "Elementwise ``log(1 + x)``.")
-expm1 = _unary(F.expm1, "expm1", "Elementwise ``exp(x) - 1``.")
+log1p = _unary(F.log1p, "log1p", "Elementwise ``log(1 + x)``.", "Log1p")
+expm1 = _unary(F.expm1, "expm1", "Elementwise ``exp(x) - 1``.", "Expm1")
 sign = _unary(F.sign, "sign", "Elementwise sign (-1, 0 or 1); its gradient is zero.")
 
 
@@ -634,6 +765,15 @@ def _same_dtype(op: str, values: Sequence[Any], name: str = "") -> list:
     return out
 
 
+def _call(op: str, fn: Callable, x: Any, y: Any) -> Any:
+    """``fn(x, y)``, with TensorFlow's error when the shapes do not broadcast."""
+    try:
+        return fn(x, y)
+    except RuntimeError:
+        _raise_if_incompatible(op, x, y)
+        raise
+
+
 def add(x: Any, y: Any, name: str | None = None) -> EagerTensor:
     """``x + y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow.
 
@@ -644,19 +784,19 @@ def add(x: Any, y: Any, name: str | None = None) -> EagerTensor:
         dtype when it is not a tensor and that conversion keeps its values' kind).
     """
     x, y = _hinted("AddV2", x, y)
-    return _out(Tensor.__add__(x, y))
+    return _out(_call("AddV2", Tensor.__add__, x, y))
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> EagerTensor:
     """``x - y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow."""
     x, y = _same_dtype("Sub", (x, y))
-    return _out(Tensor.__sub__(x, y))
+    return _out(_call("Sub", Tensor.__sub__, x, y))
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> EagerTensor:
     """``x * y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow."""
     x, y = _same_dtype("Mul", (x, y))
-    return _out(Tensor.__mul__(x, y))
+    return _out(_call("Mul", Tensor.__mul__, x, y))
 
 
 def divide(x: Any, y: Any, name: str | None = None) -> EagerTensor:
@@ -671,33 +811,78 @@ def divide(x: Any, y: Any, name: str | None = None) -> EagerTensor:
 def pow(x: Any, y: Any, name: str | None = None) -> EagerTensor:  # noqa: A001
     """``x ** y`` elementwise (with broadcasting); the dtypes must agree, as in TensorFlow."""
     x, y = _same_dtype("Pow", (x, y))
-    return _out(Tensor.__pow__(x, y))
+    return _out(_call("Pow", Tensor.__pow__, x, y))
+
+
+def _pick(op: str, x: Tensor, y: Tensor, x_wins: np.ndarray) -> EagerTensor:
+    # ``where(x_wins, x, y)``: the gradient goes to x where it wins (ties included), to y
+    # elsewhere, as TensorFlow's _MaximumGrad/_MinimumGrad. NaN wins (x's, else y's), so the
+    # values are NumPy's maximum/minimum.
+    return _out(F.where(np.logical_or(x_wins, np.isnan(x._data)) if x._data.dtype.kind in "fc"
+                        else x_wins, x, y))
 
 
 def maximum(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """Elementwise maximum; the dtypes must agree, as in TensorFlow."""
+    """Elementwise maximum; the dtypes must agree, as in TensorFlow.
+
+    At a tie the whole gradient goes to ``x``, as in TensorFlow (PyTorch's
+    ``torch.maximum`` splits it in halves): ``tf.maximum(x, 0.0)`` has gradient 1 at 0.
+    """
     x, y = _same_dtype("Maximum", (x, y))
-    return _out(F.maximum(x, y))
+    _raise_if_incompatible("Maximum", x, y)
+    return _pick("Maximum", x, y, x._data >= y._data)
 
 
 def minimum(x: Any, y: Any, name: str | None = None) -> EagerTensor:
-    """Elementwise minimum; the dtypes must agree, as in TensorFlow."""
+    """Elementwise minimum; the dtypes must agree, as in TensorFlow.
+
+    At a tie the whole gradient goes to ``x``, as in TensorFlow.
+    """
     x, y = _same_dtype("Minimum", (x, y))
-    return _out(F.minimum(x, y))
+    _raise_if_incompatible("Minimum", x, y)
+    return _pick("Minimum", x, y, x._data <= y._data)
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None
           ) -> EagerTensor:
-    """``x`` where ``condition`` holds, else ``y``."""
+    """``x`` where ``condition`` holds, else ``y``; without ``x`` and ``y``, the indices of
+    the true elements (an int64 tensor of shape ``(count, rank)``).
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        When ``condition`` is not boolean, or ``x`` and ``y`` are tensors of different
+        dtypes (TensorFlow's texts).
+    """
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    return _out(F.where(cond, _t(x), y))
+    if x is None and y is None:
+        return constant(np.argwhere(cond).astype(np.int64))
+    if cond.dtype != np.bool_:
+        raise _mismatch("SelectV2", 0, np.dtype(np.bool_), cond.dtype)
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x._data.dtype != y._data.dtype:
+        raise _mismatch("SelectV2", 2, x._data.dtype, y._data.dtype)
+    x, y = _same_dtype("SelectV2", [x, y])
+    return _out(F.where(cond, x, y))
 
 
 def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
-           name: str | None = None, **_: Any) -> EagerTensor:
-    """Matrix product ``a @ b`` (optionally transposing either side first); the dtypes must
-    agree, as in TensorFlow."""
+           adjoint_a: bool = False, adjoint_b: bool = False, a_is_sparse: bool = False,
+           b_is_sparse: bool = False, output_type: Any = None, grad_a: bool = False,
+           grad_b: bool = False, name: str | None = None) -> EagerTensor:
+    """Matrix product ``a @ b`` (optionally transposing either side first; for real values
+    ``adjoint_*`` is the same as ``transpose_*``); the dtypes must agree, as in TensorFlow.
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        With TensorFlow's texts: different dtypes, an operand with fewer than two
+        dimensions (TensorFlow has no matrix-vector case: use ``tf.linalg.matvec`` or add
+        an axis), inner sizes that differ, batch dimensions that do not broadcast.
+    """
     a, b = _hinted("MatMul", a, b)
+    transpose_a = builtins.bool(transpose_a or adjoint_a)
+    transpose_b = builtins.bool(transpose_b or adjoint_b)
+    _check_matmul(a, b, transpose_a, transpose_b)
     if transpose_a:
         a = a.mT
     if transpose_b:
@@ -787,10 +972,69 @@ def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Eage
 
 def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool = False,
          name: str | None = None) -> EagerTensor:
-    """Vector norm over ``axis`` (all elements by default): ``ord`` = ``'euclidean'``, 1, 2,
-    ``np.inf``..."""
-    p = 2 if ord in ("euclidean", "fro") else ord
-    return _out(_t(tensor).norm(p, _axis(axis), keepdims))
+    """``tf.norm``: the vector norm over ``axis`` (all elements by default), or the matrix
+    norm over two axes.
+
+    Computed as TensorFlow computes it, from the same reductions, so the gradient is
+    TensorFlow's too: the Euclidean norm is ``sqrt(reduce_sum(x * x))``, whose gradient at
+    a zero vector is NaN (PyTorch's ``torch.linalg.norm`` gives 0 there).
+
+    Parameters
+    ----------
+    ord:
+        ``'euclidean'`` (default), ``'fro'`` (two axes only), 1, 2, ``np.inf`` or any
+        positive number for vectors; ``'euclidean'``/``'fro'``, 1 (largest column sum) or
+        ``np.inf`` (largest row sum) for matrices. The spectral norm (``ord=2`` over two
+        axes) is not available.
+    axis:
+        None (all elements, as one vector), an int, or two ints (a matrix norm).
+
+    Raises
+    ------
+    ValueError
+        For an ``ord`` TensorFlow refuses (its texts).
+    NotImplementedError
+        For ``ord=2`` over two axes.
+    """
+    x = _t(tensor)
+    if isinstance(axis, Tensor):
+        axis = axis._data.tolist()
+    matrix = isinstance(axis, (list, tuple)) and len(axis) == 2
+    if isinstance(axis, (list, tuple)) and len(axis) == 1:
+        axis = axis[0]
+    if isinstance(axis, (list, tuple)) and not matrix:
+        raise ValueError(f"'axis' must be None, an integer, or a tuple of 2 unique integers, "
+                         f"got {axis}")
+    if matrix:
+        axis = tuple(a % x.ndim if x.ndim else a for a in axis)
+        if ord not in ("euclidean", "fro", 1, 2, np.inf):
+            raise ValueError(f"'ord' must be a supported matrix norm in ['euclidean', 'fro', "
+                             f"1, 2, inf], got {ord}")
+        if ord == 2:
+            raise NotImplementedError("tf.norm: the spectral norm (ord=2 over two axes) is "
+                                      "not available in dualgrad.tf")
+    elif not (ord == "euclidean" or (isinstance(ord, (int, float)) and ord > 0)):
+        raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
+    if ord in ("euclidean", "fro") or (ord == 2 and not matrix):
+        result = sqrt(reduce_sum(x * x, axis, keepdims=True))
+    else:
+        result = abs(x)
+        if ord == 1:
+            result = reduce_sum(result, None if axis is None else
+                                (axis[0] if matrix else axis), keepdims=True)
+            if matrix:
+                result = reduce_max(result, axis[1], keepdims=True)
+        elif ord == np.inf:
+            if matrix:
+                result = reduce_sum(result, axis[1], keepdims=True)
+            result = reduce_max(result, None if axis is None else
+                                (axis[0] if matrix else axis), keepdims=True)
+        else:
+            result = pow(reduce_sum(pow(result, ord), axis, keepdims=True), 1.0 / ord)
+    if not keepdims:
+        result = _out(result.reshape(tuple(d for i, d in enumerate(result.shape) if not (
+            axis is None or i in (axis if matrix else (axis % x.ndim,))))))
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -811,7 +1055,7 @@ def _random_uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any 
     gen = _creation._generator()
     if dtype.kind in "iu":
         if maxval is None:
-            raise ValueError("Must specify maxval for integer dtype")
+            raise ValueError(f"Must specify maxval for integer dtype {_dtypes.tf_dtype(dtype)!r}")
         values = gen.integers(minval, maxval, _shape_arg(shape))
     else:
         values = gen.uniform(minval, 1.0 if maxval is None else maxval, _shape_arg(shape))
@@ -836,6 +1080,7 @@ def _relu(features: Any, name: str | None = None) -> EagerTensor:
 def _elu(features: Any, name: str | None = None) -> EagerTensor:
     """``x`` for ``x > 0``, ``exp(x) - 1`` otherwise."""
     x = _t(features)
+    _floats_only(x, "Elu", _REAL_TYPES)
     return _out(F.where(x._data > 0, x, F.expm1(F.clamp(x, max=0))))
 
 
@@ -850,13 +1095,17 @@ def _pos_neg_parts(x: Tensor) -> tuple[Tensor, Tensor]:
 def _softplus(features: Any, name: str | None = None) -> EagerTensor:
     """``log(1 + exp(x))``, computed stably."""
     x = _t(features)
+    _floats_only(x, "Softplus", _REAL_TYPES)
     relu_x, neg_abs = _pos_neg_parts(x)
     return _out(relu_x + F.log1p(F.exp(neg_abs)))
 
 
 def _softmax(logits: Any, axis: int = -1, name: str | None = None) -> EagerTensor:
     """``exp(x) / sum(exp(x))`` along ``axis``."""
-    return _out(_t(logits).softmax(axis))
+    x = _t(logits)
+    _floats_only(x, "Softmax", ("half, bfloat16, float, double", "logits:T -> softmax:T",
+                                "DT_HALF, DT_BFLOAT16, DT_FLOAT, DT_DOUBLE"))
+    return _out(x.softmax(axis))
 
 
 def _sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
@@ -870,8 +1119,8 @@ def _sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
     """
     x, z = _t(logits), _t(labels)
     if x.shape != z.shape:
-        raise ValueError(f"logits and labels must have the same shape ({tuple(x.shape)} vs "
-                         f"{tuple(z.shape)})")
+        raise ValueError(f"`logits` and `labels` must have the same shape, received "
+                         f"({tuple(x.shape)} vs {tuple(z.shape)}).")
     relu_x, neg_abs = _pos_neg_parts(x)
     return _out(relu_x - x * z + F.log1p(F.exp(neg_abs)))
 
@@ -1018,4 +1267,50 @@ def _snake(name: str) -> str:
 # equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``.
 optimizers = types.SimpleNamespace(SGD=_keras.SGD)
 keras = types.SimpleNamespace(optimizers=optimizers)
-custom_gradient = _custom_gradient
+
+
+def custom_gradient(f: Callable | None = None) -> Callable:
+    """``tf.custom_gradient``: ``f(*x)`` returns ``(y, grad_fn)``, and ``grad_fn(upstream)``
+    gives the gradient of each input.
+
+    As ``dualgrad.custom_gradient``, with TensorFlow's tensors: the results and the
+    ``upstream`` gradients ``grad_fn`` receives print as ``tf.Tensor``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> @tf.custom_gradient
+    ... def log1pexp(x):
+    ...     e = tf.exp(x)
+    ...     def grad(upstream):
+    ...         return upstream * (1 - 1 / (1 + e))
+    ...     return tf.math.log(1 + e), grad
+    >>> x = tf.constant(100.0, dtype=tf.float64)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = log1pexp(x)
+    >>> print(y, tape.gradient(y, x))
+    tf.Tensor(100.0, shape=(), dtype=float64) tf.Tensor(1.0, shape=(), dtype=float64)
+    """
+    if f is None:
+        return custom_gradient
+
+    @functools.wraps(f)
+    def with_tf_values(*args: Any, **kwargs: Any) -> Any:
+        y, grad_fn = f(*args, **kwargs)
+        if not callable(grad_fn):
+            return y, grad_fn  # (dualgrad's custom_gradient reports it)
+
+        @functools.wraps(grad_fn)
+        def grad(*upstream: Any) -> Any:
+            return grad_fn(*_as_eager(list(upstream)))
+
+        return y, grad
+
+    wrapped = _custom_gradient(with_tf_values)
+
+    @functools.wraps(f)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return _as_eager(wrapped(*args, **kwargs))
+
+    return call

@@ -479,7 +479,7 @@ def test_variable_dtypes_and_assign() -> None:
     snapshot = v.numpy()
     version = v._vc[0]
     assert v.assign([5.0, 6.0]) is v
-    v.assign_add(1.0)
+    v.assign_add([1.0, 1.0])
     v.assign_sub(np.array([0.5, 0.5]))
     np.testing.assert_allclose(v.numpy(), [5.5, 6.5])
     np.testing.assert_allclose(snapshot, [1.0, 2.0])  # numpy() is a copy
@@ -491,7 +491,7 @@ def test_variable_dtypes_and_assign() -> None:
 def test_variable_copies_its_initial_value() -> None:
     src = np.array([1.0, 2.0])
     v = dg.Variable(src)
-    v.assign_add(1.0)
+    v.assign_add([1.0, 1.0])
     np.testing.assert_array_equal(src, [1.0, 2.0])
 
 

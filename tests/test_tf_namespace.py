@@ -182,7 +182,7 @@ def test_every_tf_result_is_an_eager_tensor() -> None:
                tf.linalg.inv(x), tf.math.exp(x), tf.stop_gradient(x), tf.convert_to_tensor(x),
                tf.cast(x, tf.float64), x.read_value(), x < 2]
     assert all(type(r) is tf.EagerTensor for r in results)
-    as64 = tf.convert_to_tensor(x, dtype=tf.float64)
+    as64 = tf.cast(x, dtype=tf.float64)
     assert as64.dtype == tf.float64
     c = tf.constant(2.0)
     assert tf.convert_to_tensor(c) is c

@@ -114,8 +114,8 @@ class SGD:
         Raises
         ------
         ValueError
-            If every gradient is None (Keras's text), or a gradient's shape differs from
-            its variable's.
+            If every gradient is None (Keras 3's text, ``No gradients provided for any
+            variable.``), or a gradient's shape differs from its variable's.
 
         Warns
         -----
@@ -124,14 +124,16 @@ class SGD:
         """
         pairs = list(grads_and_vars)
         present = [(g, v) for g, v in pairs if g is not None]
+        # Keras 3's texts (the Keras that TensorFlow 2.16 and later use), and its order: the
+        # variables without a gradient are listed last to first.
         if pairs and not present:
-            names = [getattr(v, "name", f"variable {i}") for i, (_, v) in enumerate(pairs)]
-            raise ValueError(f"No gradients provided for any variable: {names}.")
+            raise ValueError("No gradients provided for any variable.")
         if len(present) < len(pairs):
             missing = [getattr(v, "name", f"variable {i}")
                        for i, (g, v) in enumerate(pairs) if g is None]
-            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
-                          "the loss.", UserWarning, stacklevel=2)
+            warnings.warn(f"Gradients do not exist for variables {missing[::-1]} when "
+                          "minimizing the loss. If using `model.compile()`, did you forget to "
+                          "provide a `loss` argument?", UserWarning, stacklevel=2)
         lr = self._current_lr()
         for g, v in present:
             var = v._storage_for_write()  # (in place, or a copy if a recorded read holds it)
