@@ -617,6 +617,8 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
 
 
 def _check_nan(node: Node, results: list) -> None:
+    if not _grad_mode.anomaly_check_nan():
+        return
     for i, r in enumerate(results):
         if r is None:
             continue
