@@ -9,13 +9,13 @@ import numpy as np
 
 from dualgrad import _engine
 from dualgrad._function import Function, FunctionCtx, once_differentiable
-from dualgrad._grad_mode import enable_grad, no_grad, set_grad_enabled
+from dualgrad._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from dualgrad._gradcheck import GradcheckError, gradcheck, gradgradcheck
 from dualgrad._tensor import Tensor
 from dualgrad.diagnose import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
-           "Function", "FunctionCtx", "once_differentiable",
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "Function", "FunctionCtx", "once_differentiable", "function", "functional",
            "gradcheck", "gradgradcheck", "GradcheckError",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
@@ -178,3 +178,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         else:
             final.append(Tensor._make(np.array(g, dtype=t._data.dtype)))
     return tuple(final)
+
+
+# ``torch.autograd.function`` and ``torch.autograd.functional``, reached as attributes.
+from dualgrad.autograd import function, functional  # noqa: E402
