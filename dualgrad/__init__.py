@@ -54,6 +54,7 @@ from dualgrad._grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
@@ -104,7 +105,8 @@ __all__ = [
     "Tensor", "Size", "device", "autograd", "linalg", "nn", "optim", "save", "load",
     "bool_", "complex64", "complex128", "float16", "float32", "float64", "int8", "int16",
     "int32", "int64", "uint8",
-    "enable_grad", "inference_mode", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "enable_grad", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad",
+    "set_grad_enabled",
     "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
     "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
     "randn_like", "tensor", "zeros", "zeros_like", "randperm", "get_default_dtype",

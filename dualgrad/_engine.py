@@ -503,12 +503,17 @@ def sum_to(grad: Any, shape: tuple, dtype: np.dtype, node: Node, index: int) -> 
     return grad
 
 
+def _tensor_type(arr: Any) -> str:
+    """PyTorch's legacy type name of an array's dtype, without ``torch.``: ``DoubleTensor``."""
+    return {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor"}.get(
+        str(arr.dtype), f"{arr.dtype}Tensor"
+    )
+
+
 def _version_error(node: Node, vc_and_version: tuple, value: Any) -> RuntimeError:
     vc, expected = vc_and_version
     arr = value._data if isinstance(value, Tensor) else value
-    kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor"}.get(
-        str(arr.dtype), f"{arr.dtype}Tensor"
-    )
+    kind = _tensor_type(arr)
     producer = ""
     if isinstance(value, Tensor) and value._node is not None:
         producer = f", which is output 0 of {value._node.op.grad_fn_name},"
@@ -617,6 +622,8 @@ def _run_rules(node: Node, g: Any, needed: Sequence[bool], create_graph: bool) -
 
 
 def _check_nan(node: Node, results: list) -> None:
+    if not _grad_mode.anomaly_check_nan():
+        return
     for i, r in enumerate(results):
         if r is None:
             continue
@@ -960,7 +967,8 @@ def _deliver(t: Tensor, g: Any, owned: set[int], create_graph: bool) -> None:
     post = getattr(t, "_post_hooks", None)
     if post:
         for hook in list(post.values()):
-            hook(t)
+            if hook(t) is not None:
+                raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_graph: bool,
@@ -1161,8 +1169,22 @@ def _run_tensor_hooks(hooks: Iterable[Callable], g: Any) -> Any:
         wrapped = _wrap(g)
         replaced = hook(wrapped)
         if replaced is not None:
+            _check_hook_result(hook, wrapped, replaced)
             g = replaced._data if not isinstance(g, Tensor) else replaced
     return g
+
+
+def _check_hook_result(hook: Callable, original: Tensor, result: Any) -> None:
+    """PyTorch's checks of a gradient a tensor hook returned instead of its argument."""
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
+    name = getattr(hook, "__name__", "<unknown>")
+    if result._data.dtype != original._data.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was "
+                           f"torch.{_tensor_type(original._data)} got "
+                           f"torch.{_tensor_type(result._data)})")
+    if result._data.shape != original._data.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
 
 
 def _node_arrival(node: Node, g: Any, node_index: dict, collected: list, accumulate: bool,
@@ -1170,7 +1192,7 @@ def _node_arrival(node: Node, g: Any, node_index: dict, collected: list, accumul
     """The summed gradient of a node's output arrives: hooks, retain_grad, collection."""
     if node.pre_hooks:
         g = _run_tensor_hooks(node.pre_hooks.values(), g)
-    if node.retained is not None and accumulate and sources is None:
+    if node.retained is not None:
         t = node.retained()
         if t is not None:
             _accumulate(t, g, False)

@@ -104,10 +104,10 @@ class FunctionCtx:
         >>> x.grad
         tensor([1.0000, 2.7183])
         """
-        for t in tensors:
+        for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"save_for_backward can only save variables, but argument "
-                                f"{tensors.index(t)} is of type {type(t).__name__}")
+                                f"{i} is of type {type(t).__name__}")
         self._saved = tuple(tensors)
         self._versions = tuple(None if t is None else (t._vc, t._vc[0]) for t in tensors)
 
@@ -188,13 +188,25 @@ class FunctionCtx:
                 grad_outputs.append(Tensor._make(np.zeros(shape, dtype=dtype)))
             else:
                 grad_outputs.append(None)
-        result = fn.backward(self, *grad_outputs)
+        result = _user_backward(fn)(self, *grad_outputs)
         grads = _normalise_backward_result(fn, result, self._n_inputs, self._tensor_inputs)
         if not create_graph:
             grads = tuple(None if r is None else (r._data if isinstance(r, Tensor) else
                                                   np.asarray(r)) for r in grads)
         self._cache = (g, index, grads)
         return grads
+
+
+def _user_backward(fn: type) -> Callable:
+    """The Function's ``backward``, or its ``vjp`` (PyTorch's alias) if that is what it
+    defines."""
+    backward, vjp = fn.backward, fn.vjp
+    if vjp is Function.vjp:
+        return backward
+    if backward is not Function.backward:
+        raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is "
+                           "not allowed. You should only implement one of them.")
+    return vjp
 
 
 def _normalise_backward_result(fn: type, result: Any, n_inputs: int,
@@ -288,6 +300,18 @@ class Function:
                                   "your custom autograd.Function to use it with backward mode "
                                   "AD.")
 
+    @staticmethod
+    def vjp(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
+        """PyTorch's other name for :meth:`backward`: a subclass may define either one."""
+        return Function.backward(ctx, *grad_outputs)
+
+    @staticmethod
+    def setup_context(ctx: FunctionCtx, inputs: tuple, output: Any) -> Any:
+        """PyTorch 2's split form: when a subclass defines ``setup_context``, its
+        ``forward`` takes no ``ctx`` (``forward(*inputs)``), and
+        ``setup_context(ctx, inputs, output)`` saves what backward needs."""
+        raise NotImplementedError("setup_context is not implemented.")
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` and record one node for the result (when a gradient is needed).
@@ -303,14 +327,19 @@ class Function:
         ctx._n_inputs = len(args)
         ctx._tensor_inputs = tuple(isinstance(a, Tensor) for a in args)
         grad_on = _grad_mode.is_grad_enabled()
+        # As in PyTorch, whether each input requires grad, whatever the grad mode.
         ctx.needs_input_grad = tuple(
-            grad_on and isinstance(a, Tensor)
-            and (a.requires_grad or any(r._claims((a,)) for r in recorders))
+            isinstance(a, Tensor)
+            and (a.requires_grad or (grad_on and any(r._claims((a,)) for r in recorders)))
             for a in args)
         ctx._last_input = max((i for i, need in enumerate(ctx.needs_input_grad) if need),
                               default=-1)
         with enable_grad() if cls._record_forward and grad_on else no_grad():
-            raw = cls.forward(ctx, *args, **kwargs)
+            if cls.setup_context is Function.setup_context:
+                raw = cls.forward(ctx, *args, **kwargs)
+            else:
+                raw = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, raw)
         is_tuple = isinstance(raw, tuple)
         outputs = raw if is_tuple else (raw,)
         ctx._out_meta = [(np.shape(o._data), o._data.dtype) if isinstance(o, Tensor)
@@ -340,6 +369,10 @@ class Function:
 
                 refresh_views(res)
             results.append(res)
+        if ctx._dirty - {id(o) for o in outputs}:
+            raise RuntimeError("Some elements marked as dirty during the forward method were "
+                               "not returned as output. The inputs that are modified inplace "
+                               "must all be outputs of the Function.")
         if nodes:
             # The nodes keep the saved tensors, as a built-in op's node keeps its inputs: a
             # backward without retain_graph frees them (and a second one raises PyTorch's

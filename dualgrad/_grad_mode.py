@@ -26,12 +26,14 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "inference_mode",
+    "is_inference_mode_enabled",
     "push_recorder",
     "pop_recorder",
     "without_recorder",
     "active_recorders",
     "set_anomaly",
     "anomaly_enabled",
+    "anomaly_check_nan",
     "reset_anomaly",
 ]
 
@@ -61,9 +63,13 @@ class _GradModeContext:
     def __exit__(self, *exc: object) -> None:
         _STATE.reset(self._tokens.pop())
 
+    def _fresh(self) -> _GradModeContext:
+        """A new switch to the same mode, entered by each call of a decorated function."""
+        return enable_grad() if self._enabled else no_grad()
+
     def __call__(self, fn: Callable) -> Callable:
         # A fresh switch per call (the decorator may be re-entered, from several threads).
-        mode = enable_grad if self._enabled else no_grad
+        mode = self._fresh
         if inspect.isgeneratorfunction(fn):
             return _generator_in_mode(fn, mode)
 
@@ -79,7 +85,7 @@ class _GradModeContext:
         return self.__class__()
 
 
-def _generator_in_mode(fn: Callable, mode: type) -> Callable:
+def _generator_in_mode(fn: Callable, mode: Callable) -> Callable:
     """Run each step of the generator ``fn`` makes under ``mode``, and the caller outside it.
 
     A context variable set around ``yield`` would leak into the caller, so the mode is entered
@@ -111,11 +117,24 @@ def _generator_in_mode(fn: Callable, mode: type) -> Callable:
     return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoParamDecorator(_GradModeContext):
+    """A switch that also decorates without parentheses (``@no_grad``), as in PyTorch 2."""
+
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self, orig_func: Callable | None = None) -> None:
+        super().__init__()
+
+
+class no_grad(_NoParamDecorator):
     """Context manager and decorator that turns recording off.
 
     Inside, operations create no graph: results have ``requires_grad=False`` and cost one
-    NumPy call and one Tensor.
+    NumPy call and one Tensor. As a decorator it may be written ``@no_grad()`` or
+    ``@no_grad``.
 
     Examples
     --------
@@ -130,18 +149,57 @@ class no_grad(_GradModeContext):
     _enabled = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamDecorator):
     """Context manager and decorator that turns recording back on inside ``no_grad``."""
 
     _enabled = True
 
 
+# True inside ``inference_mode()`` (what ``is_inference_mode_enabled`` reports); the engine
+# never reads it: for recording, inference mode is grad mode off.
+_INFERENCE: contextvars.ContextVar[bool] = contextvars.ContextVar("dualgrad_inference_mode",
+                                                                  default=False)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (and not inside an ``inference_mode(False)`` in it)."""
+    return _INFERENCE.get()
+
+
 class inference_mode(_GradModeContext):
-    """Like ``no_grad`` (dualgrad has no separate inference tensors)."""
+    """Like ``no_grad``, and ``is_inference_mode_enabled()`` is True inside.
+
+    dualgrad has no separate inference tensors: a tensor made inside is an ordinary tensor
+    that does not require grad (PyTorch's ``is_inference()`` and the errors about using
+    inference tensors in autograd do not exist). ``@inference_mode``, ``@inference_mode()``
+    and ``inference_mode(False)`` work as in PyTorch.
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
 
     def __init__(self, mode: bool = True) -> None:
         super().__init__()
+        self._mode = mode
         self._enabled = not mode
+        self._inference_tokens: list[contextvars.Token] = []
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._inference_tokens.append(_INFERENCE.set(self._mode))
+
+    def __exit__(self, *exc: object) -> None:
+        _INFERENCE.reset(self._inference_tokens.pop())
+        super().__exit__(*exc)
+
+    def _fresh(self) -> inference_mode:
+        return inference_mode(self._mode)
+
+    def clone(self) -> inference_mode:
+        """A fresh context manager for the same mode."""
+        return inference_mode(self._mode)
 
 
 class set_grad_enabled(_GradModeContext):
@@ -154,7 +212,10 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode: bool) -> None:
         super().__init__()
-        self._enabled = bool(mode)
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, "
+                            f"not {type(mode).__name__}")
+        self._enabled = mode
         self._previous = _STATE.get()
         _STATE.set((self._enabled, self._previous[1]))
 
@@ -206,12 +267,24 @@ _ANOMALY: contextvars.ContextVar[bool] = contextvars.ContextVar("dualgrad_anomal
 _anomaly_used = False
 
 
-def set_anomaly(enabled: bool) -> contextvars.Token:
-    """Switch anomaly detection (forward traces and NaN checks in backward)."""
+# Whether anomaly mode checks the backward's results for NaN (``check_nan``); read only in
+# anomaly mode.
+_ANOMALY_CHECK_NAN: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "dualgrad_anomaly_check_nan", default=True)
+
+
+def set_anomaly(enabled: bool, check_nan: bool = True) -> tuple:
+    """Switch anomaly detection (forward traces and NaN checks in backward); returns the
+    reset token for :func:`reset_anomaly`."""
     global _anomaly_used
     if enabled:
         _anomaly_used = True
-    return _ANOMALY.set(enabled)
+    return _ANOMALY.set(enabled), _ANOMALY_CHECK_NAN.set(check_nan)
+
+
+def anomaly_check_nan() -> bool:
+    """True unless anomaly mode was switched on with ``check_nan=False``."""
+    return _ANOMALY_CHECK_NAN.get()
 
 
 def anomaly_enabled() -> bool:
@@ -219,7 +292,8 @@ def anomaly_enabled() -> bool:
     return _ANOMALY.get()
 
 
-def reset_anomaly(token: contextvars.Token) -> None:
+def reset_anomaly(token: tuple) -> None:
     """Undo :func:`set_anomaly`."""
-    _ANOMALY.reset(token)
+    _ANOMALY_CHECK_NAN.reset(token[1])
+    _ANOMALY.reset(token[0])
 

@@ -127,6 +127,33 @@ class Node:
         """Not supported on nodes; use ``Tensor.register_hook`` on the output tensor."""
         raise NotImplementedError("use Tensor.register_hook on the tensor this node produced")
 
+    def register_prehook(self, fn: Callable) -> Any:
+        """Call ``fn(grad_outputs)`` before this node runs, as PyTorch's
+        ``Node.register_prehook``.
+
+        ``grad_outputs`` is a one-element tuple (a dualgrad node has one output); ``fn`` may
+        return a tuple holding the gradient to use instead, or None. It runs with the tensor
+        hooks of the node's output, in registration order. Returns a handle whose
+        ``remove()`` unregisters it.
+        """
+        from dualgrad._tensor import _HookHandle
+
+        def as_tensor_hook(grad: Any) -> Any:
+            result = fn((grad,))
+            if result is None:
+                return None
+            if not isinstance(result, (tuple, list)) or len(result) != 1:
+                raise RuntimeError(f"hook '{getattr(fn, '__name__', '<unknown>')}' has returned "
+                                   f"an incorrect number of values (got "
+                                   f"{len(result) if isinstance(result, (tuple, list)) else 1},"
+                                   " but expected 1)")
+            return result[0]
+
+        as_tensor_hook.__name__ = getattr(fn, "__name__", "<unknown>")
+        if self.pre_hooks is None:
+            self.pre_hooks = {}
+        return _HookHandle(self.pre_hooks, as_tensor_hook)
+
     def __repr__(self) -> str:
         return f"<{self.op.grad_fn_name} object at {id(self):#x}>"
 

@@ -543,6 +543,12 @@ class Tensor:
         """True for a non-leaf on which ``retain_grad()`` was called."""
         return self._node is not None and self._node.retained is not None
 
+    @property
+    def _version(self) -> int:
+        """How many in-place changes the tensor's memory has seen (shared with its views), as
+        PyTorch's ``Tensor._version``."""
+        return self._vc[0]
+
     def retain_grad(self) -> None:
         """Make ``backward()`` fill ``.grad`` of this non-leaf tensor too."""
         if not self.requires_grad:
@@ -2104,7 +2110,8 @@ def _ints_first(key: Any) -> tuple[tuple, tuple] | None:
 
 
 class _HookHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook, and so does leaving
+    a ``with`` block on it (PyTorch's ``RemovableHandle``)."""
 
     _next_id = 0
 
@@ -2117,6 +2124,12 @@ class _HookHandle:
     def remove(self) -> None:
         """Unregister the hook (idempotent)."""
         self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
 _engine.Tensor = Tensor

@@ -14,7 +14,8 @@ from dualgrad import _engine, _grad_mode
 from dualgrad._node import Node
 from dualgrad._tensor import Tensor
 
-__all__ = ["why_no_grad", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["why_no_grad", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
 
 _ANOMALY_WARNING = ("Anomaly Detection has been enabled. This mode will increase the runtime "
                     "and should only be enabled for debugging.")
@@ -46,12 +47,13 @@ class detect_anomaly:
     ...
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
         self._tokens: list = []
 
     def __enter__(self) -> None:
         warnings.warn(_ANOMALY_WARNING, UserWarning, stacklevel=2)
-        self._tokens.append(_grad_mode.set_anomaly(True))
+        self._tokens.append(_grad_mode.set_anomaly(True, self.check_nan))
 
     def __exit__(self, *exc: object) -> None:
         _grad_mode.reset_anomaly(self._tokens.pop())
@@ -59,7 +61,7 @@ class detect_anomaly:
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly():
+            with detect_anomaly(self.check_nan):
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -82,20 +84,25 @@ class set_detect_anomaly:
     False
     """
 
-    def __init__(self, mode: bool) -> None:
-        self._previous = _grad_mode.anomaly_enabled()
-        _grad_mode.set_anomaly(bool(mode))
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._previous = (_grad_mode.anomaly_enabled(), _grad_mode.anomaly_check_nan())
+        _grad_mode.set_anomaly(bool(mode), bool(check_nan))
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        _grad_mode.set_anomaly(self._previous)
+        _grad_mode.set_anomaly(*self._previous)
 
 
 def is_anomaly_enabled() -> bool:
     """True while anomaly detection is on."""
     return _grad_mode.anomaly_enabled()
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """False when anomaly detection was switched on with ``check_nan=False``."""
+    return _grad_mode.anomaly_check_nan()
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dualgrad import float32 as float  # noqa: A004
 from dualgrad import float64 as double
 from dualgrad import int32 as int  # noqa: A004
 from dualgrad import int64 as long
+from dualgrad.diagnose import is_anomaly_check_nan_enabled, is_anomaly_enabled
 
 _NOT_IN_TORCH = frozenset({
     "GradientTape", "UnconnectedGradients", "Variable", "constant", "stop_gradient", "grad",
@@ -25,4 +26,5 @@ _NOT_IN_TORCH = frozenset({
 _torch_names = [n for n in _dg.__all__ if n not in _NOT_IN_TORCH]
 globals().update({n: getattr(_dg, n) for n in _torch_names})
 
-__all__ = [*_torch_names, "bool", "half", "float", "double", "int", "long"]
+__all__ = [*_torch_names, "bool", "half", "float", "double", "int", "long",
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]

@@ -150,7 +150,8 @@ def test_functional_hessian_agrees_with_tape_jacobian_of_gradient(rng: np.random
 
 
 @pytest.mark.parametrize("module", ["dualgrad.functional", "dualgrad._function",
-                                    "dualgrad._gradcheck", "dualgrad.diagnose", "dualgrad.viz"])
+                                    "dualgrad._gradcheck", "dualgrad.diagnose", "dualgrad.viz",
+                                    "dualgrad.autograd.functional"])
 def test_docstring_examples_run(module: str) -> None:
     import doctest
     import importlib

@@ -9,13 +9,13 @@ import numpy as np
 
 from dualgrad import _engine
 from dualgrad._function import Function, FunctionCtx, once_differentiable
-from dualgrad._grad_mode import enable_grad, no_grad, set_grad_enabled
+from dualgrad._grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
 from dualgrad._gradcheck import GradcheckError, gradcheck, gradgradcheck
 from dualgrad._tensor import Tensor
 from dualgrad.diagnose import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 
-__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
-           "Function", "FunctionCtx", "once_differentiable",
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "Function", "FunctionCtx", "once_differentiable", "function", "functional",
            "gradcheck", "gradgradcheck", "GradcheckError",
            "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
 
@@ -79,9 +79,9 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     outputs = _as_tuple(tensors)
     if isinstance(grad_tensors, (Tensor, np.ndarray, int, float)):
         grad_tensors = (grad_tensors,)
-    for out in outputs:
+    for i, out in enumerate(outputs):
         if not out.requires_grad:
-            raise _no_grad_fn_error()
+            raise _no_grad_fn_error(i)
     seeds = make_seeds(outputs, grad_tensors, create_graph)
     if retain_graph is None:
         retain_graph = create_graph
@@ -108,8 +108,9 @@ def _checked_inputs(inputs: Any, caller: str) -> tuple:
     return sources
 
 
-def _no_grad_fn_error() -> RuntimeError:
-    err = RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+def _no_grad_fn_error(index: int = 0) -> RuntimeError:
+    err = RuntimeError(f"element {index} of tensors does not require grad and does not have a "
+                       "grad_fn")
     err.add_note(_WHY_HINT)
     return err
 
@@ -121,6 +122,7 @@ _WHY_HINT = ("dualgrad: dg.why_no_grad(output, input) says in one sentence where
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool | None = None,
+         is_grads_batched: bool = False,
          materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
 
@@ -135,6 +137,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         As in :meth:`Tensor.backward`; with ``create_graph`` the results are differentiable.
     allow_unused:
         Return None for inputs the outputs do not depend on, instead of raising.
+    is_grads_batched:
+        The first dimension of each ``grad_outputs`` entry is a batch: the result holds one
+        vector-Jacobian product per entry, stacked along a first dimension (dualgrad runs one
+        backward per entry; PyTorch uses ``vmap``).
     materialize_grads:
         Return zeros instead of None for unused inputs (implies ``allow_unused``).
 
@@ -152,11 +158,17 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     ins = _checked_inputs(inputs, "grad")
     if isinstance(grad_outputs, (Tensor, np.ndarray)):
         grad_outputs = (grad_outputs,)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
-    for out in outs:
+    if is_grads_batched:
+        return _batched_grad(outs, ins, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
+    for i, out in enumerate(outs):
         if not out.requires_grad:
-            raise _no_grad_fn_error()
+            raise _no_grad_fn_error(i)
     for t in ins:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -178,3 +190,48 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         else:
             final.append(Tensor._make(np.array(g, dtype=t._data.dtype)))
     return tuple(final)
+
+
+def _batched_grad(outs: tuple, ins: tuple, grad_outputs: Any, retain_graph: bool | None,
+                  create_graph: bool, allow_unused: bool, materialize_grads: bool) -> tuple:
+    """``grad(..., is_grads_batched=True)``: one backward per entry of the batch dimension
+    of ``grad_outputs``, the results stacked."""
+    from dualgrad._functions import stack
+
+    if grad_outputs is None or any(g is None for g in grad_outputs):
+        raise RuntimeError("If `is_grads_batched=True`, we interpret the first dimension of "
+                           "each grad_output as the batch dimension. The sizes of the "
+                           "remaining dimensions are expected to match the shape of "
+                           "corresponding output, but a mismatch was detected: grad_output[0] "
+                           "is None")
+    gos = [g if isinstance(g, Tensor) else Tensor._make(np.asarray(g)) for g in grad_outputs]
+    for i, (out, g) in enumerate(zip(outs, gos)):
+        if g.ndim == 0 or tuple(g.shape[1:]) != tuple(out.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions "
+                "are expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {_size_text(tuple(g.shape))} and "
+                f"output[{i}] has a shape of {_size_text(tuple(out.shape))}. If you only "
+                "want some tensors in `grad_output` to be considered batched, consider using "
+                "vmap.")
+    n = gos[0].shape[0]
+    rows = []
+    for b in range(n):
+        rows.append(grad(outs, ins, [g[b] for g in gos], retain_graph=True if b < n - 1
+                         else retain_graph, create_graph=create_graph,
+                         allow_unused=allow_unused, materialize_grads=materialize_grads))
+    result = []
+    for j, t in enumerate(ins):
+        column = [r[j] for r in rows]
+        if all(c is None for c in column):
+            result.append(None)
+            continue
+        column = [Tensor._make(np.zeros_like(t._data)) if c is None else c for c in column]
+        result.append(stack(column) if column else
+                      Tensor._make(np.zeros((0, *t._data.shape), dtype=t._data.dtype)))
+    return tuple(result)
+
+
+# ``torch.autograd.function`` and ``torch.autograd.functional``, reached as attributes.
+from dualgrad.autograd import function, functional  # noqa: E402
