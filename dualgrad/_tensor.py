@@ -1327,6 +1327,68 @@ class Tensor:
     def exp(self) -> Tensor:
         """Elementwise ``e ** x``."""
 
+    @_float_unary(E.exp2)
+    def exp2(self) -> Tensor:
+        """Elementwise ``2 ** x``."""
+
+    @_float_unary(E.log2)
+    def log2(self) -> Tensor:
+        """Logarithm to base 2."""
+
+    @_float_unary(E.log10)
+    def log10(self) -> Tensor:
+        """Logarithm to base 10."""
+
+    @_float_unary(E.asin)
+    def asin(self) -> Tensor:
+        """Inverse sine (NaN outside [-1, 1])."""
+
+    @_float_unary(E.acos)
+    def acos(self) -> Tensor:
+        """Inverse cosine (NaN outside [-1, 1])."""
+
+    @_float_unary(E.atan)
+    def atan(self) -> Tensor:
+        """Inverse tangent."""
+
+    @_float_unary(E.sinh)
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine."""
+
+    @_float_unary(E.cosh)
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine."""
+
+    @_float_unary(E.asinh)
+    def asinh(self) -> Tensor:
+        """Inverse hyperbolic sine."""
+
+    @_float_unary(E.acosh)
+    def acosh(self) -> Tensor:
+        """Inverse hyperbolic cosine (NaN below 1)."""
+
+    @_float_unary(E.atanh)
+    def atanh(self) -> Tensor:
+        """Inverse hyperbolic tangent (NaN outside [-1, 1])."""
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def atan2(self, other: Tensor) -> Tensor:
+        """Elementwise ``atan(self / other)`` in the quadrant of the point ``(other, self)``,
+        in ``(-pi, pi]``; the dtypes promote as for ``+``, integers giving the default float
+        dtype (``Atan2Backward0``)."""
+        if not isinstance(other, Tensor):
+            raise TypeError("atan2(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        x, y = (self, other) if self._data.dtype == other._data.dtype else _promote_pair(
+            self, other)
+        if x._data.dtype.kind not in "fc":
+            x, y = x.to(_dtypes.default_float), y.to(_dtypes.default_float)
+        return apply(E.atan2, (x, y), NO_PARAMS)
+
+    arctan2 = atan2
+
     @_float_unary(E.expm1)
     def expm1(self) -> Tensor:
         """Elementwise ``exp(x) - 1``, accurate near 0."""
