@@ -420,6 +420,11 @@ case("relu", (NONZERO,), ELEM)  # kink at 0
 case("threshold_backward", (R, NONZERO), BINARY)  # relu's gradient: jump where ans is 0
 case("leaky_relu", (NONZERO,), (Variant(unary_shapes()),
                                 Variant(unary_shapes(), {"negative_slope": 0.2})))
+# kinks at the bounds (-1 and 1 by default)
+_HARDTANH = Real(-2.5, 2.5, avoid=(-1.0, 1.0, -0.5, 1.5), margin=0.15)
+case("hardtanh", (_HARDTANH,), (Variant(unary_shapes()),
+                               Variant(unary_shapes(), {"min_val": -0.5, "max_val": 1.5})))
+case("hardtanh_backward", (R, _HARDTANH), (Variant(same_shapes(2)),))
 case("leaky_relu_backward", (R, NONZERO), (Variant(same_shapes(2)),
                                           Variant(same_shapes(2), {"negative_slope": 0.2})))
 case("elu", (NONZERO,), (Variant(unary_shapes()), Variant(unary_shapes(), {"alpha": 0.5})))
