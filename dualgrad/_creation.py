@@ -233,17 +233,6 @@ def _check_numpy(arr: np.ndarray | np.generic) -> None:
                         f"The only supported types are: {_NUMPY_TYPES}.")
 
 
-def _default_dtypes(arr: np.ndarray) -> np.ndarray:
-    """PyTorch's defaults for data NumPy typed: Python floats float32, ints int64."""
-    if arr.dtype == np.float64:
-        return arr.astype(_dtypes.default_float)
-    if arr.dtype == np.complex128:
-        return arr.astype(_dtypes.complex64)
-    if arr.dtype.kind in "iu" and arr.dtype != np.int64:
-        return arr.astype(np.int64)
-    return arr
-
-
 def _infer(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     """NumPy array for ``data`` with PyTorch's default dtypes (or ``dtype`` when given)."""
     if isinstance(data, Tensor):
@@ -260,9 +249,24 @@ def _infer(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
         # NumPy makes a list with an int past int64's range uint64, or float64 next to other
         # ints; PyTorch refuses that int: such lists take the walk below.
         if arr is not None and arr.dtype.kind in "biufc" and arr.dtype != np.uint64 and not (
-                arr.dtype.kind == "f" and arr.size and np.abs(arr).max() >= 2.0**63):
+                arr.dtype.kind == "f" and arr.size and arr.dtype.itemsize > 2
+                and np.abs(arr).max() >= 2.0**63):
             if dtype is None:
-                return _default_dtypes(arr)
+                found = arr.dtype
+                if found is _I64 or found is _BOOL:
+                    return arr
+                if found is _F64 or found is _C128:
+                    # Python floats, or NumPy's float64 (a float subclass): one look at the
+                    # first number tells them apart, so that Python lists keep their fast way.
+                    first = data
+                    while type(first) is list or type(first) is tuple:
+                        first = first[0] if first else 0.0
+                    if type(first) in _PYTHON_NUMBERS:
+                        return arr.astype(_dtypes.default_float if found is _F64
+                                          else _dtypes.complex64)
+                # NumPy scalars or arrays in the list: their dtypes count, promoted as PyTorch
+                # promotes ([np.int32(1), True] is int32, [np.float64(1), 2.0] float64).
+                return arr.astype(_data_dtype(data), copy=False)
             if arr.dtype.kind in "iu" and dtype.kind in "fc":
                 # Straight from the Python ints, as PyTorch reads them (through a double).
                 return np.array(data, dtype=dtype)
@@ -274,6 +278,14 @@ def _infer(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     if dtype is None:
         dtype = _data_dtype(data)
     return np.array(_store(data, sizes, 0, dtype), dtype=dtype)
+
+
+# The dtypes NumPy gives lists of Python numbers (NumPy's dtype objects of the native types
+# are singletons: ``is`` finds them without hashing). A list that mixes Python floats with
+# NumPy float64 scalars after its first number stays float32 (PyTorch makes it float64).
+_BOOL, _I64, _F64, _C128 = (np.dtype(t) for t in (np.bool_, np.int64, np.float64,
+                                                   np.complex128))
+_PYTHON_NUMBERS = frozenset((float, int, complex, bool))
 
 
 def _flat(data: Any) -> list:
@@ -313,7 +325,9 @@ def _data_dtype(data: Any) -> np.dtype:
     stack = [data]
     while stack:
         obj = stack.pop()
-        if isinstance(obj, bool):
+        if isinstance(obj, (np.ndarray, np.generic)):  # before float: np.float64 is a float
+            found.add(obj.dtype)
+        elif isinstance(obj, bool):
             found.add(_dtypes.bool_)
         elif isinstance(obj, int):
             found.add(_dtypes.int64)
@@ -325,8 +339,6 @@ def _data_dtype(data: Any) -> np.dtype:
             found.add(obj._data.dtype)
         elif isinstance(obj, (str, bytes)):
             raise TypeError(f"new(): invalid data type '{_type_name(obj)}'")
-        elif isinstance(obj, (np.ndarray, np.generic)):
-            found.add(obj.dtype)
         elif _is_sequence(obj):
             stack.extend(reversed(obj))
             if not len(obj):
@@ -407,8 +419,9 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a NumPy array or tensor when it can."""
     dt = _dtype_arg("as_tensor", dtype)
-    if isinstance(data, Tensor) and (dt is None or dt == data.dtype):
-        return data
+    if isinstance(data, Tensor):
+        # A conversion is recorded (ToCopyBackward0) as by ``data.to(dtype)``.
+        return data if dt is None else data.to(dt)
     if isinstance(data, np.ndarray):
         _check_numpy(data)
         return _finish(data, dt, device, False)
@@ -418,7 +431,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (same dtype)."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+        raise TypeError(f"expected np.ndarray (got {_type_name(array)})")
     _check_numpy(array)
     return Tensor._make(array)
 

@@ -27,6 +27,9 @@ __all__ = [
     "sort", "topk", "nonzero", "narrow", "index_select", "bmm", "is_floating_point", "hstack",
     "vstack", "meshgrid", "remainder", "fmod", "floor_divide", "bitwise_and", "bitwise_or",
     "bitwise_xor", "bitwise_not", "logical_and", "logical_or", "logical_xor", "logical_not",
+    "exp2", "log2", "log10", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
+    "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2",
+    "eq", "ne", "lt", "le", "gt", "ge",
 ]
 
 
@@ -86,6 +89,24 @@ sin = _unary("sin", "Sine, elementwise.")
 cos = _unary("cos", "Cosine, elementwise.")
 tan = _unary("tan", "Tangent, elementwise.")
 tanh = _unary("tanh", "Hyperbolic tangent, elementwise.")
+exp2 = _unary("exp2", "``2 ** x``, elementwise.")
+log2 = _unary("log2", "Logarithm to base 2, elementwise.")
+log10 = _unary("log10", "Logarithm to base 10, elementwise.")
+asin = arcsin = _unary("asin", "Inverse sine, elementwise.")
+acos = arccos = _unary("acos", "Inverse cosine, elementwise.")
+atan = arctan = _unary("atan", "Inverse tangent, elementwise.")
+sinh = _unary("sinh", "Hyperbolic sine, elementwise.")
+cosh = _unary("cosh", "Hyperbolic cosine, elementwise.")
+asinh = arcsinh = _unary("asinh", "Inverse hyperbolic sine, elementwise.")
+acosh = arccosh = _unary("acosh", "Inverse hyperbolic cosine, elementwise.")
+atanh = arctanh = _unary("atanh", "Inverse hyperbolic tangent, elementwise.")
+atan2 = arctan2 = _method("atan2", "``atan(input / other)`` in the right quadrant, elementwise.")
+eq = _method("eq", "Elementwise ``==`` (a bool tensor).")
+ne = _method("ne", "Elementwise ``!=`` (a bool tensor).")
+lt = _method("lt", "Elementwise ``<`` (a bool tensor).")
+le = _method("le", "Elementwise ``<=`` (a bool tensor).")
+gt = _method("gt", "Elementwise ``>`` (a bool tensor).")
+ge = _method("ge", "Elementwise ``>=`` (a bool tensor).")
 sigmoid = _unary("sigmoid", "Logistic sigmoid, elementwise.")
 relu = _unary("relu", "``max(x, 0)``, elementwise.")
 erf = _unary("erf", "Error function, elementwise.")

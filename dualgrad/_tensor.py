@@ -8,6 +8,7 @@ by section; what they delegate to lives elsewhere: the ops in ``ops/``, NumPy's
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import warnings
@@ -51,11 +52,28 @@ _ERR_DETACH_VIEW = (
     "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
     "torch/optim/optimizer.py as the solution.")
 _ERR_INT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
+_ERR_DEEPCOPY = (
+    "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol "
+    "at the moment.  If you were attempting to deepcopy a module, this may be because of a "
+    "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001")
 _ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have a grad_fn"
 
 
 apply = _engine.apply
 _new = object.__new__
+
+
+def _plain(x: Any) -> Any:
+    """A Tensor's array, anything else as it is."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _rebuild_tensor(cls: type, data: np.ndarray, requires_grad: bool) -> Tensor:
+    """Unpickling (``Tensor.__reduce_ex__``): a leaf of class ``cls`` holding ``data``."""
+    t = cls._make(data)
+    if requires_grad:
+        t._requires_grad = True
+    return t
 _registry._apply = apply
 
 
@@ -701,6 +719,29 @@ class Tensor:
         """Number of dimensions."""
         return self._data.ndim
 
+    ndimension = dim
+
+    def stride(self, dim: int | None = None) -> Any:
+        """The steps in elements between neighbours along each dimension (a tuple), or along
+        ``dim``: NumPy's byte strides divided by the element size."""
+        size = self._data.itemsize
+        strides = tuple(s // size for s in self._data.strides)
+        if dim is None:
+            return strides
+        if not strides:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return strides[_dim(self, dim)]
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self._data.itemsize
+
+    @property
+    def _version(self) -> int:
+        """The number of in-place changes made to this tensor's memory (shared by its views),
+        as PyTorch's ``_version``: backward checks it to find saved values changed in place."""
+        return self._vc[0]
+
     def numel(self) -> int:
         """Number of elements."""
         return self._data.size
@@ -738,6 +779,10 @@ class Tensor:
         """True for floating dtypes."""
         return self._data.dtype.kind == "f"
 
+    def is_complex(self) -> bool:
+        """True for complex dtypes."""
+        return self._data.dtype.kind == "c"
+
     # --- conversions -----------------------------------------------------------------------
 
     def item(self) -> Any:
@@ -762,7 +807,11 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self._data if dtype is None else self._data.astype(dtype)
+        if dtype is None and not copy:
+            return self._data  # np.asarray(t): shares memory, as t.numpy() does
+        # np.array(t) copies (copy=True) and np.array(t, dtype, copy=False) refuses to cast:
+        # NumPy decides, with its own error.
+        return np.array(self._data, dtype=dtype, copy=copy)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Convert dtype and/or device: ``t.to(torch.float64)``, ``t.to("cpu")``."""
@@ -797,6 +846,13 @@ class Tensor:
             name = _dtypes.torch_name(self._data.dtype)
             return f"torch.{name}Tensor" if name != str(self._data.dtype) else f"torch.{name}"
         return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """As ``other``'s dtype: ``self.to(other.dtype)``."""
+        if not isinstance(other, Tensor):
+            raise TypeError("type_as(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return self.to(other._data.dtype)
 
     def float(self) -> Tensor:
         """As float32."""
@@ -860,8 +916,38 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with "
+                               f"{'no values' if not self._data.size else 'more than one value'}"
+                               " is ambiguous")
         return bool(self._data)
+
+    def __contains__(self, element: Any) -> bool:
+        """``x in t``: whether any element of ``t`` equals ``x`` (a number or a tensor,
+        compared elementwise with broadcasting), as in PyTorch."""
+        if isinstance(element, (Tensor, int, float, complex, np.number, np.bool_)):
+            return bool(np.any(self._data == _plain(element)))
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """``copy.deepcopy``: a new leaf with copied values, ``requires_grad`` and ``grad``
+        (and the ``__dict__`` of a subclass). As in PyTorch, only leaves can be copied."""
+        if self._node is not None:
+            raise RuntimeError(_ERR_DEEPCOPY)
+        new = type(self)._make(self._data.copy())
+        memo[id(self)] = new
+        new._requires_grad = self._requires_grad
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        if getattr(self, "__dict__", None):
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """``pickle`` (and ``copy.copy``): the values, dtype and ``requires_grad``, rebuilt as
+        a leaf, as PyTorch pickles a tensor (a non-leaf too; no graph, no ``grad``)."""
+        state = self.__dict__ if getattr(self, "__dict__", None) else None
+        return (_rebuild_tensor, (type(self), self._data, self.requires_grad), state)
 
     def __float__(self) -> float:
         if self._data.size != 1:
@@ -1246,6 +1332,68 @@ class Tensor:
     @_float_unary(E.exp)
     def exp(self) -> Tensor:
         """Elementwise ``e ** x``."""
+
+    @_float_unary(E.exp2)
+    def exp2(self) -> Tensor:
+        """Elementwise ``2 ** x``."""
+
+    @_float_unary(E.log2)
+    def log2(self) -> Tensor:
+        """Logarithm to base 2."""
+
+    @_float_unary(E.log10)
+    def log10(self) -> Tensor:
+        """Logarithm to base 10."""
+
+    @_float_unary(E.asin)
+    def asin(self) -> Tensor:
+        """Inverse sine (NaN outside [-1, 1])."""
+
+    @_float_unary(E.acos)
+    def acos(self) -> Tensor:
+        """Inverse cosine (NaN outside [-1, 1])."""
+
+    @_float_unary(E.atan)
+    def atan(self) -> Tensor:
+        """Inverse tangent."""
+
+    @_float_unary(E.sinh)
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine."""
+
+    @_float_unary(E.cosh)
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine."""
+
+    @_float_unary(E.asinh)
+    def asinh(self) -> Tensor:
+        """Inverse hyperbolic sine."""
+
+    @_float_unary(E.acosh)
+    def acosh(self) -> Tensor:
+        """Inverse hyperbolic cosine (NaN below 1)."""
+
+    @_float_unary(E.atanh)
+    def atanh(self) -> Tensor:
+        """Inverse hyperbolic tangent (NaN outside [-1, 1])."""
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def atan2(self, other: Tensor) -> Tensor:
+        """Elementwise ``atan(self / other)`` in the quadrant of the point ``(other, self)``,
+        in ``(-pi, pi]``; the dtypes promote as for ``+``, integers giving the default float
+        dtype (``Atan2Backward0``)."""
+        if not isinstance(other, Tensor):
+            raise TypeError("atan2(): argument 'other' (position 1) must be Tensor, not "
+                            f"{type(other).__name__}")
+        x, y = (self, other) if self._data.dtype == other._data.dtype else _promote_pair(
+            self, other)
+        if x._data.dtype.kind not in "fc":
+            x, y = x.to(_dtypes.default_float), y.to(_dtypes.default_float)
+        return apply(E.atan2, (x, y), NO_PARAMS)
+
+    arctan2 = atan2
 
     @_float_unary(E.expm1)
     def expm1(self) -> Tensor:

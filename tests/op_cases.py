@@ -406,11 +406,25 @@ case("sin", (R,), ELEM)
 case("cos", (R,), ELEM)
 case("tan", (Real(-1.2, 1.2),), ELEM)
 case("tanh", (R,), ELEM)
+case("exp2", (R,), ELEM)
+case("log2", (Real(0.1, 3.0),), ELEM)
+case("log10", (Real(0.1, 3.0),), ELEM)
+for _name in ("asin", "acos", "atanh"):
+    case(_name, (Real(-0.9, 0.9),), ELEM)  # the derivative is infinite at -1 and 1
+for _name in ("atan", "sinh", "cosh", "asinh"):
+    case(_name, (R,), ELEM)
+case("acosh", (Real(1.2, 3.0),), ELEM)  # defined from 1, with an infinite derivative there
+case("atan2", (NONZERO, NONZERO), BINARY)  # away from its jump along y = 0, x < 0
 case("sigmoid", (Real(-4.0, 4.0),), ELEM)
 case("relu", (NONZERO,), ELEM)  # kink at 0
 case("threshold_backward", (R, NONZERO), BINARY)  # relu's gradient: jump where ans is 0
 case("leaky_relu", (NONZERO,), (Variant(unary_shapes()),
                                 Variant(unary_shapes(), {"negative_slope": 0.2})))
+# kinks at the bounds (-1 and 1 by default)
+_HARDTANH = Real(-2.5, 2.5, avoid=(-1.0, 1.0, -0.5, 1.5), margin=0.15)
+case("hardtanh", (_HARDTANH,), (Variant(unary_shapes()),
+                               Variant(unary_shapes(), {"min_val": -0.5, "max_val": 1.5})))
+case("hardtanh_backward", (R, _HARDTANH), (Variant(same_shapes(2)),))
 case("leaky_relu_backward", (R, NONZERO), (Variant(same_shapes(2)),
                                           Variant(same_shapes(2), {"negative_slope": 0.2})))
 case("elu", (NONZERO,), (Variant(unary_shapes()), Variant(unary_shapes(), {"alpha": 0.5})))

@@ -24,6 +24,9 @@ ACTIVATIONS = {
     "silu": ({}, "SiluBackward0"),
     "softplus": ({}, "SoftplusBackward0"),
     "softplus(2, 1)": ({"beta": 2.0, "threshold": 1.0}, "SoftplusBackward0"),
+    "hardtanh": ({}, "HardtanhBackward0"),
+    "hardtanh(-2, 2.5)": ({"min_val": -2.0, "max_val": 2.5}, "HardtanhBackward0"),
+    "relu6": ({}, "HardtanhBackward0"),
 }
 
 
@@ -62,6 +65,8 @@ def test_activation_from_the_math(name: str) -> None:
             "elu": np.where(x > 0, x, alpha * np.expm1(x)),
             "silu": x / (1 + np.exp(-x)),
             "softplus": np.where(beta * x > threshold, x, np.log1p(np.exp(beta * x)) / beta),
+            "hardtanh": np.clip(x, params.get("min_val", -1.0), params.get("max_val", 1.0)),
+            "relu6": np.clip(x, 0.0, 6.0),
         }.get(kind)
     if kind == "gelu":
         from scipy.special import erf
@@ -99,6 +104,32 @@ def test_integer_input_raises_pytorchs_error() -> None:
     with pytest.raises(RuntimeError, match="^approximate argument must be either none or "
                                            "tanh.$"):
         dg.nn.functional.gelu(dg.ones(2), approximate="erf")
+
+
+def test_hardtanh_and_relu6_details() -> None:
+    F = dtorch.nn.functional
+    x = dtorch.tensor([-2.0, -1.0, 0.0, 1.0, 7.0], requires_grad=True)
+    (g,) = dtorch.autograd.grad(F.hardtanh(x).sum(), x, create_graph=True)
+    assert g.tolist() == [0.0, 0.0, 1.0, 0.0, 0.0]  # zero at the bounds, as in PyTorch
+    assert g.grad_fn.name() == "HardtanhBackwardBackward0"
+    assert F.relu6(x).tolist() == [0.0, 0.0, 0.0, 1.0, 6.0]
+    ints = F.hardtanh(dtorch.tensor([1, 5]))
+    assert ints.dtype == dtorch.int64 and ints.tolist() == [1, 1]
+    with pytest.raises(ValueError, match="^min_val cannot be greater than max_val$"):
+        F.hardtanh(x, 2.0, 1.0)
+    with pytest.raises(TypeError, match=r"^hardtanh\(\): argument 'input' \(position 1\) must "
+                                        r"be Tensor, not list$"):
+        F.hardtanh([1.0])
+    with pytest.raises(TypeError, match=r"^relu6\(\): argument 'input'"):
+        F.relu6([1.0])
+    with pytest.raises(AssertionError, match=r"^max_val \(1\) must be greater than min_val "
+                                             r"\(1\)$"):
+        dtorch.nn.Hardtanh(1, 1)
+    assert repr(dtorch.nn.Hardtanh()) == "Hardtanh(min_val=-1.0, max_val=1.0)"
+    assert repr(dtorch.nn.Hardtanh(-2, 3)) == "Hardtanh(min_val=-2, max_val=3)"
+    assert repr(dtorch.nn.ReLU6()) == "ReLU6()"
+    assert repr(dtorch.nn.ReLU6(True)) == "ReLU6(inplace=True)"
+    assert dtorch.nn.ReLU6()(x).grad_fn.name() == "HardtanhBackward0"
 
 
 # --- dropout -------------------------------------------------------------------------------------

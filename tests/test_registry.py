@@ -157,7 +157,8 @@ def test_numpy_table_entries_are_callable() -> None:
 def test_numpy_ufunc_on_a_tensor_records_the_op(name: str) -> None:
     op = REGISTRY[name]
     x = dg.tensor(np.array([0.5, 0.25]), requires_grad=True)
-    out = op.numpy[0](x)
+    with np.errstate(invalid="ignore"):  # arccosh(0.5) is NaN
+        out = op.numpy[0](x)
     assert isinstance(out, dg.Tensor)
     assert out.grad_fn is not None and out.grad_fn.op is NUMPY_IMPLS[op.numpy[0]]
 

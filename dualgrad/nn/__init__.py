@@ -2,7 +2,17 @@
 activations, loss modules, and ``functional`` (activations, losses)."""
 
 from dualgrad.nn import functional
-from dualgrad.nn.activation import ELU, GELU, Dropout, LeakyReLU, ModuleList, SiLU, Softplus
+from dualgrad.nn.activation import (
+    ELU,
+    GELU,
+    Dropout,
+    Hardtanh,
+    LeakyReLU,
+    ModuleList,
+    ReLU6,
+    SiLU,
+    Softplus,
+)
 from dualgrad.nn.modules import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -27,5 +37,5 @@ __all__ = [
     "functional", "Parameter", "Module", "Linear", "Sequential", "Identity", "Flatten", "ReLU",
     "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "LeakyReLU", "ELU", "GELU", "SiLU",
-    "Softplus", "Dropout", "ModuleList",
+    "Softplus", "Dropout", "ModuleList", "Hardtanh", "ReLU6",
 ]

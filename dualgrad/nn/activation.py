@@ -1,4 +1,5 @@
-"""More activation modules (``LeakyReLU``, ``ELU``, ``GELU``, ``SiLU``, ``Softplus``),
+"""More activation modules (``LeakyReLU``, ``Hardtanh``, ``ReLU6``, ``ELU``, ``GELU``, ``SiLU``,
+``Softplus``),
 ``Dropout``, and the ``ModuleList`` container, as in ``torch.nn``."""
 
 from __future__ import annotations
@@ -33,6 +34,51 @@ class LeakyReLU(Module):
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
                                                           else "")
+
+
+class Hardtanh(Module):
+    """``x`` limited to ``[min_val, max_val]``.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.Hardtanh(-2.0, 2.0)(dg.tensor([-3.0, 1.0, 3.0]))
+    tensor([-2.,  1.,  2.])
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        if max_val <= min_val:  # PyTorch's assert
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        """``hardtanh(input, min_val, max_val)``."""
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)``.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.ReLU6()(dg.tensor([-1.0, 3.0, 8.0]))
+    tensor([0., 3., 6.])
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
 
 
 class ELU(Module):

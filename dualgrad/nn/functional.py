@@ -16,7 +16,7 @@ from dualgrad.ops.linalg import linear_error
 __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-    "leaky_relu", "elu", "gelu", "silu", "softplus", "dropout", "one_hot",
+    "leaky_relu", "elu", "gelu", "silu", "softplus", "dropout", "one_hot", "hardtanh", "relu6",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -151,6 +151,40 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     """
     return apply(A.leaky_relu, (_float_input(input, "leaky_relu_cpu", "leaky_relu"),),
                  {"negative_slope": negative_slope})
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``input`` limited to ``[min_val, max_val]`` (``HardtanhBackward0``); the gradient is
+    zero at the bounds themselves, as in PyTorch. Integer tensors stay integers.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.hardtanh(dg.tensor([-2.0, 0.5, 3.0]))
+    tensor([-1.0000,  0.5000,  1.0000])
+    """
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("hardtanh", "input", 1, input)
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    # (``inplace`` is accepted and a new tensor returned, as by the other activations here)
+    return apply(A.hardtanh, (input,), {"min_val": min_val, "max_val": max_val})
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)``, recorded as
+    ``HardtanhBackward0`` as in PyTorch.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.relu6(dg.tensor([-1.0, 3.0, 8.0]))
+    tensor([0., 3., 6.])
+    """
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("relu6", "input", 1, input)
+    return apply(A.hardtanh, (input,), {"min_val": 0.0, "max_val": 6.0})
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:

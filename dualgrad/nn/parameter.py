@@ -55,3 +55,9 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return (Parameter, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        # PyTorch's Parameter.__deepcopy__: the values and requires_grad, not the grad.
+        new = type(self)(self._data.copy(), self._requires_grad)
+        memo[id(self)] = new
+        return new

@@ -62,6 +62,40 @@ leaky_relu = defop("leaky_relu", _leaky_relu_forward, vjp=(_leaky_relu_vjp,),
                    doc="``x`` where positive, else ``negative_slope * x``.")
 
 
+# --- hardtanh (and relu6) -----------------------------------------------------------------------
+
+def _hardtanh_grad(g: Any, x: Any, *, min_val: float = -1.0, max_val: float = 1.0) -> Any:
+    # PyTorch's hardtanh_backward: zero where x <= min_val or x >= max_val (the bounds
+    # themselves included), g elsewhere, NaN included.
+    return np.where(np.logical_or(x <= min_val, x >= max_val), 0.0, g)
+
+
+# An op of its own, as leaky_relu_backward: under create_graph the gradient depends on x, and
+# differentiating it again gives zeros, as PyTorch's HardtanhBackwardBackward0.
+hardtanh_backward = defop(
+    "hardtanh_backward", _hardtanh_grad, vjp=(
+        lambda gg, out, g, x, *, min_val=-1.0, max_val=1.0: _hardtanh_grad(
+            gg, x, min_val=min_val, max_val=max_val),
+        lambda gg, out, g, x, *, min_val=-1.0, max_val=1.0: zeros_like_grad(gg),
+    ), grad_fn_name="HardtanhBackwardBackward0", reads=((1,), ()),
+    doc="``hardtanh``'s gradient: ``g`` where ``min_val < x < max_val``, else 0.")
+
+
+def _hardtanh_vjp(g: Any, ans: Any, x: Any, *, min_val: float = -1.0,
+                  max_val: float = 1.0) -> Any:
+    if isinstance(g, _ARRAYS) and isinstance(x, _ARRAYS):
+        return _hardtanh_grad(g, x, min_val=min_val, max_val=max_val)
+    return hardtanh_backward(g, x, min_val=min_val, max_val=max_val)
+
+
+hardtanh = defop(
+    "hardtanh",
+    lambda x, *, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val).astype(
+        x.dtype, copy=False),
+    vjp=(_hardtanh_vjp,), grad_fn_name="HardtanhBackward0",
+    doc="``x`` limited to ``[min_val, max_val]``; ``relu6`` is ``hardtanh(x, 0, 6)``.")
+
+
 # --- elu ----------------------------------------------------------------------------------------
 
 def _elu_forward(x: np.ndarray, *, alpha: float = 1.0) -> np.ndarray:

@@ -315,6 +315,14 @@ expm1 = defop("expm1", np.expm1, vjp=(lambda g, ans, x: g * (ans + 1),), save_in
 log = defop("log", np.log, vjp=(lambda g, ans, x: g / x,), numpy=(np.log,))
 log1p = defop("log1p", np.log1p, vjp=(lambda g, ans, x: g / (1 + x),),
               grad_fn_name="Log1PBackward0", numpy=(np.log1p,))
+_LN2 = 0.6931471805599453  # PyTorch's M_LN2 and M_LN10
+_LN10 = 2.302585092994046
+log2 = defop("log2", np.log2, vjp=(lambda g, ans, x: g / (x * _LN2),), numpy=(np.log2,),
+             doc="Logarithm to base 2, elementwise.")
+log10 = defop("log10", np.log10, vjp=(lambda g, ans, x: g / (x * _LN10),),
+              numpy=(np.log10,), doc="Logarithm to base 10, elementwise.")
+exp2 = defop("exp2", np.exp2, vjp=(lambda g, ans, x: g * ans * _LN2,), save_inputs=False,
+             save_ans=True, numpy=(np.exp2,), doc="``2 ** x``, elementwise.")
 
 # --- trigonometry and hyperbolics -----------------------------------------------------------
 
@@ -337,6 +345,38 @@ def _tanh_vjp(g: Any, ans: Any, x: Any) -> Any:
 
 tanh = defop("tanh", np.tanh, vjp=(_tanh_vjp,), save_inputs=False, save_ans=True,
              numpy=(np.tanh,))
+
+# PyTorch's formulas (derivatives.yaml), grouped as there: rsqrt(1 - x^2) is written
+# ``(-x * x + 1).rsqrt()``, computed as 1 / sqrt, as PyTorch's CPU kernel computes rsqrt.
+asin = defop("asin", np.arcsin, vjp=(lambda g, ans, x: g * (1 / np.sqrt(-x * x + 1)),),
+             numpy=(np.arcsin,), doc="Inverse sine, elementwise.")
+acos = defop("acos", np.arccos, vjp=(lambda g, ans, x: g * -(1 / np.sqrt(-x * x + 1)),),
+             numpy=(np.arccos,), doc="Inverse cosine, elementwise.")
+atan = defop("atan", np.arctan, vjp=(lambda g, ans, x: g / (x * x + 1),),
+             numpy=(np.arctan,), doc="Inverse tangent, elementwise.")
+sinh = defop("sinh", np.sinh, vjp=(lambda g, ans, x: g * np.cosh(x),), numpy=(np.sinh,),
+             doc="Hyperbolic sine, elementwise.")
+cosh = defop("cosh", np.cosh, vjp=(lambda g, ans, x: g * np.sinh(x),), numpy=(np.cosh,),
+             doc="Hyperbolic cosine, elementwise.")
+asinh = defop("asinh", np.arcsinh, vjp=(lambda g, ans, x: g * (1 / np.sqrt(x * x + 1)),),
+              numpy=(np.arcsinh,), doc="Inverse hyperbolic sine, elementwise.")
+acosh = defop("acosh", np.arccosh, vjp=(lambda g, ans, x: g * (1 / np.sqrt(x * x - 1)),),
+              numpy=(np.arccosh,), doc="Inverse hyperbolic cosine, elementwise.")
+atanh = defop("atanh", np.arctanh, vjp=(lambda g, ans, x: g / (1 - x * x),),
+              numpy=(np.arctanh,), doc="Inverse hyperbolic tangent, elementwise.")
+
+
+def _atan2_vjp(g: Any, ans: Any, y: Any, x: Any, first: bool) -> Any:
+    # PyTorch's atan2_backward: recip = 1 / (self^2 + other^2), then grad * other * recip
+    # and grad * -self * recip.
+    recip = 1 / (y * y + x * x)
+    return g * x * recip if first else g * -y * recip
+
+
+atan2 = defop("atan2", np.arctan2, vjp=(
+    lambda g, ans, y, x: _atan2_vjp(g, ans, y, x, True),
+    lambda g, ans, y, x: _atan2_vjp(g, ans, y, x, False),
+), numpy=(np.arctan2,), doc="``atan(input / other)`` in the right quadrant, elementwise.")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
