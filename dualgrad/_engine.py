@@ -1019,7 +1019,7 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
             if owned:
                 # From here on g is handed to rules and hooks, which may keep it.
                 owned.discard(id(g))
-            if node.extras is not None or node in node_index:
+            if node.extras is not None or (node_index and node in node_index):
                 g = _node_arrival(node, g, node_index, collected, collected is None, None)
             op = node.op
             rules = op.vjp
