@@ -15,6 +15,7 @@ from dualgrad.nn.activation import (
     Softplus,
 )
 from dualgrad.nn.container import ModuleDict, ParameterDict, ParameterList
+from dualgrad.nn.layers import Embedding, LayerNorm
 from dualgrad.nn.modules import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -40,5 +41,5 @@ __all__ = [
     "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "LeakyReLU", "ELU", "GELU", "SiLU",
     "Softplus", "Dropout", "ModuleList", "Hardtanh", "ReLU6", "init", "utils", "ModuleDict",
-    "ParameterList", "ParameterDict",
+    "ParameterList", "ParameterDict", "Embedding", "LayerNorm",
 ]
