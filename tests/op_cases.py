@@ -513,6 +513,38 @@ case("nll_loss", (R, Custom(_class_targets)), tuple(
     Variant(fixed((4, 3), (4,)), {"reduction": r, "ignore_index": ig})
     for r in _REDUCTIONS for ig in (-100, 1)))
 
+
+def _embedding_indices(rng: np.random.Generator, shape: tuple, params: dict,
+                       prev: list) -> np.ndarray:
+    # Rows of the weight (or of the gradient's table), with repeats. The padding row is
+    # picked by embedding_dense_backward only: embedding's gradient leaves it out by
+    # definition (not the derivative that finite differences see; tests/test_nn_layers.py
+    # checks it against PyTorch).
+    rows = params.get("num_weights") or prev[0].shape[0]
+    padding_idx = params.get("padding_idx", -1)
+    indices = rng.integers(0, rows, size=shape)
+    if "num_weights" in params:
+        indices.flat[-1] = padding_idx % rows
+    else:
+        indices[indices == padding_idx] = (padding_idx + 1) % rows
+    indices.flat[:2] = (1, 1)[:indices.size]
+    return indices
+
+
+case("embedding", (R, Custom(_embedding_indices)), (
+    Variant(fixed((5, 3), (2, 3))), Variant(fixed((5, 3), (4,)), {"padding_idx": 2}),
+    Variant(fixed((4, 2), ()), {"padding_idx": 0}),
+))
+case("embedding_dense_backward", (R, Custom(_embedding_indices)), (
+    Variant(fixed((2, 3, 3), (2, 3)), {"num_weights": 5}),
+    Variant(fixed((4, 2), (4,)), {"num_weights": 3, "padding_idx": 1}),
+))
+case("native_layer_norm", (R, R, R), (
+    Variant(fixed((4, 3), (3,), (3,)), {"normalized_ndim": 1, "eps": 1e-5}),
+    Variant(fixed((2, 3, 2), (3, 2), (3, 2)), {"normalized_ndim": 2, "eps": 1e-5}),
+    Variant(fixed((5,), (5,), (5,)), {"normalized_ndim": 1, "eps": 0.5}),
+))
+
 # reductions
 case("sum", (R,), reduce_variants(all_only=True))
 case("sum_dim", (R,), reduce_variants(dim_only=True))

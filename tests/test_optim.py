@@ -457,7 +457,23 @@ SCHEDULERS = [
     ("ExponentialLR", {"gamma": 0.9}),
     ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.01}),
     ("CosineAnnealingLR", {"T_max": 4}),
+    ("MultiStepLR", {"milestones": [2, 5, 5, 11], "gamma": 0.5}),
 ]
+
+
+def test_multistep_lr_without_torch():
+    opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    sched = dg.optim.lr_scheduler.MultiStepLR(opt, milestones=[3, 1, 3], gamma=0.5)
+    seq = []
+    for _ in range(5):
+        seq.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert seq == [1.0, 0.5, 0.5, 0.125, 0.125]  # 3 is listed twice: gamma ** 2
+    assert sched.state_dict()["milestones"] == {1: 1, 3: 2}
+    with pytest.warns(UserWarning):  # the epoch argument is deprecated, as in PyTorch
+        sched.step(2)
+    assert sched.get_last_lr() == [0.5]  # the closed form: one milestone passed
 
 
 @pytest.mark.parametrize(("name", "kwargs"), SCHEDULERS)

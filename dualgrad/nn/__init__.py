@@ -1,7 +1,8 @@
 """Neural-network building blocks (``torch.nn``): ``Module``, ``Parameter``, layers,
-activations, loss modules, and ``functional`` (activations, losses)."""
+activations, loss modules, containers, ``functional`` (activations, losses), ``init``
+(parameter initialisation) and ``utils`` (gradient clipping)."""
 
-from dualgrad.nn import functional
+from dualgrad.nn import functional, init, utils
 from dualgrad.nn.activation import (
     ELU,
     GELU,
@@ -13,6 +14,8 @@ from dualgrad.nn.activation import (
     SiLU,
     Softplus,
 )
+from dualgrad.nn.container import ModuleDict, ParameterDict, ParameterList
+from dualgrad.nn.layers import Embedding, LayerNorm
 from dualgrad.nn.modules import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -37,5 +40,6 @@ __all__ = [
     "functional", "Parameter", "Module", "Linear", "Sequential", "Identity", "Flatten", "ReLU",
     "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "LeakyReLU", "ELU", "GELU", "SiLU",
-    "Softplus", "Dropout", "ModuleList", "Hardtanh", "ReLU6",
+    "Softplus", "Dropout", "ModuleList", "Hardtanh", "ReLU6", "init", "utils", "ModuleDict",
+    "ParameterList", "ParameterDict", "Embedding", "LayerNorm",
 ]

@@ -17,6 +17,7 @@ __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
     "leaky_relu", "elu", "gelu", "silu", "softplus", "dropout", "one_hot", "hardtanh", "relu6",
+    "embedding", "layer_norm",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -575,3 +576,148 @@ def _cross_entropy_smoothed(input: Tensor, target: Tensor, reduction: str, ignor
         smooth = smooth.sum() / keep.sum()
     loss = nll * (1 - label_smoothing) + smooth * (label_smoothing / input.shape[1])
     return loss.reshape(shape) if reduction == "none" and loss.shape != shape else loss
+
+
+# --- embedding and layer norm ----------------------------------------------------------------
+
+
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    """``padding_idx`` counted from the front (None stays None), or PyTorch's assertion."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < max(num_embeddings, 1):
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    return padding_idx % num_embeddings if padding_idx < 0 else padding_idx
+
+
+def _indices_type(indices: Tensor) -> str:
+    """The name PyTorch's ``checkScalarTypes`` gives an index tensor's type."""
+    return "CPUBoolType" if indices._data.dtype.kind == "b" else indices.type()
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """The rows of ``weight`` ``(num_embeddings, embedding_dim)`` picked by the integer
+    tensor ``input`` (any shape): ``weight[input]``, shaped ``(*input.shape, embedding_dim)``,
+    recorded as ``EmbeddingBackward0``.
+
+    Repeated indices add up their gradients; the row ``padding_idx`` gets none. With
+    ``max_norm``, the rows that ``input`` picks are first rescaled in place (not recorded)
+    to a ``norm_type``-norm of at most ``max_norm``, as in PyTorch.
+
+    Raises
+    ------
+    IndexError
+        ``index out of range in self`` for an index outside ``[0, num_embeddings)``.
+    RuntimeError
+        For indices that are not int64 or int32, or a weight that is not 2-D.
+    AssertionError
+        ``Padding_idx must be within num_embeddings``.
+    NotImplementedError
+        For ``scale_grad_by_freq=True`` or ``sparse=True`` (not supported yet).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> w = dg.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], requires_grad=True)
+    >>> out = dg.nn.functional.embedding(dg.tensor([2, 0, 2]), w, padding_idx=0)
+    >>> out
+    tensor([[4., 5.],
+            [0., 1.],
+            [4., 5.]], grad_fn=<EmbeddingBackward0>)
+    >>> out.sum().backward()
+    >>> w.grad
+    tensor([[0., 0.],
+            [0., 0.],
+            [2., 2.]])
+    """
+    if not isinstance(weight, Tensor):
+        raise not_a_tensor("embedding", "weight", 1, weight)
+    pad = _padding_index(padding_idx, weight.shape[0] if weight._data.ndim else 0)
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("embedding", "indices", 2, input)
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding(): scale_grad_by_freq=True and sparse=True are "
+                                  "not supported by dualgrad yet")
+    if weight._data.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    indices = input._data
+    if indices.dtype not in (np.int64, np.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"{_indices_type(input)} instead (while checking arguments for "
+                           "embedding)")
+    if max_norm is not None:
+        _embedding_renorm(weight, indices, max_norm, norm_type)
+    return apply(N.embedding, (weight, input), {"padding_idx": -1 if pad is None else pad})
+
+
+def _embedding_renorm(weight: Tensor, indices: np.ndarray, max_norm: float,
+                      norm_type: float) -> None:
+    """PyTorch's ``embedding_renorm_``: each row picked by ``indices`` whose norm is above
+    ``max_norm`` is scaled in place by ``max_norm / (norm + 1e-7)``."""
+    N.check_embedding_indices(indices, weight.shape[0])
+    data = weight._data
+    rows = np.unique(indices)
+    norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    if big.any():
+        data[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(data.dtype)
+        weight._vc[0] += 1
+
+
+def _shape_list(shape: tuple) -> str:
+    return f"[{', '.join(str(s) for s in shape)}]"
+
+
+def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Normalize over the trailing dimensions ``normalized_shape``: ``(x - mean) /
+    sqrt(var + eps) * weight + bias``, the variance biased (divided by n), recorded as
+    PyTorch's ``NativeLayerNormBackward0``.
+
+    Raises
+    ------
+    RuntimeError
+        PyTorch's texts for an input, weight or bias whose shape does not fit
+        ``normalized_shape``, an empty ``normalized_shape``, or mixed dtypes.
+    TypeError
+        For a ``normalized_shape`` that is not a tuple or list of ints.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.layer_norm(dg.tensor([[1.0, 2.0, 3.0]]), (3,))
+    tensor([[-1.2247,  0.0000,  1.2247]])
+    """
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("layer_norm", "input", 1, input)
+    if not isinstance(normalized_shape, (tuple, list)):
+        raise TypeError("layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
+                        f"of ints, not {type_name(normalized_shape)}")
+    shape = tuple(int(s) for s in normalized_shape)
+    if not shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    dtype = input._data.dtype
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and value._data.shape != shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {_shape_list(value._data.shape)} and "
+                               f"normalized_shape = {_shape_list(shape)}")
+    xs = input._data.shape
+    if xs[len(xs) - len(shape):] != shape or len(xs) < len(shape):
+        raise RuntimeError(f"Given normalized_shape={_shape_list(shape)}, expected input with "
+                           f"shape [*, {', '.join(str(s) for s in shape)}], but got input of "
+                           f"size{_shape_list(xs)}")
+    if dtype.kind not in "fc":
+        raise not_implemented_for("LayerNormKernelImpl", dtype)
+    if any(v is not None and v._data.dtype != dtype for v in (weight, bias)):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if weight is None:
+        weight = Tensor._make(np.ones(shape, dtype))
+    if bias is None:
+        bias = Tensor._make(np.zeros(shape, dtype))
+    return apply(N.native_layer_norm, (input, weight, bias),
+                 {"normalized_ndim": len(shape), "eps": float(eps)})

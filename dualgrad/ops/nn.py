@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad._registry import NONDIFF, defop
+from dualgrad._registry import IDENTITY, NONDIFF, defop
 from dualgrad.ops.elementwise import _sigmoid
 
 
@@ -335,3 +335,110 @@ def _cross_entropy_vjp(g: Any, ans: Any, x: Any, target: Any, *, reduction: str 
 cross_entropy = defop("cross_entropy", _cross_entropy_forward,
                       vjp=(_cross_entropy_vjp, NONDIFF), grad_fn_name="NllLossBackward0",
                       doc="Softmax cross-entropy of logits ``(N, C)`` and class indices ``(N,)``.")
+
+
+# --- embedding ------------------------------------------------------------------------------
+
+def check_embedding_indices(indices: np.ndarray, num_weights: int) -> None:
+    """PyTorch's error for an index outside ``[0, num_weights)``."""
+    if indices.size and (np.minimum.reduce(indices, None) < 0
+                         or np.maximum.reduce(indices, None) >= num_weights):
+        raise IndexError("index out of range in self")
+
+
+def _embedding_forward(weight: np.ndarray, indices: np.ndarray, *,
+                       padding_idx: int = -1) -> np.ndarray:
+    check_embedding_indices(indices, weight.shape[0])
+    return np.take(weight, indices, axis=0)
+
+
+def _embedding_vjp(g: Any, ans: Any, weight: Any, indices: Any, *,
+                   padding_idx: int = -1) -> Any:
+    return embedding_dense_backward(g, indices, num_weights=np.shape(weight)[0],
+                                    padding_idx=padding_idx)
+
+
+# ``weight[indices]`` (``F.embedding``): the rows of ``weight`` picked by integer ``indices``.
+# ``padding_idx`` (or -1 for none) only changes the gradient: that row gets none.
+embedding = defop("embedding", _embedding_forward, vjp=(_embedding_vjp, NONDIFF),
+                  reads=((1,), ()),
+                  doc="The rows ``weight[indices]``; ``padding_idx``'s row gets no gradient.")
+
+
+def _embedding_dense_backward_forward(g: np.ndarray, indices: np.ndarray, *, num_weights: int,
+                                      padding_idx: int = -1) -> np.ndarray:
+    rows = g.reshape(-1, *g.shape[indices.ndim:])
+    flat = indices.reshape(-1)
+    if padding_idx >= 0:
+        keep = flat != padding_idx
+        rows, flat = rows[keep], flat[keep]
+    out = np.zeros((num_weights, *g.shape[indices.ndim:]), dtype=g.dtype)
+    np.add.at(out, flat, rows)  # repeated indices accumulate
+    return out
+
+
+def _embedding_dense_backward_vjp(g: Any, ans: Any, grad: Any, indices: Any, *,
+                                  num_weights: int, padding_idx: int = -1) -> Any:
+    # PyTorch's embedding_dense_double_backward: the rows of g picked again, with padding_idx's
+    # rows set to zero.
+    picked = embedding(g, indices)
+    if padding_idx < 0:
+        return picked
+    return np.where(np.expand_dims(np.asarray(indices) == padding_idx, -1), 0, picked)
+
+
+embedding_dense_backward = defop(
+    "embedding_dense_backward", _embedding_dense_backward_forward,
+    vjp=(_embedding_dense_backward_vjp, NONDIFF), reads=((1,), ()),
+    doc="Scatter-add ``g``'s rows into zeros of ``num_weights`` rows at ``indices`` (but "
+        "``padding_idx``): the VJP of ``embedding``.")
+
+
+# --- layer norm -----------------------------------------------------------------------------
+
+def _layer_norm_stats(x: Any, normalized_ndim: int, eps: float) -> tuple[Any, Any, tuple]:
+    """``x - mean`` and ``1 / sqrt(var + eps)`` over the last ``normalized_ndim`` axes."""
+    ndim = np.ndim(x)
+    axes = tuple(range(ndim - normalized_ndim, ndim))
+    centered = x - np.mean(x, axis=axes, keepdims=True)
+    rstd = 1 / np.sqrt(np.mean(centered * centered, axis=axes, keepdims=True) + eps)
+    return centered, rstd, axes
+
+
+def _layer_norm_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, *,
+                        normalized_ndim: int, eps: float) -> np.ndarray:
+    if not x.size:
+        return np.empty(x.shape, x.dtype)
+    centered, rstd, _ = _layer_norm_stats(x, normalized_ndim, eps)
+    out = centered * rstd
+    out *= weight
+    out += bias
+    return out
+
+
+def _layer_norm_vjp_x(g: Any, ans: Any, x: Any, weight: Any, bias: Any, *,
+                      normalized_ndim: int, eps: float) -> Any:
+    # rstd * (gw - mean(gw) - xhat * mean(gw * xhat)), gw = g * weight, means over the
+    # normalized axes.
+    centered, rstd, axes = _layer_norm_stats(x, normalized_ndim, eps)
+    xhat = centered * rstd
+    gw = g * weight
+    return rstd * (gw - np.mean(gw, axis=axes, keepdims=True)
+                   - xhat * np.mean(gw * xhat, axis=axes, keepdims=True))
+
+
+def _layer_norm_vjp_weight(g: Any, ans: Any, x: Any, weight: Any, bias: Any, *,
+                           normalized_ndim: int, eps: float) -> Any:
+    centered, rstd, _ = _layer_norm_stats(x, normalized_ndim, eps)
+    return g * (centered * rstd)  # summed over the leading axes by the engine
+
+
+# ``F.layer_norm`` as one op, PyTorch's ``native_layer_norm``: normalize over the last
+# ``normalized_ndim`` axes, then scale by ``weight`` and shift by ``bias`` (shaped like those
+# axes; F.layer_norm passes ones and zeros for those it is not given). The rules recompute the
+# mean and the reciprocal standard deviation from x, which PyTorch's node saves instead.
+native_layer_norm = defop(
+    "native_layer_norm", _layer_norm_forward,
+    vjp=(_layer_norm_vjp_x, _layer_norm_vjp_weight, IDENTITY), reads=((0, 1), (0,), ()),
+    doc="``(x - mean) / sqrt(var + eps) * weight + bias`` over the last "
+        "``normalized_ndim`` axes (``F.layer_norm``).")

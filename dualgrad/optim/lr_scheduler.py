@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from dualgrad.optim.optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR"]
 
 # PyTorch's warning texts, word for word.
 _ORDER_WARNING = (
@@ -174,6 +177,43 @@ class StepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
+
+class MultiStepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` at each epoch in ``milestones`` (by
+    ``gamma ** k`` at a milestone listed ``k`` times).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = dg.optim.lr_scheduler.MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
+    >>> lrs = []
+    >>> for epoch in range(5):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current rates, times ``gamma`` (per listing) at a milestone."""
+        self._warn_outside_step()
+        if self.last_epoch not in self.milestones:
+            return self._lrs()
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        milestones = sorted(self.milestones.elements())
+        return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
                 for base in self.base_lrs]
 
 
