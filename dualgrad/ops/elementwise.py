@@ -221,8 +221,10 @@ def _pow_scalar_forward(x: np.ndarray, y: Any) -> np.ndarray:
 def _pow_scalar_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # PyTorch's pow_backward for a number exponent: zeros for y == 0 (not 0 * x**-1, which is
     # nan at x = 0), else grad * (y * x**(y-1)), grouped as PyTorch groups it and with its
-    # x**(y-1) kernels. For y == 2, x + x is exactly 2 * x, without a Python-number operand.
-    if y == 2:
+    # x**(y-1) kernels. For y == 2, x + x is exactly 2 * x, without a Python-number operand;
+    # under create_graph (a Tensor x) PyTorch's 2 * x**1 is kept, whose own derivative is
+    # recorded through x**0, so that a third derivative of x**3 is zeros, not an error.
+    if y == 2 and isinstance(x, _ARRAYS):
         return g * (x + x)
     if y == 0:
         return zeros_like_grad(g)
@@ -436,14 +438,8 @@ def _clamp_forward(x: np.ndarray, *, min: Any = None, max: Any = None) -> np.nda
 
 
 def _clamp_vjp(g: Any, ans: Any, x: Any, *, min: Any = None, max: Any = None) -> Any:
-    # PyTorch passes the gradient where min <= x <= max (boundaries included).
-    # np.logical_and, not ``&``: the rule must also run on Tensors (create_graph).
-    mask = np.ones(np.shape(x), dtype=bool)
-    if min is not None:
-        mask = np.logical_and(mask, x >= min)
-    if max is not None:
-        mask = np.logical_and(mask, x <= max)
-    return g * mask
+    # PyTorch's clamp_backward for number bounds: as for tensor bounds below.
+    return _clamp_tensor_vjp_x(g, ans, x, min, max)
 
 
 clamp = defop("clamp", _clamp_forward, vjp=(_clamp_vjp,), grad_fn_name="ClampBackward1")
