@@ -480,6 +480,58 @@ clamp_tensor = defop(
     grad_fn_name="ClampBackward0",
     doc="``x.clamp(min, max)`` with tensor bounds (either may be None).")
 
+def _lerp_forward(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    # PyTorch's vectorised lerp: fma(weight, end - start, start) where |weight| < 0.5, else
+    # fma(weight - 1, end - start, end), exact at both ends of the interval. For float32 the
+    # fused multiply-add is computed in float64 (the product of two float32 is exact there).
+    dtype = np.result_type(start, end)
+    w = np.asarray(weight, dtype)
+    small = np.abs(w) < 0.5
+    coeff, base = np.where(small, w, w - 1), np.where(small, start, end)
+    if dtype == np.float32:
+        return (coeff.astype(np.float64) * (end - start) + base).astype(dtype)
+    return (coeff * (end - start) + base).astype(dtype, copy=False)
+
+
+def _lerp_scalar_forward(start: np.ndarray, end: np.ndarray, *, weight: float) -> np.ndarray:
+    return _lerp_forward(start, end, weight)
+
+
+lerp_scalar = defop(
+    "lerp_scalar", _lerp_scalar_forward, save_inputs=False, grad_fn_name="LerpBackward0",
+    vjp=(lambda g, ans, start, end, *, weight: g * (1 - weight),
+         lambda g, ans, start, end, *, weight: g * weight),
+    doc="``torch.lerp(start, end, weight)`` with a number ``weight``.")
+lerp_tensor = defop(
+    "lerp_tensor", _lerp_forward, grad_fn_name="LerpBackward1", reads=((2,), (2,), (0, 1)),
+    vjp=(lambda g, ans, start, end, weight: g * (1 - weight),
+         lambda g, ans, start, end, weight: g * weight,
+         lambda g, ans, start, end, weight: g * (end - start)),
+    doc="``torch.lerp(start, end, weight)`` with a tensor ``weight``.")
+
+
+def _isclose_forward(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-05, atol: float = 1e-08,
+                     equal_nan: bool = False) -> np.ndarray:
+    return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+isclose = defop("isclose", _isclose_forward, vjp=(NONDIFF, NONDIFF), save_inputs=False,
+                differentiable_output=False, numpy=(np.isclose,),
+                doc="``|a - b| <= atol + rtol * |b|`` elementwise (equal infinities are close).")
+
+
+@implements(np.isclose)
+def _np_isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Any:
+    return isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@implements(np.allclose)
+def _np_allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+    return bool(np.all(_isclose_forward(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol,
+                                        equal_nan=equal_nan)))
+
 where = defop("where", lambda cond, x, y: np.where(cond, x, y), vjp=(
     NONDIFF,
     lambda g, ans, cond, x, y: np.where(cond, g, 0.0),

@@ -192,6 +192,19 @@ min_all = defop("min", _amin_forward, vjp=(_extreme_all_vjp,), save_ans=True,
                 grad_fn_name="MinBackward1", doc="``x.min()`` of the whole tensor.")
 
 
+def _trace_forward(x: np.ndarray) -> np.ndarray:
+    return np.trace(x, dtype=np.int64 if x.dtype.kind in "iu" else x.dtype)
+
+
+def _trace_vjp(g: Any, ans: Any, x: Any) -> Any:
+    # PyTorch's trace_backward: g on the diagonal, exact zeros elsewhere
+    return np.where(np.eye(*np.shape(x), dtype=bool), g, 0.0)
+
+
+trace = defop("trace", _trace_forward, vjp=(_trace_vjp,), reads=((),),
+              doc="The sum of a matrix's diagonal (integers summed as int64).")
+
+
 def _take_along_forward(x: np.ndarray, index: np.ndarray, *, axis: int) -> np.ndarray:
     return np.take_along_axis(x, index, axis=axis)
 
