@@ -237,3 +237,14 @@ def test_against_pytorch() -> None:
                 assert ours == theirs or (theirs is None and not np.any(ours))
             else:
                 np.testing.assert_array_equal(ours, theirs)
+
+
+def test_numpy_argmax_sort_round_on_tensors() -> None:
+    a = np.array([[3.0, 1.0, 2.5], [0.5, 4.0, -1.0]])
+    x = torch.tensor(a, requires_grad=True)
+    for axis in (None, 0, 1):
+        np.testing.assert_array_equal(np.argmax(x, axis).numpy(), np.argmax(a, axis))
+        np.testing.assert_array_equal(np.sort(x, axis).detach().numpy(), np.sort(a, axis))
+    assert np.sort(x).grad_fn.name() == "SortBackward0"
+    np.testing.assert_array_equal(np.round(x).detach().numpy(), np.round(a))
+    np.testing.assert_array_equal(np.around(x * 1.25, 1).detach().numpy(), np.around(a * 1.25, 1))

@@ -475,3 +475,25 @@ def _np_std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: 
 @implements(np.take_along_axis)
 def _np_take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
     return take_along(arr, indices, axis=axis)
+
+
+@implements(np.argmax)
+def _np_argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
+    from dualgrad._tensor import from_data
+
+    return from_data(a).argmax(axis, keepdims)
+
+
+@implements(np.sort)
+def _np_sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, **_: Any) -> Any:
+    from dualgrad._tensor import from_data
+
+    t = from_data(a)
+    return (t.reshape(-1) if axis is None else t).sort(-1 if axis is None else axis).values
+
+
+@implements(np.round, np.around)
+def _np_round(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    from dualgrad._tensor import from_data
+
+    return from_data(a).round(decimals=decimals)
