@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from dualgrad import _dtypes
 from dualgrad._dtypes import float32 as _float32
 from dualgrad._dtypes import float64 as _float64
@@ -29,7 +31,8 @@ __all__ = [
     "bitwise_xor", "bitwise_not", "logical_and", "logical_or", "logical_xor", "logical_not",
     "exp2", "log2", "log10", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh",
     "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2",
-    "eq", "ne", "lt", "le", "gt", "ge",
+    "eq", "ne", "lt", "le", "gt", "ge", "diag", "diagonal", "diag_embed", "trace", "roll",
+    "movedim", "moveaxis", "rot90", "take", "repeat_interleave", "lerp", "isclose", "clone",
 ]
 
 
@@ -167,6 +170,39 @@ narrow = _method("narrow", "``length`` elements of ``dim`` from ``start`` (a vie
 index_select = _method("index_select", "The slices ``index`` of ``dim``, in that order.")
 bmm = _method("bmm", "Batched matrix product of two 3-D tensors.")
 is_floating_point = _method("is_floating_point", "True for floating dtypes.")
+
+
+diag = _method("diag", "A vector on a diagonal of a new matrix, or a matrix's diagonal.")
+diagonal = _method("diagonal", "A diagonal of the matrices in ``dim1``, ``dim2`` (a view).")
+diag_embed = _method("diag_embed", "Matrices with the last dimension on a diagonal.")
+trace = _method("trace", "The sum of a matrix's main diagonal.")
+roll = _method("roll", "Shift the elements circularly along ``dims``.")
+movedim = moveaxis = _method("movedim", "Move dimensions to new positions (a view).")
+rot90 = _method("rot90", "Rotate by ``k`` quarter turns in the plane of ``dims``.")
+take = _method("take", "The elements at ``index`` of the flattened tensor.")
+lerp = _method("lerp", "Linear interpolation ``input + weight * (end - input)``.")
+isclose = _method("isclose", "Elementwise closeness test (a bool tensor).")
+clone = _method("clone", "A copy that stays in the graph (``CloneBackward0``).")
+
+
+def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Repeat each element (see :meth:`Tensor.repeat_interleave`); with one int64 tensor
+    only, ``repeat_interleave(counts)``, the indices ``0, 1, ...`` each repeated ``counts[i]``
+    times.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.repeat_interleave(dg.tensor([2, 0, 1]))
+    tensor([0, 0, 2])
+    """
+    if repeats is None:
+        counts = _t(input)
+        if counts._data.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        return from_data(np.arange(counts._data.size)).repeat_interleave(counts)
+    return _t(input).repeat_interleave(repeats, dim, output_size=output_size)
 
 
 def hstack(tensors: Sequence[Any]) -> Tensor:

@@ -1979,6 +1979,236 @@ class Tensor:
         dims = (dims,) if isinstance(dims, int) else tuple(dims)
         return apply(S.flip, (self,), {"axis": tuple(_dim(self, d) for d in dims)})
 
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A vector on a diagonal of a new matrix (1-D), or a matrix's diagonal as a copy (2-D);
+        ``diagonal`` > 0 is above the main diagonal, < 0 below.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([1.0, 2.0]).diag(1)
+        tensor([[0., 1., 0.],
+                [0., 0., 2.],
+                [0., 0., 0.]])
+        >>> dg.tensor([[1.0, 2.0], [3.0, 4.0]]).diag()
+        tensor([1., 4.])
+        """
+        ndim = self._data.ndim
+        params = {"offset": int(diagonal), "dim1": 0, "dim2": 1}
+        if ndim == 1:
+            return apply(S.diag_embed, (self,), params)
+        if ndim != 2:
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+        return apply(S.diagonal_copy, (self,), params)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of the matrices in ``dim1``, ``dim2``, as a view whose last dimension
+        is the diagonal (empty when ``offset`` is past the matrix).
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.arange(6.0).reshape(2, 3).diagonal(1)
+        tensor([1., 5.])
+        """
+        d1, d2 = _dim(self, dim1), _dim(self, dim2)
+        if d1 == d2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return apply(S.diagonal, (self,), {"offset": int(offset), "dim1": d1, "dim2": d2})
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """Matrices, in dimensions ``dim1`` and ``dim2`` of the result, with the last
+        dimension of this tensor on their ``offset`` diagonal, zeros elsewhere."""
+        d1, d2 = _dim(self, dim1, 1), _dim(self, dim2, 1)
+        if d1 == d2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return apply(S.diag_embed, (self,), {"offset": int(offset), "dim1": d1, "dim2": d2})
+
+    def trace(self) -> Tensor:
+        """The sum of the main diagonal of a matrix (integers and bools refused as in
+        PyTorch: bools raise, integers sum as int64)."""
+        if self._data.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
+                               f"{self._data.ndim}")
+        if self._data.dtype.kind == "b":
+            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+        return apply(R.trace, (self,), {})
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Shift the elements circularly by ``shifts`` along ``dims`` (ints or tuples of the
+        same length); without ``dims``, along the flattened tensor, shape kept.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([1, 2, 3, 4]).roll(1)
+        tensor([4, 1, 2, 3])
+        """
+        shift_tuple = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        if dims is None:
+            if not shift_tuple:
+                raise RuntimeError("`shifts` required")
+            if len(shift_tuple) != 1:
+                raise RuntimeError(f"shifts and dimensions must align. shifts: "
+                                   f"{len(shift_tuple)}, dims:0")
+            return apply(S.roll, (self,), {"shifts": tuple(int(s) for s in shift_tuple),
+                                           "dims": None})
+        dim_tuple = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if not shift_tuple:
+            raise RuntimeError("`shifts` required")
+        if len(shift_tuple) != len(dim_tuple):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shift_tuple)}, "
+                               f"dims:{len(dim_tuple)}")
+        return apply(S.roll, (self,), {"shifts": tuple(int(s) for s in shift_tuple),
+                                       "dims": tuple(_dim(self, d) for d in dim_tuple)})
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """The dimensions ``source`` moved to the positions ``destination`` (ints or
+        sequences of the same length), the others kept in order (a view, ``PermuteBackward0``).
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.zeros(2, 3, 4).movedim(0, -1).shape
+        torch.Size([3, 4, 2])
+        """
+        src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+        dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source "
+                               f"({list(src)} dims) should contain the same number of dims as "
+                               f"destination ({list(dst)} dims)")
+        src_n = [_dim(self, d) for d in src]
+        dst_n = [_dim(self, d) for d in dst]
+        for name, given, normal in (("source", src, src_n), ("destination", dst, dst_n)):
+            if len(set(normal)) != len(normal):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+        ndim = self._data.ndim
+        order: list[Any] = [None] * ndim
+        for s, d in zip(src_n, dst_n):
+            order[d] = s
+        rest = iter(d for d in range(ndim) if d not in src_n)
+        axes = tuple(o if o is not None else next(rest) for o in order)
+        return apply(S.permute, (self,), {"axes": axes})
+
+    moveaxis = movedim
+
+    def rot90(self, k: int = 1, dims: Any = (0, 1)) -> Tensor:
+        """Rotate by ``k`` quarter turns, from the first of ``dims`` towards the second.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([[1, 2], [3, 4]]).rot90()
+        tensor([[2, 4],
+                [1, 3]])
+        """
+        dims = tuple(dims)
+        if len(dims) != 2:
+            raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+        if self._data.ndim < 2:
+            raise RuntimeError(f"expected total dims >= 2, but got total dims = "
+                               f"{self._data.ndim}")
+        d0, d1 = _dim(self, dims[0]), _dim(self, dims[1])
+        if d0 == d1:
+            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = "
+                               f"{dims[0]} and dim1 = {dims[1]}")
+        return apply(S.rot90, (self,), {"k": int(k) % 4, "axes": (d0, d1)})
+
+    def take(self, index: Any) -> Tensor:
+        """The elements at ``index`` (an int64 tensor; negative counts from the end) of the
+        flattened tensor, shaped like ``index``; repeated indices add up their gradients."""
+        idx = _raw(index)
+        if idx.dtype != np.int64:
+            raise RuntimeError(f"take(): Expected a long tensor for index, but got "
+                               f"{_dtypes.torch_name(idx.dtype)}")
+        size = self._data.size
+        bad = (idx >= size) | (idx < -size)
+        if bad.any():
+            raise IndexError(f"out of range: tried to access index {idx[bad].flat[0]} on a "
+                             f"tensor of {size} elements.")
+        return apply(S.take, (self, idx), {})
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        """Each element repeated ``repeats`` times (an int, or an int64 tensor with one count
+        per element along ``dim``); without ``dim`` the tensor is flattened first.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([1, 2]).repeat_interleave(2)
+        tensor([1, 1, 2, 2])
+        >>> dg.tensor([[1, 2], [3, 4]]).repeat_interleave(dg.tensor([1, 2]), dim=0)
+        tensor([[1, 2],
+                [3, 4],
+                [3, 4]])
+        """
+        x = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else _dim(self, dim)
+        if not isinstance(repeats, Tensor):
+            count = int(repeats)
+            if count < 0:
+                raise RuntimeError("Repeats must be non-negative")
+            shape = x._data.shape
+            if not shape:
+                return x.reshape(1).expand(count).reshape(-1)
+            # PyTorch: unsqueeze, expand, then a view of the copy (ViewBackward0)
+            expanded = x.unsqueeze(axis + 1).expand(
+                *shape[:axis + 1], count, *shape[axis + 1:])
+            return expanded.reshape(*shape[:axis], shape[axis] * count, *shape[axis + 1:])
+        counts = repeats._data
+        if counts.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if counts.dtype.kind not in "iu":
+            raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
+                                      f"'{_dtypes.torch_name(counts.dtype)}'")
+        size = x._data.shape[axis] if x._data.ndim else 1
+        if counts.shape != (size,) and counts.size != 1:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {counts.size} and input.size({axis}) = "
+                               f"{size}")
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        index = np.repeat(np.arange(size), np.broadcast_to(counts.reshape(-1), (size,)))
+        return x.index_select(axis, Tensor._make(index))
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        """``self + weight * (end - self)``, computed as PyTorch does (from ``end`` when
+        ``|weight| >= 0.5``); ``weight`` a number or a tensor, all broadcast together."""
+        end = as_tensor_arg(end)
+        dtype = self._data.dtype
+        for name, t in (("end", end), ("weight", weight)):
+            if isinstance(t, Tensor) and t._data.dtype != dtype and (name == "end"
+                                                                     or t._data.ndim):
+                raise RuntimeError(f"expected dtype {L.C_TYPE_NAMES[dtype.name]} for `{name}` "
+                                   f"but got dtype {L.C_TYPE_NAMES[t._data.dtype.name]}")
+        kernel = "tensor" if isinstance(weight, Tensor) else "scalar"
+        if dtype.kind not in "fc":
+            raise NotImplementedError(f'"lerp_kernel_{kernel}" not implemented for '
+                                      f"'{_dtypes.torch_name(dtype)}'")
+        if isinstance(weight, Tensor):
+            return apply(E.lerp_tensor, (self, end, weight), {})
+        return apply(E.lerp_scalar, (self, end), {"weight": weight})
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (a bool tensor); equal
+        infinities are close, NaN only with ``equal_nan``.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.isclose(dg.tensor([1.0, 2.0]), dg.tensor([1.0 + 1e-9, 2.1]))
+        tensor([ True, False])
+        """
+        other = as_tensor_arg(other)
+        if isinstance(other, Tensor) and other._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{_dtypes.torch_name(self._data.dtype)} did not match "
+                               f"{_dtypes.torch_name(other._data.dtype)}")
+        return apply(E.isclose, (self, other),
+                     {"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
+
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes`` times along each dimension."""
         if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):

@@ -685,6 +685,37 @@ case("masked_fill_tensor", (R, Mask(), R), (Variant(fixed((2, 3), (2, 3), ())),
                                             Variant(fixed((2, 3), (3,), ()))))
 case("copy", (R, R), (Variant(fixed((2, 3), (3,))), Variant(fixed((2, 3), (2, 1)))))
 
+# diagonals, roll, rot90, take, trace, lerp
+_DIAGONALS = (
+    Variant(fixed((3, 4)), {"offset": 0, "dim1": 0, "dim2": 1}),
+    Variant(fixed((3, 4)), {"offset": 2, "dim1": 1, "dim2": 0}),
+    Variant(fixed((2, 3, 4)), {"offset": -1, "dim1": 2, "dim2": 0}),
+)
+case("diagonal", (R,), _DIAGONALS)
+case("diagonal_copy", (R,), _DIAGONALS[:2])
+case("diagonal_backward", (R,), (
+    Variant(fixed((3,)), {"shape": (3, 4), "offset": 0, "dim1": 0, "dim2": 1}),
+    Variant(fixed((3, 2)), {"shape": (2, 3, 4), "offset": -1, "dim1": 2, "dim2": 0}),
+))
+case("diag_embed", (R,), (Variant(fixed((3,)), {"offset": 0, "dim1": 0, "dim2": 1}),
+                          Variant(fixed((2, 3)), {"offset": -2, "dim1": 2, "dim2": 0}),
+                          Variant(fixed((2, 3)), {"offset": 1, "dim1": 1, "dim2": 2})))
+case("roll", (R,), (Variant(unary_shapes(1), {"shifts": (2,), "dims": None}),
+                    Variant(fixed((2, 3, 4)), {"shifts": (1, -5), "dims": (0, 2)})))
+case("rot90", (R,), tuple(Variant(fixed((2, 3, 4)), {"k": k, "axes": axes})
+                          for k, axes in ((1, (0, 1)), (2, (2, 0)), (3, (1, 2)), (0, (0, 2)))))
+case("take", (R, Custom(lambda rng, shape, params, prev: rng.integers(
+    -prev[0].size, prev[0].size, shape))), (Variant(fixed((3, 4), (2, 5))),
+                                            Variant(fixed((5,), (7,)))))
+case("trace", (R,), (Variant(one_of_shapes(((3, 3),), ((2, 4),), ((4, 2),))),))
+case("lerp_scalar", (R, R), (Variant(broadcast_shapes(2), {"weight": 0.3}),
+                             Variant(broadcast_shapes(2), {"weight": 1.7})))
+case("lerp_tensor", (R, R, Real(-0.5, 1.5, avoid=(-0.5, 0.5), margin=0.05)),
+     (Variant(broadcast_shapes(3)),))  # (PyTorch's two formulas meet at |weight| = 0.5)
+case("isclose", (R, R), (Variant(broadcast_shapes(2), {"rtol": 1e-5, "atol": 1e-8,
+                                                     "equal_nan": False}),),
+     differentiable_output=False)
+
 
 OP_CASES: dict[str, OpCase] = {}
 for _c in _cases:

@@ -159,3 +159,72 @@ def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module),
                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --- derivatives past the last nonzero one: zeros, as in PyTorch, not an error ----------------
+
+
+def _derivatives(f, x: dg.Tensor, n: int) -> list[dg.Tensor]:
+    """The first ``n`` derivatives of ``f(x).sum()``, each summed before the next."""
+    out, y = [], f(x).sum()
+    for _ in range(n):
+        (y,) = dg.autograd.grad(y, x, create_graph=True)
+        out.append(y)
+        y = y.sum()
+    return out
+
+
+@pytest.mark.parametrize("tensor_bounds", [False, True])
+@pytest.mark.parametrize("lo, hi", [(-1.0, 1.0), (-1.0, None), (None, 1.0)])
+def test_fourth_derivative_of_a_clamped_cube_is_zeros(lo, hi, tensor_bounds: bool) -> None:
+    # PyTorch records x**2's rule as 2 * x**1, and x**1's as 1 * x**0, so that the fourth
+    # derivative of clamp(x)**3 is zeros; the rule x + x had ended the graph a step earlier,
+    # and the fourth derivative raised "does not require grad".
+    values = np.array([-2.0, -0.5, 0.5, 3.0])
+    x = leaf(values)
+    bounds = {k: (dg.tensor(np.full(4, v)) if tensor_bounds else v)
+              for k, v in (("min", lo), ("max", hi)) if v is not None}
+    inside = (values >= (-np.inf if lo is None else lo)) & (values <= (np.inf if hi is None
+                                                                      else hi))
+    c = np.clip(values, lo, hi)
+    d1, d2, d3, d4 = (d.detach().numpy() for d in _derivatives(
+        lambda t: t.clamp(**bounds) ** 3, x, 4))
+    np.testing.assert_array_equal(d1, np.where(inside, 3 * c * c, 0.0))
+    np.testing.assert_array_equal(d2, np.where(inside, 6 * c, 0.0))
+    np.testing.assert_array_equal(d3, np.where(inside, 6.0, 0.0))
+    np.testing.assert_array_equal(d4, np.zeros(4))
+    # the clamped places get +0.0, as from PyTorch's where(mask, grad, 0) (not g * False,
+    # which is -0.0 for a negative g)
+    assert not np.signbit(d2[~inside]).any()
+
+
+def test_third_derivative_of_a_square_is_zeros() -> None:
+    x = leaf([-1.5, 0.0, 2.0])
+    d1, d2, d3 = _derivatives(lambda t: t ** 2, x, 3)
+    np.testing.assert_array_equal(d2.detach().numpy(), [2.0, 2.0, 2.0])
+    assert d2.grad_fn is not None and d2.grad_fn.name() == "MulBackward0"
+    np.testing.assert_array_equal(d3.numpy(), np.zeros(3))
+
+
+def test_higher_derivatives_of_piecewise_ops_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    import dualgrad.torch as dgt
+
+    def derivatives(lib, f):
+        x = lib.tensor([-2.0, -0.5, 0.5, 3.0], requires_grad=True)
+        y, out = f(lib, x).sum(), []
+        for _ in range(4):
+            (y,) = lib.autograd.grad(y, x, create_graph=True)
+            out.append(y.detach().numpy().copy())
+            y = y.sum()
+        return out
+
+    fs = [lambda lib, x: x.clamp(-1, 1) ** 3, lambda lib, x: x.clamp(min=-1) ** 3,
+          lambda lib, x: x.clamp(max=1) ** 3, lambda lib, x: x.relu() ** 3,
+          lambda lib, x: lib.nn.functional.hardtanh(x) ** 3,
+          lambda lib, x: lib.maximum(x, lib.tensor(0.5)) ** 3,
+          lambda lib, x: lib.where(x > 0, x, -x) ** 3, lambda lib, x: x ** 3]
+    for f in fs:
+        for a, b in zip(derivatives(torch, f), derivatives(dgt, f)):
+            np.testing.assert_array_equal(a, b)
+            assert (np.signbit(a) == np.signbit(b)).all()

@@ -106,6 +106,11 @@ PYTORCH_NAMES = {
     "rremainder": "NotImplemented", "fmod": "FmodBackward1", "fmod_scalar": "FmodBackward0",
     "floor_divide": "NotImplemented", "rfloor_divide": "NotImplemented",
     "div_rounding": "DivBackward2",
+    # (checked with PyTorch 2.13: torch.diag of a matrix is a diagonal_copy)
+    "diagonal": "DiagonalBackward0", "diagonal_copy": "DiagonalBackward0_copy",
+    "diagonal_backward": "DiagonalBackwardBackward0", "diag_embed": "DiagEmbedBackward0",
+    "roll": "RollBackward0", "rot90": "Rot90Backward0", "take": "TakeBackward0",
+    "trace": "TraceBackward0", "lerp_scalar": "LerpBackward0", "lerp_tensor": "LerpBackward1",
 }
 
 
@@ -115,7 +120,7 @@ def test_grad_fn_names_follow_pytorch(name: str, expected: str) -> None:
 
 
 def test_every_grad_fn_name_has_pytorchs_form() -> None:
-    pattern = re.compile(r"^[A-Z][A-Za-z0-9]*Backward(\d+|s)$")
+    pattern = re.compile(r"^[A-Z][A-Za-z0-9]*Backward(\d+|s)(_copy)?$")
     for name, op in _library_ops().items():
         # (NotImplemented: PyTorch's node for an op without a derivative, as ``x // y``)
         assert pattern.match(op.grad_fn_name) or op.grad_fn_name in (

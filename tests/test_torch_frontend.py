@@ -508,7 +508,7 @@ def test_numpy_ufunc_runs_registered_op() -> None:
     ("call", "name"),
     [
         (lambda t: np.fft.fft(t), "fft.fft"),
-        (lambda t: np.sort(t), "sort"),
+        (lambda t: np.median(t), "median"),
         (lambda t: np.linalg.eigh(t.reshape(1, 3) * t.reshape(3, 1)), "linalg.eigh"),
         (lambda t: np.spacing(t), "spacing"),
         (lambda t: np.add.reduce(t), "add.reduce"),

@@ -221,8 +221,10 @@ def _pow_scalar_forward(x: np.ndarray, y: Any) -> np.ndarray:
 def _pow_scalar_vjp(g: Any, ans: Any, x: Any, y: Any) -> Any:
     # PyTorch's pow_backward for a number exponent: zeros for y == 0 (not 0 * x**-1, which is
     # nan at x = 0), else grad * (y * x**(y-1)), grouped as PyTorch groups it and with its
-    # x**(y-1) kernels. For y == 2, x + x is exactly 2 * x, without a Python-number operand.
-    if y == 2:
+    # x**(y-1) kernels. For y == 2, x + x is exactly 2 * x, without a Python-number operand;
+    # under create_graph (a Tensor x) PyTorch's 2 * x**1 is kept, whose own derivative is
+    # recorded through x**0, so that a third derivative of x**3 is zeros, not an error.
+    if y == 2 and isinstance(x, _ARRAYS):
         return g * (x + x)
     if y == 0:
         return zeros_like_grad(g)
@@ -436,14 +438,8 @@ def _clamp_forward(x: np.ndarray, *, min: Any = None, max: Any = None) -> np.nda
 
 
 def _clamp_vjp(g: Any, ans: Any, x: Any, *, min: Any = None, max: Any = None) -> Any:
-    # PyTorch passes the gradient where min <= x <= max (boundaries included).
-    # np.logical_and, not ``&``: the rule must also run on Tensors (create_graph).
-    mask = np.ones(np.shape(x), dtype=bool)
-    if min is not None:
-        mask = np.logical_and(mask, x >= min)
-    if max is not None:
-        mask = np.logical_and(mask, x <= max)
-    return g * mask
+    # PyTorch's clamp_backward for number bounds: as for tensor bounds below.
+    return _clamp_tensor_vjp_x(g, ans, x, min, max)
 
 
 clamp = defop("clamp", _clamp_forward, vjp=(_clamp_vjp,), grad_fn_name="ClampBackward1")
@@ -483,6 +479,58 @@ clamp_tensor = defop(
     vjp=(_clamp_tensor_vjp_x, _clamp_tensor_vjp_lo, _clamp_tensor_vjp_hi),
     grad_fn_name="ClampBackward0",
     doc="``x.clamp(min, max)`` with tensor bounds (either may be None).")
+
+def _lerp_forward(start: np.ndarray, end: np.ndarray, weight: Any) -> np.ndarray:
+    # PyTorch's vectorised lerp: fma(weight, end - start, start) where |weight| < 0.5, else
+    # fma(weight - 1, end - start, end), exact at both ends of the interval. For float32 the
+    # fused multiply-add is computed in float64 (the product of two float32 is exact there).
+    dtype = np.result_type(start, end)
+    w = np.asarray(weight, dtype)
+    small = np.abs(w) < 0.5
+    coeff, base = np.where(small, w, w - 1), np.where(small, start, end)
+    if dtype == np.float32:
+        return (coeff.astype(np.float64) * (end - start) + base).astype(dtype)
+    return (coeff * (end - start) + base).astype(dtype, copy=False)
+
+
+def _lerp_scalar_forward(start: np.ndarray, end: np.ndarray, *, weight: float) -> np.ndarray:
+    return _lerp_forward(start, end, weight)
+
+
+lerp_scalar = defop(
+    "lerp_scalar", _lerp_scalar_forward, save_inputs=False, grad_fn_name="LerpBackward0",
+    vjp=(lambda g, ans, start, end, *, weight: g * (1 - weight),
+         lambda g, ans, start, end, *, weight: g * weight),
+    doc="``torch.lerp(start, end, weight)`` with a number ``weight``.")
+lerp_tensor = defop(
+    "lerp_tensor", _lerp_forward, grad_fn_name="LerpBackward1", reads=((2,), (2,), (0, 1)),
+    vjp=(lambda g, ans, start, end, weight: g * (1 - weight),
+         lambda g, ans, start, end, weight: g * weight,
+         lambda g, ans, start, end, weight: g * (end - start)),
+    doc="``torch.lerp(start, end, weight)`` with a tensor ``weight``.")
+
+
+def _isclose_forward(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-05, atol: float = 1e-08,
+                     equal_nan: bool = False) -> np.ndarray:
+    return np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+isclose = defop("isclose", _isclose_forward, vjp=(NONDIFF, NONDIFF), save_inputs=False,
+                differentiable_output=False, numpy=(np.isclose,),
+                doc="``|a - b| <= atol + rtol * |b|`` elementwise (equal infinities are close).")
+
+
+@implements(np.isclose)
+def _np_isclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Any:
+    return isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@implements(np.allclose)
+def _np_allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+    return bool(np.all(_isclose_forward(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol,
+                                        equal_nan=equal_nan)))
 
 where = defop("where", lambda cond, x, y: np.where(cond, x, y), vjp=(
     NONDIFF,

@@ -192,6 +192,19 @@ min_all = defop("min", _amin_forward, vjp=(_extreme_all_vjp,), save_ans=True,
                 grad_fn_name="MinBackward1", doc="``x.min()`` of the whole tensor.")
 
 
+def _trace_forward(x: np.ndarray) -> np.ndarray:
+    return np.trace(x, dtype=np.int64 if x.dtype.kind in "iu" else x.dtype)
+
+
+def _trace_vjp(g: Any, ans: Any, x: Any) -> Any:
+    # PyTorch's trace_backward: g on the diagonal, exact zeros elsewhere
+    return np.where(np.eye(*np.shape(x), dtype=bool), g, 0.0)
+
+
+trace = defop("trace", _trace_forward, vjp=(_trace_vjp,), reads=((),),
+              doc="The sum of a matrix's diagonal (integers summed as int64).")
+
+
 def _take_along_forward(x: np.ndarray, index: np.ndarray, *, axis: int) -> np.ndarray:
     return np.take_along_axis(x, index, axis=axis)
 
@@ -462,3 +475,25 @@ def _np_std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: 
 @implements(np.take_along_axis)
 def _np_take_along_axis(arr: Any, indices: Any, axis: int) -> Any:
     return take_along(arr, indices, axis=axis)
+
+
+@implements(np.argmax)
+def _np_argmax(a: Any, axis: Any = None, out: Any = None, *, keepdims: bool = False) -> Any:
+    from dualgrad._tensor import from_data
+
+    return from_data(a).argmax(axis, keepdims)
+
+
+@implements(np.sort)
+def _np_sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, **_: Any) -> Any:
+    from dualgrad._tensor import from_data
+
+    t = from_data(a)
+    return (t.reshape(-1) if axis is None else t).sort(-1 if axis is None else axis).values
+
+
+@implements(np.round, np.around)
+def _np_round(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    from dualgrad._tensor import from_data
+
+    return from_data(a).round(decimals=decimals)

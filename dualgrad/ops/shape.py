@@ -150,6 +150,93 @@ def _tile_vjp(g: Any, ans: Any, x: Any, *, reps: tuple) -> Any:
 repeat = defop("repeat", _tile_forward, vjp=(_tile_vjp,))
 
 
+# --- diagonals, roll, rot90 -------------------------------------------------------------------
+
+def _diagonal_forward(x: np.ndarray, *, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    out = np.diagonal(x, offset, dim1, dim2)
+    if x.flags.writeable:
+        # PyTorch's diagonal is a view one can write through (NumPy's is read-only by default)
+        out.flags.writeable = True
+    return out
+
+
+def _diagonal_scatter(g: np.ndarray, *, shape: tuple, offset: int, dim1: int,
+                      dim2: int) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    _diagonal_forward(out, offset=offset, dim1=dim1, dim2=dim2)[...] = g
+    return out
+
+
+def _diagonal_vjp(g: Any, ans: Any, x: Any, *, offset: int, dim1: int, dim2: int) -> Any:
+    return diagonal_backward(g, shape=tuple(np.shape(x)), offset=offset, dim1=dim1, dim2=dim2)
+
+
+def _diagonal_of_g(g: Any, ans: Any, x: Any, *, offset: int, dim1: int, dim2: int,
+                   **_: Any) -> Any:
+    return np.diagonal(g, offset, dim1, dim2)
+
+
+diagonal = defop("diagonal", _diagonal_forward, vjp=(_diagonal_vjp,), view=True, reads=((),),
+                 doc="``x.diagonal(offset, dim1, dim2)``: a view, the diagonal as the last "
+                     "dimension.")
+diagonal_copy = defop(
+    "diagonal_copy", lambda x, **p: _diagonal_forward(x, **p).copy(), vjp=(_diagonal_vjp,),
+    reads=((),), grad_fn_name="DiagonalBackward0_copy",
+    doc="``torch.diag`` of a matrix: a copy of its diagonal (PyTorch's node name).")
+diagonal_backward = defop(
+    "diagonal_backward", _diagonal_scatter, vjp=(_diagonal_of_g,), save_inputs=False,
+    grad_fn_name="DiagonalBackwardBackward0",
+    doc="Zeros of ``shape`` with ``g`` on a diagonal: the VJP of ``diagonal``.")
+
+
+def _diag_embed_forward(x: np.ndarray, *, offset: int, dim1: int, dim2: int) -> np.ndarray:
+    n = x.shape[-1] + abs(offset)
+    shape = list(x.shape[:-1])
+    for d in sorted((dim1, dim2)):
+        shape.insert(d, n)
+    return _diagonal_scatter(x, shape=tuple(shape), offset=offset, dim1=dim1, dim2=dim2)
+
+
+diag_embed = defop("diag_embed", _diag_embed_forward, vjp=(_diagonal_of_g,), save_inputs=False,
+                   doc="Matrices (in ``dim1``, ``dim2``) with the last dimension of ``x`` on a "
+                       "diagonal; ``torch.diag`` of a vector.")
+
+
+def _roll_forward(x: np.ndarray, *, shifts: tuple, dims: tuple | None) -> np.ndarray:
+    return np.roll(x, shifts if dims is not None else shifts[0], axis=dims)
+
+
+def _roll_vjp(g: Any, ans: Any, x: Any, *, shifts: tuple, dims: tuple | None) -> Any:
+    return np.roll(g, tuple(-s for s in shifts) if dims is not None else -shifts[0], axis=dims)
+
+
+roll = defop("roll", _roll_forward, vjp=(_roll_vjp,), save_inputs=False,
+             doc="Shift the elements circularly along ``dims`` (the flattened tensor if None).")
+
+
+def _rot90_forward(x: np.ndarray, *, k: int, axes: tuple) -> np.ndarray:
+    return np.rot90(x, k, axes).copy()  # a new tensor, as in PyTorch (NumPy gives a view)
+
+
+rot90 = defop("rot90", _rot90_forward, save_inputs=False,
+              vjp=(lambda g, ans, x, *, k, axes: np.rot90(g, -k, axes),),
+              doc="Rotate by ``k`` quarter turns in the plane of ``axes``.")
+
+
+def _take_forward(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    return x.reshape(-1)[index]
+
+
+def _take_vjp(g: Any, ans: Any, x: Any, index: Any) -> Any:
+    # PyTorch's zeros_like(self).put_(index, grad, accumulate=True)
+    flat = index_backward(g, key=index, shape=(int(np.prod(np.shape(x))),))
+    return np.reshape(flat, np.shape(x))
+
+
+take = defop("take", _take_forward, vjp=(_take_vjp, NONDIFF), reads=((1,), ()),
+             doc="``x.take(index)``: the elements at ``index`` of the flattened tensor.")
+
+
 # --- indexing -------------------------------------------------------------------------------
 
 def _index_forward(x: np.ndarray, *, key: Any) -> np.ndarray:
@@ -443,3 +530,23 @@ __all__ = ["reshape", "permute", "transpose", "t", "expand", "squeeze", "squeeze
            "index_backward",
            "index_put", "index_put_advanced", "view_put", "split_piece", "split_with_sizes_piece",
            "unbind_piece", "NONDIFF"]
+
+
+@implements(np.diagonal)
+def _np_diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    ndim = np.ndim(a)
+    return diagonal(a, offset=offset, dim1=axis1 % ndim, dim2=axis2 % ndim)
+
+
+@implements(np.roll)
+def _np_roll(a: Any, shift: Any, axis: Any = None) -> Any:
+    shifts = tuple(np.atleast_1d(shift).tolist())
+    dims = None if axis is None else tuple(np.atleast_1d(axis).tolist())
+    if dims is not None and len(shifts) != len(dims):
+        shifts = shifts * len(dims) if len(shifts) == 1 else shifts
+    return roll(a, shifts=shifts, dims=dims)
+
+
+@implements(np.rot90)
+def _np_rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Any:
+    return rot90(m, k=k, axes=tuple(axes))
