@@ -39,6 +39,7 @@ from dualgrad._device import Size
 from dualgrad._function import custom_gradient as _custom_gradient
 from dualgrad._printing import _tf_numpy_text, _tf_shape, format_tf_tensor
 from dualgrad._tensor import Tensor
+from dualgrad.ops import nn as _ops_nn
 from dualgrad.optim import keras as _keras
 from dualgrad.tape import UnconnectedGradients
 
@@ -51,7 +52,7 @@ __all__ = [
     "linspace", "range", "ones", "zeros", "ones_like", "zeros_like", "fill", "eye", "random",
     "float16", "float32", "float64", "int32", "int64", "bool", "cast", "norm", "math",
     "linalg", "nn", "function", "Module", "newaxis", "keras", "optimizers", "custom_gradient",
-    "errors",
+    "errors", "argmax", "argmin", "expand_dims", "squeeze", "clip_by_value", "one_hot", "gather",
 ]
 
 float16 = _dtypes.tf_dtype(_dtypes.float16)
@@ -694,10 +695,25 @@ def _floats_only(x: Tensor, op: str, types: tuple = _FLOAT_TYPES) -> None:
     dtype = x._data.dtype
     if dtype.kind not in "fc":
         allowed, signature, dts = types
-        raise errors.InvalidArgumentError(
-            None, None, f"Value for attr 'T' of {_type_name(dtype)} is not in the list of "
-            f"allowed values: {allowed}\n\t; NodeDef: {{{{node {op}}}}}; Op<name={op}; "
-            f"signature={signature}; attr=T:type,allowed=[{dts}]> [Op:{op}] name: ")
+        raise _attr_error(op, "T", dtype, allowed, signature, f"attr=T:type,allowed=[{dts}]")
+
+
+def _attr_error(op: str, attr: str, dtype: np.dtype, allowed: str, signature: str, attrs: str,
+                named: builtins.bool = True) -> errors.InvalidArgumentError:
+    """TensorFlow's error for an input whose dtype the op's attribute ``attr`` refuses."""
+    return errors.InvalidArgumentError(
+        None, None, f"Value for attr '{attr}' of {_type_name(dtype)} is not in the list of "
+        f"allowed values: {allowed}\n\t; NodeDef: {{{{node {op}}}}}; Op<name={op}; "
+        f"signature={signature}; {attrs}> [Op:{op}]" + (" name: " if named else ""))
+
+
+def _op_failure(op: str, message: str, named: builtins.bool = True, kernel: str | None = None
+                ) -> errors.InvalidArgumentError:
+    """TensorFlow's error from a kernel that refused its inputs; ``named``: the text ends with
+    `` name: `` (TensorFlow adds it for some calls and not others)."""
+    return errors.InvalidArgumentError(
+        None, None, f"{_function_node(kernel or op)}{message} [Op:{op}]"
+        + (" name: " if named else ""))
 
 
 def _unary(fn: Callable, name: str, doc: str, tf_op: str | None = None) -> Callable:
@@ -1038,6 +1054,301 @@ def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None, keepdims: bool =
 
 
 # --------------------------------------------------------------------------------------------
+# Indices, shapes, clipping
+
+
+_ARG_TYPES = (np.int16, np.uint16, np.int32, np.int64)
+
+
+def _arg_extreme(op: str, input: Any, axis: Any, output_type: Any, largest: builtins.bool
+                 ) -> EagerTensor:
+    x = _t(input)
+    data = x._data
+    named = axis is None
+    if axis is None:
+        axis = 0
+    axis = np.asarray(axis._data if isinstance(axis, Tensor) else axis)
+    if axis.ndim:
+        raise _op_failure(op, f"dim must be a scalar, but received tensor of shape: "
+                          f"{_dims(axis.shape)}", named=False)
+    axis = int(axis)
+    out_dtype = _dtypes.as_dtype(output_type)
+    if out_dtype not in _ARG_TYPES:
+        raise _attr_error(
+            op, "output_type", out_dtype, "int16, uint16, int32, int64",
+            "input:T, dimension:Tidx -> output:output_type",
+            "attr=T:type,allowed=[DT_FLOAT, DT_DOUBLE, DT_INT32, DT_UINT8, DT_INT16, DT_INT8, "
+            "DT_INT64, DT_BFLOAT16, DT_UINT16, DT_HALF, DT_UINT32, DT_UINT64, DT_QINT8, "
+            "DT_QUINT8, DT_QINT32, DT_QINT16, DT_QUINT16, DT_BOOL]; attr=Tidx:type,"
+            "default=DT_INT32,allowed=[DT_INT16, DT_INT32, DT_INT64]; attr=output_type:type,"
+            "default=DT_INT64,allowed=[DT_INT16, DT_UINT16, DT_INT32, DT_INT64]", named=False)
+    n = data.ndim
+    if not -n <= axis < n:
+        raise _op_failure(op, f"Expected dimension in the range [{-n}, {n}), but got {axis}",
+                          named=named or n == 0)
+    axis %= n
+    if data.shape[axis] == 0:
+        raise _op_failure(op, f"Reduction axis {axis} is empty in shape {_dims(data.shape)}")
+    if data.dtype.kind == "f":
+        # TensorFlow's CPU kernel (Eigen's reducer) starts from the lowest (highest) finite
+        # value and takes only larger (smaller) ones, the first of ties: NaN and values at
+        # the start never win, and index 0 is the answer when nothing does.
+        limit = np.finfo(data.dtype)
+        data = (np.where(np.isnan(data) | (data <= limit.min), -np.inf, data) if largest
+                else np.where(np.isnan(data) | (data >= limit.max), np.inf, data))
+    index = np.argmax(data, axis) if largest else np.argmin(data, axis)
+    return constant(np.asarray(index).astype(out_dtype))
+
+
+def argmax(input: Any, axis: Any = None, output_type: Any = int64, name: str | None = None
+           ) -> EagerTensor:
+    """The index of the largest value along ``axis`` (0 by default, as in TensorFlow), the
+    first of ties, as an ``output_type`` (int64) tensor.
+
+    As TensorFlow's CPU kernel, NaN is never the largest (TensorFlow skips it; NumPy picks
+    it), and an all-NaN slice gives 0.
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        With TensorFlow's texts: ``axis`` out of range or not a scalar, an empty slice, an
+        ``output_type`` other than int16, uint16, int32, int64.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> print(tf.argmax([[1.0, 5.0, 3.0], [7.0, 2.0, 7.0]], axis=1))
+    tf.Tensor([1 0], shape=(2,), dtype=int64)
+    """
+    return _arg_extreme("ArgMax", input, axis, output_type, True)
+
+
+def argmin(input: Any, axis: Any = None, output_type: Any = int64, name: str | None = None
+           ) -> EagerTensor:
+    """The index of the smallest value along ``axis`` (0 by default), the first of ties, as
+    an ``output_type`` (int64) tensor; NaN is never the smallest, as in TensorFlow.
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        As :func:`argmax`.
+    """
+    return _arg_extreme("ArgMin", input, axis, output_type, False)
+
+
+def _one_axis(axis: Any, op: str) -> int:
+    """``axis`` (an int, or a tensor or list holding one) as an int."""
+    if axis is None:
+        raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                         "(<class 'NoneType'>) to a Tensor.")
+    values = np.asarray(axis._data if isinstance(axis, Tensor) else axis).reshape(-1)
+    if values.size != 1:
+        raise _op_failure(op, "'dim' must be a tensor with a single value", named=False)
+    return int(values[0])
+
+
+def expand_dims(input: Any, axis: Any, name: str | None = None) -> EagerTensor:
+    """``input`` with a dimension of size 1 inserted at ``axis`` (``-1``: at the end).
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        When ``axis`` is outside ``[-rank - 1, rank]`` (TensorFlow's text).
+    """
+    x = _t(input)
+    axis = _one_axis(axis, "ExpandDims")
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise _op_failure("ExpandDims", f"Tried to expand dim index {axis} for tensor with "
+                          f"{x.ndim} dimensions.", named=False)
+    return _out(x.unsqueeze(axis))
+
+
+def squeeze(input: Any, axis: Any = None, name: str | None = None) -> EagerTensor:
+    """``input`` without its dimensions of size 1 (all of them, or those in ``axis``).
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        When an axis is out of range or its size is not 1 (TensorFlow's texts).
+    """
+    x = _t(input)
+    shape = tuple(x.shape)
+    if axis is None:
+        drop = {i for i, d in enumerate(shape) if d == 1}
+    else:
+        drop = set()
+        for a in ([axis] if isinstance(axis, (int, np.integer)) else _axis(axis)):
+            if not -len(shape) <= a < len(shape):
+                raise _op_failure("Squeeze", f"Tried to squeeze dim index {a} for tensor with "
+                                  f"{len(shape)} dimensions.")
+            a %= len(shape)
+            if shape[a] != 1:
+                raise _op_failure("Squeeze", f"Can not squeeze dim[{a}], expected a dimension "
+                                  f"of 1, got {shape[a]}")
+            drop.add(a)
+    return _out(x.reshape(tuple(d for i, d in enumerate(shape) if i not in drop)))
+
+
+def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None
+                  ) -> EagerTensor:
+    """``t`` with its values limited to ``[clip_value_min, clip_value_max]``.
+
+    As TensorFlow's, it is ``tf.maximum(tf.minimum(t, max), min)``: the gradient reaches
+    ``t`` where ``min <= t <= max`` (the bounds included), and the bounds where ``t`` is
+    beyond them; NaN stays NaN. The bounds may be tensors that broadcast to ``t``'s shape.
+
+    Raises
+    ------
+    ValueError
+        When a bound would broadcast ``t`` to a larger shape (TensorFlow's text).
+    tf.errors.InvalidArgumentError
+        When the shapes do not broadcast.
+    TypeError
+        When a bound cannot take ``t``'s dtype (``Cannot convert 6.0 to EagerTensor of
+        dtype int32``).
+    """
+    values = _t(t)
+    t_min = _unnamed(minimum, values, clip_value_max)
+    if t_min.shape != values.shape:
+        raise ValueError(f"Shapes {values.shape} and {t_min.shape} are incompatible")
+    t_max = _unnamed(maximum, t_min, clip_value_min)
+    if t_max.shape != values.shape:
+        raise ValueError(f"Shapes {values.shape} and {t_max.shape} are incompatible")
+    return t_max
+
+
+def _unnamed(fn: Callable, x: Any, y: Any) -> EagerTensor:
+    """``fn(x, y)``; its shape error without the `` name: `` that TensorFlow does not print
+    there (inside ``tf.clip_by_value``; its dtype errors keep it)."""
+    try:
+        return fn(x, y)
+    except errors.InvalidArgumentError as e:
+        if "Incompatible shapes" not in e.message:
+            raise
+        raise errors.InvalidArgumentError(None, None, e.message[:-len(" name: ")]) from None
+
+
+def _hinted_value(value: Any, dtype: Any) -> Tensor:
+    """TensorFlow's ``convert_to_tensor(value, dtype_hint=dtype)``: tensors as they are;
+    other values in ``dtype`` if they convert, else in their own dtype."""
+    if isinstance(value, Tensor) or dtype is None:
+        return _natural(value)
+    try:
+        return Tensor._make(_tape._tf_array(value, dtype))
+    except TypeError:
+        return _natural(value)
+
+
+def one_hot(indices: Any, depth: Any, on_value: Any = None, off_value: Any = None,
+            axis: Any = None, dtype: Any = None, name: str | None = None) -> EagerTensor:
+    """A tensor with ``on_value`` (1) at each index along a new axis of size ``depth`` (last
+    by default) and ``off_value`` (0) elsewhere; indices outside ``[0, depth)`` give a row of
+    ``off_value``.
+
+    The dtype is ``dtype``, else that of ``on_value``/``off_value``, else float32, as in
+    TensorFlow. The result is a constant: no gradient reaches ``on_value`` or ``off_value``
+    (TensorFlow registers none).
+
+    Raises
+    ------
+    TypeError
+        When ``on_value``, ``off_value`` and ``dtype`` disagree (TensorFlow's texts).
+    tf.errors.InvalidArgumentError
+        For non-integer indices, a negative ``depth`` or an ``axis`` out of range.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> print(tf.one_hot([0, 2, -1], 3))
+    tf.Tensor(
+    [[1. 0. 0.]
+     [0. 0. 1.]
+     [0. 0. 0.]], shape=(3, 3), dtype=float32)
+    """
+    want = None if dtype is None else _dtypes.as_dtype(dtype)
+    on = None if on_value is None else _hinted_value(on_value, want)
+    off = None if off_value is None else _hinted_value(off_value, want)
+    on_dtype = None if on is None else on._data.dtype
+    off_dtype = None if off is None else off._data.dtype
+    tf_name = _dtypes.tf_dtype
+    if want is not None:
+        for which, d in (("on_value", on_dtype), ("off_value", off_dtype)):
+            if d is not None and d != want:
+                raise TypeError(f"dtype {tf_name(d)} of {which} does not match dtype "
+                                f"parameter {tf_name(want)}")
+    else:
+        want = on_dtype if on is not None else off_dtype if off is not None else np.dtype(
+            np.float32)
+    on_arr = np.ones((), want) if on is None else on._data
+    off_arr = np.zeros((), want) if off is None else off._data
+    if on_arr.dtype != off_arr.dtype:
+        raise TypeError(f"dtype {tf_name(on_arr.dtype)} of on_value does not match dtype "
+                        f"{tf_name(off_arr.dtype)} of off_value")
+    idx = _natural(indices)._data
+    if idx.dtype not in (np.uint8, np.int8, np.int32, np.int64):
+        raise _attr_error(
+            "OneHot", "TI", idx.dtype, "uint8, int8, int32, int64",
+            "indices:TI, depth:int32, on_value:T, off_value:T -> output:T",
+            "attr=axis:int,default=-1; attr=T:type; attr=TI:type,default=DT_INT64,"
+            "allowed=[DT_UINT8, DT_INT8, DT_INT32, DT_INT64]", named=False)
+    depth = int(_tape._tf_array(depth._data if isinstance(depth, Tensor) else depth,
+                                np.int32))
+    if depth < 0:
+        raise _op_failure("OneHot", f"depth must be non-negative, got: {depth}", named=False)
+    axis = -1 if axis is None else int(axis)
+    if axis != -1 and not 0 <= axis <= idx.ndim:
+        raise _op_failure("OneHot", f"Expected axis to be -1 or between [0, {idx.ndim + 1}).  "
+                          f"But received: {axis}", named=False)
+    hot = idx[..., None] == np.arange(depth)
+    out = np.where(hot, on_arr, off_arr).astype(want)
+    return constant(np.moveaxis(out, -1, axis))
+
+
+def gather(params: Any, indices: Any, validate_indices: Any = None, axis: Any = None,
+           batch_dims: int = 0, name: str | None = None) -> EagerTensor:
+    """The slices of ``params`` along ``axis`` (0 by default) at ``indices``; the result's
+    shape is ``params.shape[:axis] + indices.shape + params.shape[axis + 1:]``.
+
+    The gradient is dense here (TensorFlow returns an ``IndexedSlices``, with the same
+    values once converted); repeated indices add up. ``batch_dims`` other than 0 is not
+    available.
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        With TensorFlow's texts for an index outside ``[0, params.shape[axis])`` (negative
+        indices included, as on TensorFlow's CPU), non-integer indices, or an ``axis``
+        beyond ``params``' rank.
+    """
+    if batch_dims != 0:
+        raise NotImplementedError("tf.gather: batch_dims other than 0 is not available in "
+                                  "dualgrad.tf")
+    p = _t(params)
+    idx = _natural(indices)._data
+    if idx.dtype not in (np.int16, np.int32, np.int64):
+        raise _attr_error(
+            "GatherV2", "Tindices", idx.dtype, "int16, int32, int64",
+            "params:Tparams, indices:Tindices, axis:Taxis -> output:Tparams",
+            "attr=batch_dims:int,default=0; attr=Tparams:type; attr=Tindices:type,"
+            "allowed=[DT_INT16, DT_INT32, DT_INT64]; attr=Taxis:type,allowed=[DT_INT32, "
+            "DT_INT64]", named=False)
+    axis = 0 if axis is None else int(axis._data if isinstance(axis, Tensor) else axis)
+    if axis >= p.ndim:
+        raise _op_failure("GatherV2", f"Shape must be at least rank {axis + 1} but is rank "
+                          f"{p.ndim}", named=False)
+    axis %= builtins.max(p.ndim, 1)
+    size = p.shape[axis]
+    bad = np.flatnonzero((idx < 0) | (idx >= size))
+    if bad.size:
+        where_ = ",".join(str(int(i)) for i in np.unravel_index(bad[0], idx.shape))
+        raise _op_failure("GatherV2", f"indices[{where_}] = {idx.reshape(-1)[bad[0]]} is not "
+                          f"in [0, {size})", named=False)
+    flat = Tensor._make(idx.reshape(-1).astype(np.int64))
+    shape = tuple(p.shape[:axis]) + idx.shape + tuple(p.shape[axis + 1:])
+    return _out(F.index_select(p, axis, flat).reshape(shape))
+
+
+# --------------------------------------------------------------------------------------------
 # Sub-namespaces
 
 
@@ -1125,11 +1436,117 @@ def _sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
     return _out(relu_x - x * z + F.log1p(F.exp(neg_abs)))
 
 
+_XENT_ATTRS = "attr=T:type,allowed=[DT_HALF, DT_BFLOAT16, DT_FLOAT, DT_DOUBLE]"
+
+
+def _softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1,
+                                       name: str | None = None) -> EagerTensor:
+    """Softmax cross-entropy of ``logits`` against the distributions ``labels`` along
+    ``axis``, one loss per example: ``-sum(labels * log_softmax(logits), axis)``.
+
+    As in TensorFlow: ``labels`` are cast to the logits' dtype and may broadcast against
+    them (after both are flattened to matrices); the gradient reaches the logits
+    (``softmax(logits) - labels``, TensorFlow's formula, used even when a row of labels does
+    not sum to 1) and the labels (``-log_softmax(logits)``).
+
+    Raises
+    ------
+    tf.errors.InvalidArgumentError
+        For integer logits, or shapes that do not broadcast (TensorFlow's texts).
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> logits = tf.constant([[2.0, 1.0, 0.1]], dtype=tf.float64)
+    >>> print(tf.nn.softmax_cross_entropy_with_logits([[1.0, 0.0, 0.0]], logits))
+    tf.Tensor([0.41703002], shape=(1,), dtype=float64)
+    """
+    op = "SoftmaxCrossEntropyWithLogits"
+    x = _t(logits)
+    _floats_only(x, op, ("half, bfloat16, float, double",
+                         "features:T, labels:T -> loss:T, backprop:T",
+                         "DT_HALF, DT_BFLOAT16, DT_FLOAT, DT_DOUBLE"))
+    z = _t(labels)
+    if z._data.dtype != x._data.dtype:
+        z = z.to(x._data.dtype)  # (recorded: the labels still get their gradient)
+    if x.ndim == 0:
+        raise _op_failure("Slice", "Expected begin[0] == 0 (got -1) and size[0] == 0 (got 1) "
+                          "when input.dim_size(0) == 0", named=False)
+    axis = int(axis) % x.ndim
+    if axis != x.ndim - 1:  # TensorFlow moves the axis to the end of both
+        if z.ndim != x.ndim:
+            raise _op_failure("Transpose", f"transpose expects a vector of size {z.ndim}. But "
+                              f"input(1) is a vector of size {x.ndim}")
+        order = [i for i in builtins.range(x.ndim) if i != axis] + [axis]
+        x, z = x.permute(*order), z.permute(*order)
+    out_shape = tuple(x.shape[:-1])
+    # (flattened to matrices as TensorFlow does, which decides what broadcasts)
+    x2 = x.reshape(int(np.prod(out_shape)), x.shape[-1])
+    z2 = z.reshape(int(np.prod(z.shape[:-1])), z.shape[-1]) if z.ndim else z.reshape(1, 1)
+    if any(a != b and a != 1 and b != 1 for a, b in zip(x2.shape, z2.shape)):
+        raise _op_failure(op, f"logits and labels must be broadcastable: logits_size="
+                          f"{_dims(x2.shape)} labels_size={_dims(z2.shape)}")
+    return _out(_ops_nn.softmax_cross_entropy_with_logits(x2, z2).reshape(out_shape))
+
+
+def _sparse_softmax_cross_entropy_with_logits(labels: Any, logits: Any,
+                                              name: str | None = None) -> EagerTensor:
+    """Softmax cross-entropy of ``logits`` against class indices ``labels`` (one fewer
+    dimension), one loss per example; the gradient reaches the logits
+    (``softmax(logits) - one_hot(labels)``).
+
+    Raises
+    ------
+    ValueError
+        When the shapes do not fit or ``logits`` is a scalar (TensorFlow's texts).
+    tf.errors.InvalidArgumentError
+        For a label outside ``[0, classes)``, as TensorFlow's CPU kernel (``Received a label
+        value of 5 which is outside the valid range of [0, 3).  Label values: 0 5``; on a
+        GPU TensorFlow gives NaN instead), non-integer labels, integer logits or no class.
+    """
+    op = "SparseSoftmaxCrossEntropyWithLogits"
+    x = _t(logits)
+    lab = _natural(labels)._data
+    if x.ndim == 0:
+        raise ValueError(f"`logits` cannot be a scalar. Received logits={x}`")
+    if lab.ndim != x.ndim - 1:
+        raise ValueError(f"`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
+                         f"labels.shape={_tf_shape(lab.shape)} of rank {lab.ndim} and "
+                         f"logits.shape={_tf_shape(tuple(x.shape))} of rank {x.ndim}")
+    if lab.shape != tuple(x.shape[:-1]):
+        raise ValueError(f"`labels.shape` must equal `logits.shape` except for the last "
+                         f"dimension. Received: labels.shape={_tf_shape(lab.shape)} and "
+                         f"logits.shape={_tf_shape(tuple(x.shape))}")
+    signature = "features:T, labels:Tlabels -> loss:T, backprop:T"
+    tlabels = "attr=Tlabels:type,default=DT_INT64,allowed=[DT_INT32, DT_INT64]"
+    if x._data.dtype.kind != "f":
+        raise _attr_error(op, "T", x._data.dtype, "half, bfloat16, float, double", signature,
+                          f"{_XENT_ATTRS}; {tlabels}")
+    if lab.dtype not in (np.int32, np.int64):
+        raise _attr_error(op, "Tlabels", lab.dtype, "int32, int64", signature,
+                          f"{_XENT_ATTRS}; {tlabels}")
+    classes = x.shape[-1]
+    if classes == 0:
+        raise _op_failure(op, f"Must have at least one class, but got logits shape "
+                          f"{_dims(x.shape)}")
+    if lab.size and (lab.min() < 0 or lab.max() >= classes):
+        bad = lab.min() if lab.min() < 0 else lab.max()
+        raise _op_failure(op, f"Received a label value of {bad} which is outside the valid "
+                          f"range of [0, {classes}).  Label values: "
+                          f"{' '.join(str(v) for v in lab.reshape(-1))}")
+    loss = _ops_nn.cross_entropy(x.reshape(-1, classes), lab.reshape(-1), reduction="none")
+    return _out(loss.reshape(lab.shape))
+
+
 nn = types.SimpleNamespace(
-    relu=_relu, elu=_elu, softplus=_softplus, sigmoid=sigmoid, softmax=_softmax,
+    relu=_relu, elu=_elu, softplus=_softplus, sigmoid=sigmoid, softmax=_softmax, tanh=tanh,
     sigmoid_cross_entropy_with_logits=_sigmoid_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits=_softmax_cross_entropy_with_logits,
+    sparse_softmax_cross_entropy_with_logits=_sparse_softmax_cross_entropy_with_logits,
 )
-nn.__doc__ = "``tf.nn``: relu, elu, softplus, sigmoid, softmax, sigmoid_cross_entropy_with_logits."
+nn.__doc__ = ("``tf.nn``: relu, elu, softplus, sigmoid, tanh, softmax, "
+              "sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits, "
+              "sparse_softmax_cross_entropy_with_logits.")
 
 
 def _inv(input: Any, adjoint: bool = False, name: str | None = None) -> EagerTensor:
@@ -1148,15 +1565,27 @@ def _solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None
     return _out(F.solve(_t(matrix), _t(rhs)))
 
 
-linalg = types.SimpleNamespace(matmul=matmul, inv=_inv, det=_det, solve=_solve, norm=norm)
-linalg.__doc__ = "``tf.linalg``: matmul, inv, det, solve, norm."
+def _matvec(a: Any, b: Any, transpose_a: bool = False, adjoint_a: bool = False,
+            a_is_sparse: bool = False, b_is_sparse: bool = False, name: str | None = None
+            ) -> EagerTensor:
+    """Matrix-vector product ``a @ b`` over the last axis of ``b`` (batches broadcast);
+    as TensorFlow's, ``squeeze(matmul(a, expand_dims(b, -1)), -1)``, so mismatches raise
+    ``tf.matmul``'s errors."""
+    product = matmul(a, expand_dims(b, -1), transpose_a=transpose_a, adjoint_a=adjoint_a)
+    return squeeze(product, axis=-1)
+
+
+linalg = types.SimpleNamespace(matmul=matmul, matvec=_matvec, inv=_inv, det=_det,
+                               solve=_solve, norm=norm, eye=eye)
+linalg.__doc__ = "``tf.linalg``: matmul, matvec, inv, det, solve, norm, eye."
 
 math = types.SimpleNamespace(
     sin=sin, cos=cos, tan=tan, exp=exp, log=log, sqrt=sqrt, square=square, abs=abs,
     tanh=tanh, sigmoid=sigmoid, pow=pow, add=add, multiply=multiply, subtract=subtract,
     divide=divide, negative=negative, maximum=maximum, minimum=minimum, log1p=log1p,
     expm1=expm1, sign=sign, reduce_sum=reduce_sum, reduce_mean=reduce_mean, reduce_max=reduce_max,
-    reduce_min=reduce_min, reduce_prod=reduce_prod, softplus=_softplus,
+    reduce_min=reduce_min, reduce_prod=reduce_prod, softplus=_softplus, argmax=argmax,
+    argmin=argmin,
 )
 math.__doc__ = "``tf.math``: the elementwise and reduction functions of this namespace."
 
@@ -1263,9 +1692,9 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
-# Keras-style optimizers (``tf.keras.optimizers.SGD``, ``tf.optimizers.SGD``): Keras's update
-# equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``.
-optimizers = types.SimpleNamespace(SGD=_keras.SGD)
+# Keras-style optimizers (``tf.keras.optimizers.SGD``/``Adam``, ``tf.optimizers.*``): Keras 3's
+# update equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``.
+optimizers = types.SimpleNamespace(SGD=_keras.SGD, Adam=_keras.Adam)
 keras = types.SimpleNamespace(optimizers=optimizers)
 
 

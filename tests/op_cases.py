@@ -308,6 +308,12 @@ def _unit(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> n
     return rng.uniform(0.0, 1.0, shape)
 
 
+def _distributions(rng: np.random.Generator, shape: tuple, params: dict,
+                   prev: list) -> np.ndarray:
+    p = rng.uniform(0.1, 1.0, shape)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
 # --- calls through the public API --------------------------------------------------------------
 
 def _pow_scalar(x: Any, *, exponent: float) -> Any:
@@ -512,6 +518,13 @@ case("cross_entropy", (R, Custom(_class_targets)), tuple(
 case("nll_loss", (R, Custom(_class_targets)), tuple(
     Variant(fixed((4, 3), (4,)), {"reduction": r, "ignore_index": ig})
     for r in _REDUCTIONS for ig in (-100, 1)))
+# (labels that sum to 1 per row: TensorFlow's logits gradient, softmax - labels, is the
+# derivative of the loss only then; broadcast labels too)
+case("softmax_cross_entropy_with_logits", (R, Custom(_distributions)), (
+    Variant(fixed((4, 3), (4, 3))),
+    Variant(fixed((2, 4, 3), (4, 3))),
+    Variant(fixed((4, 3), (3,))),
+))
 
 
 def _embedding_indices(rng: np.random.Generator, shape: tuple, params: dict,

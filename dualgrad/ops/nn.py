@@ -442,3 +442,33 @@ native_layer_norm = defop(
     vjp=(_layer_norm_vjp_x, _layer_norm_vjp_weight, IDENTITY), reads=((0, 1), (0,), ()),
     doc="``(x - mean) / sqrt(var + eps) * weight + bias`` over the last "
         "``normalized_ndim`` axes (``F.layer_norm``).")
+
+
+def _softmax_xent_forward(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    # TensorFlow's kernel over the last axis: sum(labels * (log(sum(exp(s))) - s)) with the
+    # shifted logits s = x - max(x); labels broadcast against x. (Infinite logits give NaN
+    # and no class gives 0, silently, as in TensorFlow.)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shifted = x - np.amax(x, axis=-1, keepdims=True, initial=-np.inf)
+        lse = np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        return np.sum(labels * (lse - shifted), axis=-1)
+
+
+def _softmax_xent_vjp_x(g: Any, ans: Any, x: Any, labels: Any) -> Any:
+    # TensorFlow's gradient, softmax(x) - labels, whatever the labels sum to (the derivative
+    # of the formula is sum(labels) * softmax(x) - labels: they agree for distributions).
+    return np.expand_dims(g, -1) * (_softmax_forward(x, axis=-1) - labels)
+
+
+def _softmax_xent_vjp_labels(g: Any, ans: Any, x: Any, labels: Any) -> Any:
+    return np.expand_dims(g, -1) * -_log_softmax_forward(x, axis=-1)
+
+
+# TensorFlow's ``tf.nn.softmax_cross_entropy_with_logits`` (soft labels, one loss per row):
+# an op of its own because TensorFlow's gradient for the logits is softmax - labels, which no
+# composition of log_softmax gives for labels that do not sum to 1.
+softmax_cross_entropy_with_logits = defop(
+    "softmax_cross_entropy_with_logits", _softmax_xent_forward,
+    vjp=(_softmax_xent_vjp_x, _softmax_xent_vjp_labels), reads=((0, 1), (0,)),
+    doc="TensorFlow's softmax cross-entropy of logits and soft labels over the last axis; "
+        "its logits gradient is ``softmax(x) - labels``, as TensorFlow's.")
