@@ -33,6 +33,8 @@ __all__ = [
     "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "atan2", "arctan2",
     "eq", "ne", "lt", "le", "gt", "ge", "diag", "diagonal", "diag_embed", "trace", "roll",
     "movedim", "moveaxis", "rot90", "take", "repeat_interleave", "lerp", "isclose", "clone",
+    "median", "kthvalue", "cummax", "cummin", "unique", "bincount", "addmm", "addmv", "baddbmm",
+    "scatter", "scatter_add", "index_add",
 ]
 
 
@@ -183,6 +185,19 @@ take = _method("take", "The elements at ``index`` of the flattened tensor.")
 lerp = _method("lerp", "Linear interpolation ``input + weight * (end - input)``.")
 isclose = _method("isclose", "Elementwise closeness test (a bool tensor).")
 clone = _method("clone", "A copy that stays in the graph (``CloneBackward0``).")
+median = _method("median", "The lower median; with ``dim``, ``(values, indices)``.")
+kthvalue = _method("kthvalue", "``(values, indices)`` of the k-th smallest along ``dim``.")
+cummax = _method("cummax", "``(values, indices)`` of the running maximum along ``dim``.")
+cummin = _method("cummin", "``(values, indices)`` of the running minimum along ``dim``.")
+unique = _method("unique", "The sorted distinct values (with inverse indices and counts).")
+bincount = _method("bincount", "How often each non-negative integer occurs (or its weights).")
+addmm = _method("addmm", "``beta * input + alpha * (mat1 @ mat2)``.")
+addmv = _method("addmv", "``beta * input + alpha * (mat @ vec)``.")
+baddbmm = _method("baddbmm", "``beta * input + alpha * (batch1 @ batch2)``, batched.")
+scatter = _method("scatter", "A copy with ``src`` (or ``value``) written at ``index``.")
+scatter_add = _method("scatter_add", "A copy with ``src`` added at ``index``.")
+index_add = _method("index_add", "A copy with ``alpha * source`` added to the slices "
+                    "``index`` of ``dim``.")
 
 
 def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *,

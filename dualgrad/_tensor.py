@@ -1786,6 +1786,10 @@ class Tensor:
 
     def bmm(self, mat2: Tensor) -> Tensor:
         """Batched matrix product of two 3-D tensors."""
+        return apply(L.bmm, (self, self._batch2(mat2)), {})
+
+    def _batch2(self, mat2: Any) -> Tensor:
+        """``mat2`` as the second operand of ``self.bmm(mat2)``, checked as PyTorch checks it."""
         if self._data.ndim != 3:
             raise RuntimeError("batch1 must be a 3D tensor")
         other = as_tensor_arg(mat2)
@@ -1798,7 +1802,332 @@ class Tensor:
                 f"Expected size for first two dimensions of batch2 tensor to be: "
                 f"[{self._data.shape[0]}, {self._data.shape[2]}] but got: "
                 f"[{other._data.shape[0]}, {other._data.shape[1]}].")
-        return apply(L.bmm, (self, other), {})
+        return other
+
+    # --- addmm, addmv, baddbmm ----------------------------------------------------------------
+
+    def _add_product(self, op: Any, a: Tensor, b: Tensor, beta: Any, alpha: Any) -> Tensor:
+        """``beta * self + alpha * (a @ b)`` with ``self`` broadcast to the product's shape
+        (PyTorch's error if it cannot be)."""
+        target = a._data.shape[:-1] + b._data.shape[-1:] if b._data.ndim > 1 else \
+            a._data.shape[:-1]
+        if _broadcast_error(target, self._data.shape) is not None or \
+                self._data.ndim > len(target):
+            self.expand(target)  # raises PyTorch's error
+        if self._data.dtype.kind in "biu":  # PyTorch casts the scalars to the integer type
+            beta, alpha = int(beta), int(alpha)
+        return apply(op, (self, a, b), {"beta": beta, "alpha": alpha})
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """``beta * self + alpha * (mat1 @ mat2)`` (``AddmmBackward0``); with ``beta=0``,
+        ``self``'s values (NaN too) are not read.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.ones(2, 2).addmm(dg.eye(2), dg.tensor([[1.0, 2.0], [3.0, 4.0]]), alpha=2)
+        tensor([[3., 5.],
+                [7., 9.]])
+        """
+        a, b = as_tensor_arg(mat1), as_tensor_arg(mat2)
+        for name, m in (("mat1", a), ("mat2", b)):
+            if m._data.ndim != 2:
+                raise RuntimeError(f"{name} must be a matrix, got {m._data.ndim}-D tensor")
+        for left, x, y in (("mat1", a, b), ("self", self, b)):
+            if x._data.dtype != y._data.dtype:
+                raise RuntimeError(f"{left} and mat2 must have the same dtype, but got "
+                                   f"{_dtypes.torch_name(x._data.dtype)} and "
+                                   f"{_dtypes.torch_name(y._data.dtype)}")
+        error = L._matmul_error(a._data.shape, b._data.shape, a._data.dtype, b._data.dtype)
+        if error is not None:
+            raise error
+        return self._add_product(L.addmm, a, b, beta, alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """``beta * self + alpha * (mat @ vec)`` (``AddmvBackward0``)."""
+        a, v = as_tensor_arg(mat), as_tensor_arg(vec)
+        dims = (self._data.ndim, a._data.ndim, v._data.ndim)
+        if dims[1:] != (2, 1) or dims[0] > 1:
+            raise RuntimeError("vector + matrix @ vector expected, got {}, {}, {}".format(*dims))
+        dtypes = (self._data.dtype, a._data.dtype, v._data.dtype)
+        if len(set(dtypes)) > 1:
+            raise RuntimeError("addmv input tensors must have the same dtype, but got {}, {}, "
+                               "and {}".format(*map(_dtypes.torch_name, dtypes)))
+        (rows, cols), n = a._data.shape, v._data.shape[0]
+        if cols != n or self._data.size not in (rows, 1):
+            raise RuntimeError(f"size mismatch, got input ({self._data.shape[0]}), mat "
+                               f"({rows}x{cols}), vec ({n})")
+        return self._add_product(L.addmv, a, v, beta, alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """``beta * self + alpha * (batch1 @ batch2)`` for batches of matrices
+        (``BaddbmmBackward0``)."""
+        a = as_tensor_arg(batch1)
+        b = a._batch2(batch2)
+        if self._data.dtype != a._data.dtype:
+            raise RuntimeError(f"Input dtypes must be the same, got: input "
+                               f"{L.C_TYPE_NAMES.get(self._data.dtype.name)}, batch1: "
+                               f"{L.C_TYPE_NAMES.get(a._data.dtype.name)}, batch2: "
+                               f"{L.C_TYPE_NAMES.get(b._data.dtype.name)}")
+        return self._add_product(L.baddbmm, a, b, beta, alpha)
+
+    # --- median, kthvalue, cummax, cummin, unique, bincount -------------------------------------
+
+    def _pick_along(self, name: str, dim: int, keepdim: bool, k: int | None) -> Any:
+        """``median(dim)`` (``k`` None) or ``kthvalue(k, dim)``: the value at the k-th
+        place of each slice sorted along ``dim`` (NaN last), and its index; the median of a
+        slice with a NaN is its first NaN, as in PyTorch."""
+        from dualgrad import return_types
+
+        if self._data.dtype == np.bool_:
+            raise not_implemented_for(f"{name}_cpu", self._data.dtype)
+        axis = _dim(self, dim)
+        x = self if self._data.ndim else self.reshape(1)
+        data = x._data
+        size = data.shape[axis]
+        if k is None:
+            _check_nonempty(self, name, axis)
+        elif not 1 <= k <= size:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension "
+                               f"{axis}")
+        order = np.argsort(data, axis=axis, kind="stable")
+        idx = np.take(order, [(size - 1) // 2 if k is None else k - 1], axis=axis)
+        if k is None and data.dtype.kind == "f":
+            nan = data != data
+            idx = np.where(nan.any(axis, keepdims=True),
+                           np.argmax(nan, axis=axis, keepdims=True), idx)
+        op = R.kthvalue if k is not None else R.median_dim
+        keep = keepdim and self._data.ndim > 0
+        values = apply(op, (x, idx), {"axis": axis, "keepdims": keep})
+        indices = idx if keep else np.squeeze(idx, axis=axis)
+        if not self._data.ndim:
+            values, indices = values.reshape(()), indices.reshape(())
+        result = return_types.kthvalue if k is not None else return_types.median
+        return result(values, Tensor._make(indices.astype(np.int64, copy=False)))
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """The lower median of all values (NaN if there is a NaN); with ``dim``, a named
+        tuple ``(values, indices)`` along it. Among tied values, the index may differ from
+        PyTorch's, which is left unspecified there.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([3.0, 1.0, 4.0, 2.0]).median()
+        tensor(2.)
+        """
+        if dim is None:
+            if self._data.dtype == np.bool_:
+                raise not_implemented_for("median_cpu", self._data.dtype)
+            return apply(R.median_all, (self,), NO_PARAMS)
+        return self._pick_along("median", dim, keepdim, None)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        """``(values, indices)`` of the ``k``-th smallest value along ``dim`` (1-based; NaN
+        count as the largest)."""
+        return self._pick_along("kthvalue", dim, keepdim, k)
+
+    def _cumulative_extreme(self, which: str, dim: int) -> Any:
+        """``cummax`` / ``cummin``: the running extreme and the index where it was last
+        reached (a tie moves the index on; a NaN stays, and each new NaN takes over)."""
+        from dualgrad import return_types
+
+        axis = _dim(self, dim)
+        result = return_types.cummax if which == "max" else return_types.cummin
+        if not self._data.ndim:
+            return result(self.clone(), Tensor._make(np.zeros((), dtype=np.int64)))
+        data = self._data
+        running = (np.maximum if which == "max" else np.minimum).accumulate(data, axis=axis)
+        reached = (data == running) | (data != data)
+        position = np.arange(data.shape[axis]).reshape(
+            (-1,) + (1,) * (data.ndim - axis - 1))
+        idx = np.maximum.accumulate(np.where(reached, position, 0), axis=axis)
+        op = R.cummax_values if which == "max" else R.cummin_values
+        values = apply(op, (self, idx), {"axis": axis})
+        return result(values, Tensor._make(idx.astype(np.int64, copy=False)))
+
+    def cummax(self, dim: int) -> Any:
+        """``(values, indices)``: the running maximum along ``dim`` and where it was reached
+        (``CummaxBackward0``: the gradient goes to those indices)."""
+        return self._cumulative_extreme("max", dim)
+
+    def cummin(self, dim: int) -> Any:
+        """``(values, indices)``: the running minimum along ``dim`` and where it was reached
+        (``CumminBackward0``)."""
+        return self._cumulative_extreme("min", dim)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        """The distinct values, sorted (each NaN counted apart, as in PyTorch), or the
+        distinct slices along ``dim``; with ``return_inverse``, where each element (slice)
+        went, and with ``return_counts``, how often each occurs. Not differentiable.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([3, 1, 3]).unique(return_counts=True)
+        (tensor([1, 3]), tensor([1, 2]))
+        """
+        data = self._data
+        if dim is None:
+            values, inverse, counts = np.unique(data.reshape(-1), return_inverse=True,
+                                                return_counts=True, equal_nan=False)
+            inverse = inverse.reshape(data.shape)
+        else:
+            values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True,
+                                                axis=_dim(self, dim))
+            inverse = inverse.reshape(-1)
+        out = [Tensor._make(values)]
+        if return_inverse:
+            out.append(Tensor._make(inverse.astype(np.int64, copy=False)))
+        if return_counts:
+            out.append(Tensor._make(counts.astype(np.int64, copy=False)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Tensor:
+        """How often each value ``0, 1, ...`` occurs in this 1-D tensor of non-negative
+        integers (at least ``minlength`` counts); with ``weights``, their sums instead
+        (float32 and float64 weights keep their dtype, others give float64). Not
+        differentiable.
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.tensor([1, 1, 3]).bincount()
+        tensor([0, 2, 0, 1])
+        """
+        data = self._data
+        if data.dtype.kind not in "iu":
+            raise not_implemented_for("bincount_cpu", data.dtype)
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
+        if data.ndim != 1 or (data.size and data.min() < 0):
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        length = max(int(data.max()) + 1 if data.size else 0, minlength)
+        if weights is None:
+            return Tensor._make(np.bincount(data, minlength=length).astype(np.int64))
+        w = _raw(weights)
+        if w.ndim != 1 or w.shape[0] != data.shape[0]:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+        out = np.zeros(length, w.dtype if w.dtype in (np.float32, np.float64) else np.float64)
+        np.add.at(out, data, w)  # one by one, in the weights' precision, as PyTorch adds them
+        return Tensor._make(out)
+
+    # --- scatter, scatter_add, index_add ------------------------------------------------------
+
+    def _scatter_index(self, name: str, dim: int, index: Any, src: Any) -> tuple:
+        """``(axis, index array)`` for ``scatter``/``scatter_add`` into ``self``, checked with
+        PyTorch's errors (``src``: a Tensor, or None for a number)."""
+        idx = _raw(index)
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+        if idx.ndim != self._data.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as self "
+                               "tensor")
+        axis = _dim(self, dim)
+        shape = self._data.shape
+        if src is not None and src._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+        too_big = any(n > s for d, (n, s) in enumerate(zip(idx.shape, shape)) if d != axis)
+        text = (f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} "
+                f"apart from dimension {axis}")
+        if src is not None:
+            too_big |= src._data.ndim != idx.ndim or any(
+                n > s for n, s in zip(idx.shape, src._data.shape))
+            text += f" and to be no larger size than src {list(src._data.shape)}"
+        if too_big:
+            raise RuntimeError(text)
+        _check_index_range(idx, shape[axis] if shape else 1, lambda bad, size: RuntimeError(
+            f"index {bad} is out of bounds for dimension {axis} with size {size}"))
+        return axis, idx
+
+    def _scatter_call(self, dim: int, index: Any, src: Any, value: Any) -> tuple:
+        """The op, arguments and parameters of ``scatter(dim, index, src | value)``."""
+        if src is None:
+            src = value
+        if isinstance(src, Tensor):
+            axis, idx = self._scatter_index("scatter", dim, index, src)
+            return R.scatter, (idx, src), {"axis": axis}
+        axis, idx = self._scatter_index("scatter", dim, index, None)
+        return R.scatter_value, (idx,), {"axis": axis, "value": src}
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """A copy with ``src[i][j]`` (or the number ``value``) written at
+        ``out[index[i][j]][j]`` for ``dim=0`` (likewise along other dims); the overwritten
+        elements get no gradient (``ScatterBackward0``, ``ScatterBackward1`` for a number).
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.zeros(2, 3).scatter(0, dg.tensor([[1, 0, 1]]), dg.tensor([[1.0, 2.0, 3.0]]))
+        tensor([[0., 2., 0.],
+                [1., 0., 3.]])
+        """
+        op, args, params = self._scatter_call(dim, index, src, value)
+        return apply(op, (self, *args), params)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """In-place :meth:`scatter`."""
+        op, args, params = self._scatter_call(dim, index, src, value)
+        return self._inplace(op, *args, **params)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """A copy with ``src``'s values added at ``index`` along ``dim``, as :meth:`scatter`
+        places them; repeated indices add up (``ScatterAddBackward0``)."""
+        axis, idx = self._scatter_index("scatter_add", dim, index, as_tensor_arg(src))
+        return apply(R.scatter_add, (self, idx, src), {"axis": axis})
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """In-place :meth:`scatter_add`."""
+        axis, idx = self._scatter_index("scatter_add", dim, index, as_tensor_arg(src))
+        return self._inplace(R.scatter_add, idx, src, axis=axis)
+
+    def _index_add_args(self, dim: int, index: Any, source: Any) -> tuple:
+        """``(axis, index vector, source)`` of ``index_add``, checked with PyTorch's errors."""
+        idx, source = _raw(index), as_tensor_arg(source)
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
+                               f"{_dtypes.torch_name(idx.dtype)}")
+        if idx.ndim > 1:
+            raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
+                             f"{idx.ndim} with type: {_dtypes.torch_name(idx.dtype)} and size: "
+                             f"{list(idx.shape)}")
+        axis = _dim(self, dim)
+        shape, src_shape = self._data.shape, source._data.shape
+        along = src_shape[axis] if len(src_shape) > axis else 1
+        if idx.size != along:
+            raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal "
+                               f"to source.size(dim): ({along}), for dim: {axis}")
+        if len(src_shape) != len(shape) or any(
+                a != b for d, (a, b) in enumerate(zip(shape, src_shape)) if d != axis):
+            raise RuntimeError(f"source tensor shape must match self tensor shape, excluding "
+                               f"the specified dimension. Got self.shape = {list(shape)} "
+                               f"source.shape = {list(src_shape)}")
+        if source._data.dtype != self._data.dtype:
+            raise RuntimeError(f"index_add_(): self ({_dtypes.torch_name(self._data.dtype)}) and "
+                               f"source ({_dtypes.torch_name(source._data.dtype)}) must have "
+                               "the same scalar type")
+        _check_index_range(idx, shape[axis] if shape else 1, lambda bad, size: RuntimeError(
+            f"index {bad} is out of bounds for dimension {axis} with size {size}"))
+        return axis, idx.reshape(-1), source
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """A copy with ``alpha * source``'s slices added to the slices ``index`` of ``dim``;
+        repeated indices add up (``IndexAddBackward0``).
+
+        Examples
+        --------
+        >>> import dualgrad as dg
+        >>> dg.zeros(3).index_add(0, dg.tensor([0, 2, 0]), dg.tensor([1.0, 2.0, 3.0]))
+        tensor([4., 0., 2.])
+        """
+        axis, idx, source = self._index_add_args(dim, index, source)
+        return apply(R.index_add, (self, idx, source), {"axis": axis, "alpha": alpha})
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """In-place :meth:`index_add`."""
+        axis, idx, source = self._index_add_args(dim, index, source)
+        return self._inplace(R.index_add, idx, source, axis=axis, alpha=alpha)
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         """A tensor of ``data`` with this tensor's dtype (unless ``dtype``)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["max", "min", "sort", "topk", "median", "kthvalue", "cummax", "cummin"]
 
 
 class _ValuesIndices(NamedTuple):
@@ -66,5 +66,33 @@ class sort(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
 class topk(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
     """``(values, indices)`` returned by ``x.topk(k, dim)``: the k largest (or smallest)
     values (differentiable) and where they are."""
+
+    __slots__ = ()
+
+
+class median(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.median(dim)``: the lower medians
+    (differentiable) and where they are."""
+
+    __slots__ = ()
+
+
+class kthvalue(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.kthvalue(k, dim)``: the k-th smallest values
+    (differentiable) and where they are."""
+
+    __slots__ = ()
+
+
+class cummax(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.cummax(dim)``: the running maxima
+    (differentiable) and where each was reached."""
+
+    __slots__ = ()
+
+
+class cummin(_ValuesIndices):  # noqa: N801  (PyTorch's class name)
+    """``(values, indices)`` returned by ``x.cummin(dim)``: the running minima
+    (differentiable) and where each was reached."""
 
     __slots__ = ()

@@ -725,6 +725,49 @@ case("lerp_scalar", (R, R), (Variant(broadcast_shapes(2), {"weight": 0.3}),
                              Variant(broadcast_shapes(2), {"weight": 1.7})))
 case("lerp_tensor", (R, R, Real(-0.5, 1.5, avoid=(-0.5, 0.5), margin=0.05)),
      (Variant(broadcast_shapes(3)),))  # (PyTorch's two formulas meet at |weight| = 0.5)
+
+# median, kthvalue, cummax, cummin: values picked at indices found by the method
+case("median", (R,), (Variant(unary_shapes()),), distinct=True)
+case("median_dim", (R,), (Variant(unary_shapes(1), {"axis": 0, "keepdims": False}),
+                          Variant(unary_shapes(2), {"axis": -1, "keepdims": True})),
+     call=lambda x, *, axis, keepdims: x.median(axis, keepdims).values, distinct=True)
+case("kthvalue", (R,), (Variant(fixed((3, 4)), {"k": 2, "axis": 0, "keepdims": False}),
+                        Variant(fixed((2, 5)), {"k": 5, "axis": -1, "keepdims": True})),
+     call=lambda x, *, k, axis, keepdims: x.kthvalue(k, axis, keepdims).values, distinct=True)
+case("cummax_values", (R,), axis_variants(), call=lambda x, *, axis: x.cummax(axis).values,
+     distinct=True)
+case("cummin_values", (R,), axis_variants(), call=lambda x, *, axis: x.cummin(axis).values,
+     distinct=True)
+
+
+def _distinct_index(rng: np.random.Generator, shape: tuple, params: dict,
+                    prev: list) -> np.ndarray:
+    # Distinct places along ``axis`` in each column: which of two writes to one place wins
+    # is unspecified in PyTorch, and its gradient goes to both.
+    axis = params["axis"]
+    keys = rng.random(shape[:axis] + (prev[0].shape[axis],) + shape[axis + 1:])
+    return np.take(np.argsort(keys, axis=axis), np.arange(shape[axis]), axis=axis)
+
+
+# scatter, scatter_add, index_add; addmm, addmv, baddbmm
+_SCATTERS = (Variant(fixed((3, 4), (2, 4), (2, 4)), {"axis": 0}),
+             Variant(fixed((3, 4), (2, 3), (2, 3)), {"axis": 1}))
+case("scatter", (R, Custom(_distinct_index), R), _SCATTERS)
+case("scatter_value", (R, Custom(_distinct_index)), tuple(
+    Variant(v.shapes.map(lambda s: s[:2]), {**v.params, "value": 0.5}) for v in _SCATTERS))
+case("scatter_add", (R, Custom(_gather_index), R), _SCATTERS)
+case("index_add", (R, Custom(lambda rng, shape, params, prev: rng.integers(
+    0, prev[0].shape[params["axis"]], shape)), R), (
+    Variant(fixed((3, 4), (5,), (5, 4)), {"axis": 0, "alpha": 1}),
+    Variant(fixed((3, 4), (2,), (3, 2)), {"axis": 1, "alpha": 2.5})))
+case("addmm", (R, R, R), (Variant(fixed((2, 3), (2, 4), (4, 3)), {"beta": 1, "alpha": 1}),
+                          Variant(fixed((3,), (2, 4), (4, 3)), {"beta": 0.5, "alpha": -2.0})))
+case("addmv", (R, R, R), (Variant(fixed((2,), (2, 3), (3,)), {"beta": 1, "alpha": 1}),
+                          Variant(fixed((1,), (2, 3), (3,)), {"beta": 0, "alpha": 1.5})))
+case("baddbmm", (R, R, R), (Variant(fixed((2, 2, 3), (2, 2, 4), (2, 4, 3)),
+                                    {"beta": 1, "alpha": 1}),
+                            Variant(fixed((2, 3), (2, 2, 4), (2, 4, 3)),
+                                    {"beta": 2.0, "alpha": 0.5})))
 case("isclose", (R, R), (Variant(broadcast_shapes(2), {"rtol": 1e-5, "atol": 1e-8,
                                                      "equal_nan": False}),),
      differentiable_output=False)

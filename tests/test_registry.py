@@ -111,6 +111,11 @@ PYTORCH_NAMES = {
     "diagonal_backward": "DiagonalBackwardBackward0", "diag_embed": "DiagEmbedBackward0",
     "roll": "RollBackward0", "rot90": "Rot90Backward0", "take": "TakeBackward0",
     "trace": "TraceBackward0", "lerp_scalar": "LerpBackward0", "lerp_tensor": "LerpBackward1",
+    "median": "MedianBackward0", "median_dim": "MedianBackward1", "kthvalue": "KthvalueBackward0",
+    "cummax_values": "CummaxBackward0", "cummin_values": "CumminBackward0",
+    "scatter": "ScatterBackward0", "scatter_value": "ScatterBackward1",
+    "scatter_add": "ScatterAddBackward0", "index_add": "IndexAddBackward0",
+    "addmm": "AddmmBackward0", "addmv": "AddmvBackward0", "baddbmm": "BaddbmmBackward0",
 }
 
 

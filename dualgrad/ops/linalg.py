@@ -50,6 +50,42 @@ bmm = defop("bmm", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS,
 dot = defop("dot", np.matmul, vjp=_MATMUL_RULES, reads=_MATMUL_READS)
 
 
+def _addmm_forward(c: np.ndarray, a: np.ndarray, b: np.ndarray, *, beta: Any,
+                   alpha: Any) -> np.ndarray:
+    # beta * c + alpha * (a @ b); with beta == 0, c is not read (its NaN do not propagate)
+    prod = np.matmul(a, b)
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:
+        return np.broadcast_to(prod, np.broadcast_shapes(c.shape, prod.shape)).copy()
+    return prod + (c if beta == 1 else beta * c)
+
+
+def _addmm_vjp_c(g: Any, ans: Any, c: Any, a: Any, b: Any, *, beta: Any, alpha: Any) -> Any:
+    return g if beta == 1 else g * beta  # PyTorch's maybe_multiply(grad, beta)
+
+
+def _addmm_vjp_a(g: Any, ans: Any, c: Any, a: Any, b: Any, *, beta: Any, alpha: Any) -> Any:
+    grad = _matmul_vjp_x(g, ans, a, b)
+    return grad if alpha == 1 else grad * alpha
+
+
+def _addmm_vjp_b(g: Any, ans: Any, c: Any, a: Any, b: Any, *, beta: Any, alpha: Any) -> Any:
+    grad = _matmul_vjp_y(g, ans, a, b)
+    return grad if alpha == 1 else grad * alpha
+
+
+# addmm, addmv and baddbmm: one formula for matrices, a matrix and a vector, and batches.
+_ADDMM_RULES = (_addmm_vjp_c, _addmm_vjp_a, _addmm_vjp_b)
+_ADDMM_READS = ((), (2,), (1,))
+addmm = defop("addmm", _addmm_forward, vjp=_ADDMM_RULES, reads=_ADDMM_READS,
+              doc="``beta * input + alpha * (mat1 @ mat2)``.")
+addmv = defop("addmv", _addmm_forward, vjp=_ADDMM_RULES, reads=_ADDMM_READS,
+              doc="``beta * input + alpha * (mat @ vec)``.")
+baddbmm = defop("baddbmm", _addmm_forward, vjp=_ADDMM_RULES, reads=_ADDMM_READS,
+                doc="``beta * input + alpha * (batch1 @ batch2)``, batch by batch.")
+
+
 @implements(np.matmul)
 def _np_matmul(x: Any, y: Any) -> Any:
     return matmul_any(x, y)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad._registry import NONDIFF, defop, implements, zeros_like_grad
+from dualgrad._registry import IDENTITY, NONDIFF, defop, implements, zeros_like_grad
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -177,6 +177,8 @@ def _amin_forward(x: np.ndarray, *, axis: Any = None, keepdims: bool = False) ->
 
 amax = defop("amax", _amax_forward, vjp=(_amax_vjp,), save_ans=True)
 amin = defop("amin", _amin_forward, vjp=(_amax_vjp,), save_ans=True)
+
+
 def _extreme_all_vjp(g: Any, ans: Any, x: Any, *, axis: Any = None,
                      keepdims: bool = False) -> Any:
     # PyTorch's evenly_distribute_backward for x.max() / x.min(): the gradient is shared by
@@ -190,6 +192,21 @@ max_all = defop("max", _amax_forward, vjp=(_extreme_all_vjp,), save_ans=True,
                 grad_fn_name="MaxBackward1", doc="``x.max()`` of the whole tensor.")
 min_all = defop("min", _amin_forward, vjp=(_extreme_all_vjp,), save_ans=True,
                 grad_fn_name="MinBackward1", doc="``x.min()`` of the whole tensor.")
+
+
+def _median_all_forward(x: np.ndarray) -> np.ndarray:
+    # PyTorch's lower median: NaN if there is any NaN (or no value at all).
+    flat = x.reshape(-1)
+    if not flat.size or (flat != flat).any():
+        return np.asarray(np.nan if x.dtype.kind == "f" else 0, dtype=x.dtype)
+    k = (flat.size - 1) // 2
+    return np.asarray(np.partition(flat, k)[k])
+
+
+# The gradient of x.median() is shared by the elements equal to it, as for x.max().
+median_all = defop("median", _median_all_forward, vjp=(_extreme_all_vjp,), save_ans=True,
+                   grad_fn_name="MedianBackward0",
+                   doc="``x.median()``: the lower median of all values (NaN if any is NaN).")
 
 
 def _trace_forward(x: np.ndarray) -> np.ndarray:
@@ -219,14 +236,18 @@ def _put_along_forward(g: np.ndarray, index: np.ndarray, *, axis: int,
     # gradient of a gather must add them up, hence np.add.at on the full index tuple.
     out = np.zeros(shape, dtype=g.dtype)
     g = np.asarray(g)
-    ndim = g.ndim
-    axis %= max(ndim, 1)
-    index = np.broadcast_to(index, g.shape)
-    key = tuple(index if d == axis else
-                np.arange(g.shape[d]).reshape((1,) * d + (-1,) + (1,) * (ndim - d - 1))
-                for d in range(ndim))
-    np.add.at(out, key, g)
+    np.add.at(out, along_key(np.broadcast_to(index, g.shape), axis), g)
     return out
+
+
+def along_key(index: np.ndarray, axis: int) -> tuple:
+    """The full NumPy index of a gather/scatter along ``axis``: ``index`` there, and each
+    position's own coordinate along the other dimensions."""
+    ndim = index.ndim
+    axis %= max(ndim, 1)
+    return tuple(index if d == axis else
+                 np.arange(index.shape[d]).reshape((1,) * d + (-1,) + (1,) * (ndim - d - 1))
+                 for d in range(ndim))
 
 
 take_along = defop("take_along", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
@@ -268,6 +289,90 @@ min_dim = defop("min_dim", _max_dim_forward, vjp=(_max_dim_vjp, NONDIFF),
                 reads=((1,), ()),
                 grad_fn_name="MinBackward0",
                 doc="``x.min(dim)``: the values at the argmin indices.")
+median_dim = defop("median_dim", _max_dim_forward, vjp=(_max_dim_vjp, NONDIFF),
+                   reads=((1,), ()), grad_fn_name="MedianBackward1",
+                   doc="``x.median(dim)``: the values at the lower medians' indices.")
+kthvalue = defop("kthvalue", _max_dim_forward, vjp=(_max_dim_vjp, NONDIFF), reads=((1,), ()),
+                 doc="``x.kthvalue(k, dim)``: the values at the k-th smallest's indices.")
+# cummax / cummin pick, at each position, the value at the running extreme's index: a
+# gather, whose gradient is scattered back to those indices.
+cummax_values = defop("cummax_values", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
+                      reads=((1,), ()), grad_fn_name="CummaxBackward0",
+                      doc="``x.cummax(dim).values``.")
+cummin_values = defop("cummin_values", _take_along_forward, vjp=(_take_along_vjp, NONDIFF),
+                      reads=((1,), ()), grad_fn_name="CumminBackward0",
+                      doc="``x.cummin(dim).values``.")
+
+
+def _leading(index: Any, axis: int) -> tuple:
+    """The slices of a tensor's leading part that an ``index`` covers outside ``axis``."""
+    return tuple(slice(None) if d == axis else slice(0, n)
+                 for d, n in enumerate(np.shape(index)))
+
+
+def _scatter_src_vjp(g: Any, ans: Any, x: Any, index: Any, src: Any, *, axis: int) -> Any:
+    # PyTorch's grad.gather(dim, index): the cotangent at the places written to
+    key = _leading(index, axis)
+    return take_along(g[key] if np.shape(g) != np.shape(index) else g, index, axis=axis)
+
+
+def _scatter_forward(x: np.ndarray, index: np.ndarray, src: np.ndarray, *,
+                     axis: int) -> np.ndarray:
+    out = x.copy()
+    out[along_key(index, axis)] = src[tuple(slice(0, n) for n in index.shape)]
+    return out
+
+
+def _scatter_value_forward(x: np.ndarray, index: np.ndarray, *, axis: int,
+                           value: Any) -> np.ndarray:
+    out = x.copy()
+    out[along_key(index, axis)] = value
+    return out
+
+
+def _scatter_add_forward(x: np.ndarray, index: np.ndarray, src: np.ndarray, *,
+                         axis: int) -> np.ndarray:
+    out = x.copy()
+    np.add.at(out, along_key(index, axis), src[tuple(slice(0, n) for n in index.shape)])
+    return out
+
+
+def _scatter_zero(g: Any, ans: Any, x: Any, index: Any, *rest: Any, axis: int,
+                  value: Any = 0) -> Any:
+    # PyTorch's grad.scatter(dim, index, 0): what was overwritten gets no gradient
+    return scatter_value(g, index, axis=axis, value=0)
+
+
+scatter = defop("scatter", _scatter_forward, vjp=(_scatter_zero, NONDIFF, _scatter_src_vjp),
+                reads=((1,), (), (1,)), grad_fn_name="ScatterBackward0",
+                doc="``x.scatter(dim, index, src)``: ``src``'s values written at ``index``.")
+scatter_value = defop("scatter_value", _scatter_value_forward, vjp=(_scatter_zero, NONDIFF),
+                      reads=((1,), ()), grad_fn_name="ScatterBackward1",
+                      doc="``x.scatter(dim, index, value)``: one number written at ``index``.")
+scatter_add = defop("scatter_add", _scatter_add_forward,
+                    vjp=(IDENTITY, NONDIFF, _scatter_src_vjp), reads=((), (), (1,)),
+                    doc="``x.scatter_add(dim, index, src)``: ``src``'s values added at "
+                        "``index`` (repeats add up).")
+
+
+def _index_add_forward(x: np.ndarray, index: np.ndarray, source: np.ndarray, *, axis: int,
+                       alpha: Any) -> np.ndarray:
+    out = x.copy()
+    np.add.at(out, (slice(None),) * axis + (index,), source if alpha == 1 else source * alpha)
+    return out
+
+
+def _index_add_vjp_source(g: Any, ans: Any, x: Any, index: Any, source: Any, *, axis: int,
+                          alpha: Any) -> Any:
+    # PyTorch's maybe_multiply(grad.index_select(dim, index), alpha)
+    picked = g[(slice(None),) * axis + (index,)]
+    return picked if alpha == 1 else picked * alpha
+
+
+index_add = defop("index_add", _index_add_forward, vjp=(IDENTITY, NONDIFF, _index_add_vjp_source),
+                  reads=((), (), (1,)),
+                  doc="``x.index_add(dim, index, source, alpha=)``: ``alpha * source``'s "
+                      "slices added to the slices ``index`` of ``dim``.")
 
 
 def _var_forward(x: np.ndarray, *, axis: Any = None, correction: int = 1,
