@@ -110,7 +110,11 @@ PYTORCH_NAMES = {
     "diagonal": "DiagonalBackward0", "diagonal_copy": "DiagonalBackward0_copy",
     "diagonal_backward": "DiagonalBackwardBackward0", "diag_embed": "DiagEmbedBackward0",
     "roll": "RollBackward0", "rot90": "Rot90Backward0", "take": "TakeBackward0",
-    "trace": "TraceBackward0", "lerp_scalar": "LerpBackward0", "lerp_tensor": "LerpBackward1",
+    "trace": "TraceBackward0", "clamp_min": "ClampMinBackward0",
+    "smooth_l1_loss": "SmoothL1LossBackward0", "huber_loss": "HuberLossBackward0",
+    "xlogy": "XlogyBackward0", "log_sigmoid": "LogSigmoidBackward0",
+    "constant_pad_nd": "ConstantPadNdBackward0",
+    "lerp_scalar": "LerpBackward0", "lerp_tensor": "LerpBackward1",
 }
 
 
