@@ -636,6 +636,7 @@ def test_scheduler_warnings_and_state_match_torch():
 
 @pytest.mark.parametrize("module", ["dualgrad.optim.optimizer", "dualgrad.optim.sgd",
                                     "dualgrad.optim.adam", "dualgrad.optim.lr_scheduler",
+                                    "dualgrad.optim.rmsprop", "dualgrad.optim.adagrad",
                                     "dualgrad.optim.keras"])
 def test_docstring_examples(module):
     import doctest
@@ -654,3 +655,142 @@ def test_keras_sgd_warns_and_skips_missing_gradients():
     assert a.numpy().tolist() == [0.5] and b.numpy().tolist() == [2.0]
     with pytest.raises(ValueError, match="No gradients provided for any variable"):
         opt.apply_gradients([(None, a)])
+
+
+
+# --- RMSprop and Adagrad -------------------------------------------------------------------
+
+RMSPROP_ADAGRAD_CONFIGS = [
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
+    ("RMSprop", {"centered": True}),
+    ("RMSprop", {"centered": True, "momentum": 0.5, "weight_decay": 0.1, "alpha": 0.9}),
+    ("RMSprop", {"alpha": 0.3, "centered": True}),  # lerp's other branch (weight >= 1/2)
+    ("RMSprop", {"maximize": True, "eps": 1e-3}),
+    ("Adagrad", {}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
+    ("Adagrad", {"lr": 0.1, "weight_decay": 0.1, "initial_accumulator_value": 0.5}),
+    ("Adagrad", {"maximize": True, "eps": 1e-3}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), RMSPROP_ADAGRAD_CONFIGS)
+def test_rmsprop_adagrad_match_torch_for_30_steps(name, kwargs, rng):
+    torch = pytest.importorskip("torch")
+    data = _problem(rng)
+    ours, opt = _dg_run(data, lambda m, ps: getattr(m, name)(ps, **kwargs), steps=30)
+    theirs = _run(torch, data, lambda m, ps: getattr(m, name)(ps, **kwargs), steps=30)
+    for a, b in zip(ours, theirs[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    ours_state, their_state = opt.state_dict(), theirs[1].state_dict()
+    assert ours_state["param_groups"] == their_state["param_groups"]
+    for i, entry in their_state["state"].items():
+        assert list(ours_state["state"][i]) == list(entry)
+        for key, value in entry.items():
+            np.testing.assert_allclose(ours_state["state"][i][key].numpy(), value.numpy(),
+                                       rtol=1e-12, atol=1e-12)
+            assert ours_state["state"][i][key].dtype.itemsize == value.dtype.itemsize
+
+
+def _numpy_rmsprop(w0, grad_fn, steps, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0,
+                   momentum=0.0, centered=False, maximize=False):
+    """PyTorch's documented RMSprop algorithm, written out independently."""
+    w, v, b, m = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), np.zeros_like(w0)
+    for _ in range(steps):
+        g = grad_fn(w)
+        g = (-g if maximize else g) + weight_decay * w
+        v = alpha * v + (1 - alpha) * g ** 2
+        denom = v
+        if centered:
+            m = alpha * m + (1 - alpha) * g
+            denom = v - m ** 2
+        step = g / (np.sqrt(denom) + eps)
+        if momentum > 0:
+            b = momentum * b + step
+            step = b
+        w = w - lr * step
+    return w
+
+
+def _numpy_adagrad(w0, grad_fn, steps, lr=0.01, lr_decay=0.0, weight_decay=0.0,
+                   initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+    """PyTorch's documented Adagrad algorithm, written out independently."""
+    w, total = w0.copy(), np.full_like(w0, initial_accumulator_value)
+    for t in range(1, steps + 1):
+        g = grad_fn(w)
+        g = (-g if maximize else g) + weight_decay * w
+        total = total + g ** 2
+        w = w - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(total) + eps)
+    return w
+
+
+@pytest.mark.parametrize(("name", "kwargs"), RMSPROP_ADAGRAD_CONFIGS)
+def test_rmsprop_adagrad_match_numpy_references(name, kwargs, rng):
+    a, target, w0 = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=3)
+    reference = _numpy_rmsprop if name == "RMSprop" else _numpy_adagrad
+    expected = reference(w0, lambda w: a.T @ (a @ w - target), 30, **kwargs)
+    w = dg.tensor(w0, requires_grad=True)
+    opt = getattr(dg.optim, name)([w], **kwargs)
+    at, tt = dg.tensor(a), dg.tensor(target)
+    for _ in range(30):
+        opt.zero_grad()
+        (0.5 * ((at @ w - tt) ** 2).sum()).backward()
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "message"), [
+    ("RMSprop", {"lr": -1}, "Invalid learning rate: -1"),
+    ("RMSprop", {"eps": -1e-3}, "Invalid epsilon value: -0.001"),
+    ("RMSprop", {"momentum": -0.5}, "Invalid momentum value: -0.5"),
+    ("RMSprop", {"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ("RMSprop", {"alpha": -1}, "Invalid alpha value: -1"),
+    ("Adagrad", {"lr": -1}, "Invalid learning rate: -1"),
+    ("Adagrad", {"lr_decay": -1}, "Invalid lr_decay value: -1"),
+    ("Adagrad", {"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ("Adagrad", {"initial_accumulator_value": -1},
+     "Invalid initial_accumulator_value value: -1"),
+    ("Adagrad", {"eps": -1}, "Invalid epsilon value: -1"),
+])
+def test_rmsprop_adagrad_argument_errors(name, kwargs, message):
+    with pytest.raises(ValueError) as info:
+        getattr(dg.optim, name)([dg.zeros(1, requires_grad=True)], **kwargs)
+    assert str(info.value) == message
+
+
+def test_rmsprop_adagrad_state_and_repr():
+    w = dg.ones(2, requires_grad=True)
+    w.grad = dg.ones(2)
+    plain, full = dg.optim.RMSprop([w]), dg.optim.RMSprop([w], momentum=0.9, centered=True)
+    adagrad = dg.optim.Adagrad([w], initial_accumulator_value=0.5)
+    # Adagrad's state exists from the start, as PyTorch's.
+    assert list(adagrad.state[w]) == ["step", "sum"] and adagrad.state[w]["sum"].tolist() == \
+        [0.5, 0.5] and float(adagrad.state[w]["step"]) == 0.0
+    for opt in (plain, full, adagrad):
+        opt.step()
+    assert list(plain.state[w]) == ["step", "square_avg"]
+    assert list(full.state[w]) == ["step", "square_avg", "momentum_buffer", "grad_avg"]
+    assert full.state[w]["step"].dtype == dg.float32 and float(adagrad.state[w]["step"]) == 1.0
+    assert repr(full) == (
+        "RMSprop (\nParameter Group 0\n    alpha: 0.99\n    capturable: False\n"
+        "    centered: True\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n"
+        "    lr: 0.01\n    maximize: False\n    momentum: 0.9\n    weight_decay: 0\n)")
+    assert repr(adagrad) == (
+        "Adagrad (\nParameter Group 0\n    differentiable: False\n    eps: 1e-10\n"
+        "    foreach: None\n    fused: None\n    initial_accumulator_value: 0.5\n"
+        "    lr: 0.01\n    lr_decay: 0\n    maximize: False\n    weight_decay: 0\n)")
+    b = dg.ones(1, requires_grad=True)
+    adagrad.add_param_group({"params": [b]})
+    b.grad = dg.ones(1)
+    adagrad.step()  # a group added later gets its state on its first step
+    assert list(adagrad.state[b]) == ["step", "sum"] and float(adagrad.state[b]["step"]) == 1.0
+
+
+def test_rmsprop_adagrad_reprs_match_torch():
+    torch = pytest.importorskip("torch")
+    reprs = []
+    for lib in (dg, torch):
+        w = lib.zeros(2, requires_grad=True)
+        reprs.append((repr(lib.optim.RMSprop([w], lr=0.1, centered=True)),
+                      repr(lib.optim.Adagrad([w], lr_decay=0.1, maximize=True))))
+    assert reprs[0] == reprs[1]
