@@ -458,6 +458,11 @@ SCHEDULERS = [
     ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.01}),
     ("CosineAnnealingLR", {"T_max": 4}),
     ("MultiStepLR", {"milestones": [2, 5, 5, 11], "gamma": 0.5}),
+    ("LambdaLR", {"lr_lambda": lambda epoch: 1 / (1 + 0.3 * epoch)}),
+    ("LinearLR", {}),
+    ("LinearLR", {"start_factor": 0.1, "end_factor": 0.7, "total_iters": 12}),
+    ("ConstantLR", {}),
+    ("ConstantLR", {"factor": 0.25, "total_iters": 7}),
 ]
 
 
@@ -794,3 +799,77 @@ def test_rmsprop_adagrad_reprs_match_torch():
         reprs.append((repr(lib.optim.RMSprop([w], lr=0.1, centered=True)),
                       repr(lib.optim.Adagrad([w], lr_decay=0.1, maximize=True))))
     assert reprs[0] == reprs[1]
+
+
+
+def test_new_schedulers_closed_forms_and_epoch_jumps():
+    rates = {}
+    for name, kwargs in [("LambdaLR", {"lr_lambda": lambda e: 0.5 ** e}),
+                         ("LinearLR", {"start_factor": 0.25, "total_iters": 3}),
+                         ("ConstantLR", {"factor": 0.5, "total_iters": 2})]:
+        opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=2.0)
+        sched = getattr(lr_scheduler, name)(opt, **kwargs)
+        seq = []
+        for _ in range(5):
+            seq.append(sched.get_last_lr()[0])
+            opt.step()
+            sched.step()
+        with pytest.warns(UserWarning):  # the deprecated epoch argument: the closed form
+            sched.step(1)
+        rates[name] = seq + sched.get_last_lr()
+    assert rates["LambdaLR"] == [2.0, 1.0, 0.5, 0.25, 0.125, 1.0]
+    assert rates["LinearLR"] == [0.5, 1.0, 1.5, 2.0, 2.0, 1.0]
+    assert rates["ConstantLR"] == [1.0, 1.0, 2.0, 2.0, 2.0, 1.0]
+
+
+def test_lambda_lr_per_group_and_state():
+    class Decay:
+        def __init__(self, rate):
+            self.rate = rate
+
+        def __call__(self, epoch):
+            return self.rate ** epoch
+
+    w, b = dg.zeros(1, requires_grad=True), dg.zeros(1, requires_grad=True)
+    opt = dg.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=1.0)
+    with pytest.raises(ValueError) as info:
+        lr_scheduler.LambdaLR(opt, [Decay(0.5)])
+    assert str(info.value) == "Expected 2 lr_lambdas, but got 1"
+    sched = lr_scheduler.LambdaLR(opt, [Decay(0.5), lambda e: 1.0])
+    opt.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.5, 0.5]
+    state = sched.state_dict()
+    assert state["lr_lambdas"] == [{"rate": 0.5}, None] and "optimizer" not in state
+    other = lr_scheduler.LambdaLR(opt, [Decay(0.9), lambda e: 1.0])
+    other.load_state_dict(state)
+    assert other.lr_lambdas[0].rate == 0.5 and other.last_epoch == 1
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda o: lr_scheduler.LinearLR(o, start_factor=0),
+     "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."),
+    (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5),
+     "Ending multiplicative factor expected to be between 0 and 1."),
+    (lambda o: lr_scheduler.ConstantLR(o, factor=-0.1),
+     "Constant multiplicative factor expected to be between 0 and 1."),
+])
+def test_new_scheduler_errors(make, message):
+    with pytest.raises(ValueError) as info:
+        make(dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0))
+    assert str(info.value) == message
+
+
+def test_new_scheduler_state_dicts_match_torch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (dg, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+        states = []
+        for sched in (lib.optim.lr_scheduler.LinearLR(opt), lib.optim.lr_scheduler.ConstantLR(opt),
+                      lib.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0)):
+            opt.step()
+            sched.step()
+            states.append(sched.state_dict())
+        seen.append(states)
+    assert seen[0] == seen[1]
