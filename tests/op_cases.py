@@ -527,6 +527,26 @@ case("softmax_cross_entropy_with_logits", (R, Custom(_distributions)), (
 ))
 
 
+
+def _off_kinks(rng: np.random.Generator, shape: tuple, params: dict, prev: list) -> np.ndarray:
+    """A target whose difference from the input stays away from the kinks at +-beta (delta)."""
+    k = params.get("beta", params.get("delta"))
+    return np.asarray(prev[0] - Real(-3.0, 3.0, avoid=(-k, k)).draw(rng, shape))
+
+
+# the smooth losses, xlogy (kl_div), log_sigmoid, clamp_min (normalize), constant padding
+for _name, _key in (("smooth_l1_loss", "beta"), ("huber_loss", "delta")):
+    case(_name, (R, Custom(_off_kinks)), tuple(
+        Variant(same_shapes(2), {"reduction": r, _key: k}) for r in _REDUCTIONS
+        for k in (1.0, 0.5)))
+case("xlogy", (NONZERO, POS), BINARY)
+case("log_sigmoid", (Real(-6.0, 6.0),), ELEM)
+case("clamp_min", (Real(-2.0, 2.0, avoid=(0.5,)),), (Variant(unary_shapes(), {"min": 0.5}),))
+case("constant_pad_nd", (R,), (
+    Variant(unary_shapes(1), {"pad": (1, 2), "value": 0.0}),
+    Variant(fixed((3, 4)), {"pad": (-1, 2, 1, -1), "value": 1.5}),
+))
+
 def _embedding_indices(rng: np.random.Generator, shape: tuple, params: dict,
                        prev: list) -> np.ndarray:
     # Rows of the weight (or of the gradient's table), with repeats. The padding row is

@@ -458,6 +458,11 @@ SCHEDULERS = [
     ("CosineAnnealingLR", {"T_max": 7, "eta_min": 0.01}),
     ("CosineAnnealingLR", {"T_max": 4}),
     ("MultiStepLR", {"milestones": [2, 5, 5, 11], "gamma": 0.5}),
+    ("LambdaLR", {"lr_lambda": lambda epoch: 1 / (1 + 0.3 * epoch)}),
+    ("LinearLR", {}),
+    ("LinearLR", {"start_factor": 0.1, "end_factor": 0.7, "total_iters": 12}),
+    ("ConstantLR", {}),
+    ("ConstantLR", {"factor": 0.25, "total_iters": 7}),
 ]
 
 
@@ -636,6 +641,7 @@ def test_scheduler_warnings_and_state_match_torch():
 
 @pytest.mark.parametrize("module", ["dualgrad.optim.optimizer", "dualgrad.optim.sgd",
                                     "dualgrad.optim.adam", "dualgrad.optim.lr_scheduler",
+                                    "dualgrad.optim.rmsprop", "dualgrad.optim.adagrad",
                                     "dualgrad.optim.keras"])
 def test_docstring_examples(module):
     import doctest
@@ -654,3 +660,216 @@ def test_keras_sgd_warns_and_skips_missing_gradients():
     assert a.numpy().tolist() == [0.5] and b.numpy().tolist() == [2.0]
     with pytest.raises(ValueError, match="No gradients provided for any variable"):
         opt.apply_gradients([(None, a)])
+
+
+
+# --- RMSprop and Adagrad -------------------------------------------------------------------
+
+RMSPROP_ADAGRAD_CONFIGS = [
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
+    ("RMSprop", {"centered": True}),
+    ("RMSprop", {"centered": True, "momentum": 0.5, "weight_decay": 0.1, "alpha": 0.9}),
+    ("RMSprop", {"alpha": 0.3, "centered": True}),  # lerp's other branch (weight >= 1/2)
+    ("RMSprop", {"maximize": True, "eps": 1e-3}),
+    ("Adagrad", {}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
+    ("Adagrad", {"lr": 0.1, "weight_decay": 0.1, "initial_accumulator_value": 0.5}),
+    ("Adagrad", {"maximize": True, "eps": 1e-3}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), RMSPROP_ADAGRAD_CONFIGS)
+def test_rmsprop_adagrad_match_torch_for_30_steps(name, kwargs, rng):
+    torch = pytest.importorskip("torch")
+    data = _problem(rng)
+    ours, opt = _dg_run(data, lambda m, ps: getattr(m, name)(ps, **kwargs), steps=30)
+    theirs = _run(torch, data, lambda m, ps: getattr(m, name)(ps, **kwargs), steps=30)
+    for a, b in zip(ours, theirs[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    ours_state, their_state = opt.state_dict(), theirs[1].state_dict()
+    assert ours_state["param_groups"] == their_state["param_groups"]
+    for i, entry in their_state["state"].items():
+        assert list(ours_state["state"][i]) == list(entry)
+        for key, value in entry.items():
+            np.testing.assert_allclose(ours_state["state"][i][key].numpy(), value.numpy(),
+                                       rtol=1e-12, atol=1e-12)
+            assert ours_state["state"][i][key].dtype.itemsize == value.dtype.itemsize
+
+
+def _numpy_rmsprop(w0, grad_fn, steps, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0,
+                   momentum=0.0, centered=False, maximize=False):
+    """PyTorch's documented RMSprop algorithm, written out independently."""
+    w, v, b, m = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), np.zeros_like(w0)
+    for _ in range(steps):
+        g = grad_fn(w)
+        g = (-g if maximize else g) + weight_decay * w
+        v = alpha * v + (1 - alpha) * g ** 2
+        denom = v
+        if centered:
+            m = alpha * m + (1 - alpha) * g
+            denom = v - m ** 2
+        step = g / (np.sqrt(denom) + eps)
+        if momentum > 0:
+            b = momentum * b + step
+            step = b
+        w = w - lr * step
+    return w
+
+
+def _numpy_adagrad(w0, grad_fn, steps, lr=0.01, lr_decay=0.0, weight_decay=0.0,
+                   initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+    """PyTorch's documented Adagrad algorithm, written out independently."""
+    w, total = w0.copy(), np.full_like(w0, initial_accumulator_value)
+    for t in range(1, steps + 1):
+        g = grad_fn(w)
+        g = (-g if maximize else g) + weight_decay * w
+        total = total + g ** 2
+        w = w - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(total) + eps)
+    return w
+
+
+@pytest.mark.parametrize(("name", "kwargs"), RMSPROP_ADAGRAD_CONFIGS)
+def test_rmsprop_adagrad_match_numpy_references(name, kwargs, rng):
+    a, target, w0 = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=3)
+    reference = _numpy_rmsprop if name == "RMSprop" else _numpy_adagrad
+    expected = reference(w0, lambda w: a.T @ (a @ w - target), 30, **kwargs)
+    w = dg.tensor(w0, requires_grad=True)
+    opt = getattr(dg.optim, name)([w], **kwargs)
+    at, tt = dg.tensor(a), dg.tensor(target)
+    for _ in range(30):
+        opt.zero_grad()
+        (0.5 * ((at @ w - tt) ** 2).sum()).backward()
+        opt.step()
+    np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "message"), [
+    ("RMSprop", {"lr": -1}, "Invalid learning rate: -1"),
+    ("RMSprop", {"eps": -1e-3}, "Invalid epsilon value: -0.001"),
+    ("RMSprop", {"momentum": -0.5}, "Invalid momentum value: -0.5"),
+    ("RMSprop", {"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ("RMSprop", {"alpha": -1}, "Invalid alpha value: -1"),
+    ("Adagrad", {"lr": -1}, "Invalid learning rate: -1"),
+    ("Adagrad", {"lr_decay": -1}, "Invalid lr_decay value: -1"),
+    ("Adagrad", {"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ("Adagrad", {"initial_accumulator_value": -1},
+     "Invalid initial_accumulator_value value: -1"),
+    ("Adagrad", {"eps": -1}, "Invalid epsilon value: -1"),
+])
+def test_rmsprop_adagrad_argument_errors(name, kwargs, message):
+    with pytest.raises(ValueError) as info:
+        getattr(dg.optim, name)([dg.zeros(1, requires_grad=True)], **kwargs)
+    assert str(info.value) == message
+
+
+def test_rmsprop_adagrad_state_and_repr():
+    w = dg.ones(2, requires_grad=True)
+    w.grad = dg.ones(2)
+    plain, full = dg.optim.RMSprop([w]), dg.optim.RMSprop([w], momentum=0.9, centered=True)
+    adagrad = dg.optim.Adagrad([w], initial_accumulator_value=0.5)
+    # Adagrad's state exists from the start, as PyTorch's.
+    assert list(adagrad.state[w]) == ["step", "sum"] and adagrad.state[w]["sum"].tolist() == \
+        [0.5, 0.5] and float(adagrad.state[w]["step"]) == 0.0
+    for opt in (plain, full, adagrad):
+        opt.step()
+    assert list(plain.state[w]) == ["step", "square_avg"]
+    assert list(full.state[w]) == ["step", "square_avg", "momentum_buffer", "grad_avg"]
+    assert full.state[w]["step"].dtype == dg.float32 and float(adagrad.state[w]["step"]) == 1.0
+    assert repr(full) == (
+        "RMSprop (\nParameter Group 0\n    alpha: 0.99\n    capturable: False\n"
+        "    centered: True\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n"
+        "    lr: 0.01\n    maximize: False\n    momentum: 0.9\n    weight_decay: 0\n)")
+    assert repr(adagrad) == (
+        "Adagrad (\nParameter Group 0\n    differentiable: False\n    eps: 1e-10\n"
+        "    foreach: None\n    fused: None\n    initial_accumulator_value: 0.5\n"
+        "    lr: 0.01\n    lr_decay: 0\n    maximize: False\n    weight_decay: 0\n)")
+    b = dg.ones(1, requires_grad=True)
+    adagrad.add_param_group({"params": [b]})
+    b.grad = dg.ones(1)
+    adagrad.step()  # a group added later gets its state on its first step
+    assert list(adagrad.state[b]) == ["step", "sum"] and float(adagrad.state[b]["step"]) == 1.0
+
+
+def test_rmsprop_adagrad_reprs_match_torch():
+    torch = pytest.importorskip("torch")
+    reprs = []
+    for lib in (dg, torch):
+        w = lib.zeros(2, requires_grad=True)
+        reprs.append((repr(lib.optim.RMSprop([w], lr=0.1, centered=True)),
+                      repr(lib.optim.Adagrad([w], lr_decay=0.1, maximize=True))))
+    assert reprs[0] == reprs[1]
+
+
+
+def test_new_schedulers_closed_forms_and_epoch_jumps():
+    rates = {}
+    for name, kwargs in [("LambdaLR", {"lr_lambda": lambda e: 0.5 ** e}),
+                         ("LinearLR", {"start_factor": 0.25, "total_iters": 3}),
+                         ("ConstantLR", {"factor": 0.5, "total_iters": 2})]:
+        opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=2.0)
+        sched = getattr(lr_scheduler, name)(opt, **kwargs)
+        seq = []
+        for _ in range(5):
+            seq.append(sched.get_last_lr()[0])
+            opt.step()
+            sched.step()
+        with pytest.warns(UserWarning):  # the deprecated epoch argument: the closed form
+            sched.step(1)
+        rates[name] = seq + sched.get_last_lr()
+    assert rates["LambdaLR"] == [2.0, 1.0, 0.5, 0.25, 0.125, 1.0]
+    assert rates["LinearLR"] == [0.5, 1.0, 1.5, 2.0, 2.0, 1.0]
+    assert rates["ConstantLR"] == [1.0, 1.0, 2.0, 2.0, 2.0, 1.0]
+
+
+def test_lambda_lr_per_group_and_state():
+    class Decay:
+        def __init__(self, rate):
+            self.rate = rate
+
+        def __call__(self, epoch):
+            return self.rate ** epoch
+
+    w, b = dg.zeros(1, requires_grad=True), dg.zeros(1, requires_grad=True)
+    opt = dg.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.5}], lr=1.0)
+    with pytest.raises(ValueError) as info:
+        lr_scheduler.LambdaLR(opt, [Decay(0.5)])
+    assert str(info.value) == "Expected 2 lr_lambdas, but got 1"
+    sched = lr_scheduler.LambdaLR(opt, [Decay(0.5), lambda e: 1.0])
+    opt.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.5, 0.5]
+    state = sched.state_dict()
+    assert state["lr_lambdas"] == [{"rate": 0.5}, None] and "optimizer" not in state
+    other = lr_scheduler.LambdaLR(opt, [Decay(0.9), lambda e: 1.0])
+    other.load_state_dict(state)
+    assert other.lr_lambdas[0].rate == 0.5 and other.last_epoch == 1
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda o: lr_scheduler.LinearLR(o, start_factor=0),
+     "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."),
+    (lambda o: lr_scheduler.LinearLR(o, end_factor=1.5),
+     "Ending multiplicative factor expected to be between 0 and 1."),
+    (lambda o: lr_scheduler.ConstantLR(o, factor=-0.1),
+     "Constant multiplicative factor expected to be between 0 and 1."),
+])
+def test_new_scheduler_errors(make, message):
+    with pytest.raises(ValueError) as info:
+        make(dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0))
+    assert str(info.value) == message
+
+
+def test_new_scheduler_state_dicts_match_torch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (dg, torch):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=1.0)
+        states = []
+        for sched in (lib.optim.lr_scheduler.LinearLR(opt), lib.optim.lr_scheduler.ConstantLR(opt),
+                      lib.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0)):
+            opt.step()
+            sched.step()
+            states.append(sched.state_dict())
+        seen.append(states)
+    assert seen[0] == seen[1]

@@ -116,6 +116,10 @@ PYTORCH_NAMES = {
     "scatter": "ScatterBackward0", "scatter_value": "ScatterBackward1",
     "scatter_add": "ScatterAddBackward0", "index_add": "IndexAddBackward0",
     "addmm": "AddmmBackward0", "addmv": "AddmvBackward0", "baddbmm": "BaddbmmBackward0",
+    "clamp_min": "ClampMinBackward0",
+    "smooth_l1_loss": "SmoothL1LossBackward0", "huber_loss": "HuberLossBackward0",
+    "xlogy": "XlogyBackward0", "log_sigmoid": "LogSigmoidBackward0",
+    "constant_pad_nd": "ConstantPadNdBackward0",
 }
 
 

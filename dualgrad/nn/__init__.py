@@ -21,7 +21,9 @@ from dualgrad.nn.modules import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Flatten,
+    HuberLoss,
     Identity,
+    KLDivLoss,
     L1Loss,
     Linear,
     LogSoftmax,
@@ -31,6 +33,7 @@ from dualgrad.nn.modules import (
     ReLU,
     Sequential,
     Sigmoid,
+    SmoothL1Loss,
     Softmax,
     Tanh,
 )
@@ -41,5 +44,6 @@ __all__ = [
     "Tanh", "Sigmoid", "Softmax", "LogSoftmax", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "LeakyReLU", "ELU", "GELU", "SiLU",
     "Softplus", "Dropout", "ModuleList", "Hardtanh", "ReLU6", "init", "utils", "ModuleDict",
-    "ParameterList", "ParameterDict", "Embedding", "LayerNorm",
+    "ParameterList", "ParameterDict", "Embedding", "LayerNorm", "SmoothL1Loss", "HuberLoss",
+    "KLDivLoss",
 ]

@@ -17,7 +17,8 @@ __all__ = [
     "linear", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
     "leaky_relu", "elu", "gelu", "silu", "softplus", "dropout", "one_hot", "hardtanh", "relu6",
-    "embedding", "layer_norm",
+    "embedding", "layer_norm", "normalize", "cosine_similarity", "smooth_l1_loss", "huber_loss",
+    "kl_div", "logsigmoid", "softsign", "pad",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -340,6 +341,11 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     _warn_target_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     _no_weight(weight, "l1_loss")
+    return _l1(input, target, reduction)
+
+
+def _l1(input: Tensor, target: Tensor, reduction: str) -> Tensor:
+    """``|input - target|`` reduced, recorded as PyTorch's ``l1_loss``."""
     loss = (input - target).abs()
     if reduction == "mean":
         return loss.mean()
@@ -721,3 +727,231 @@ def layer_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = Non
         bias = Tensor._make(np.zeros(shape, dtype))
     return apply(N.native_layer_norm, (input, weight, bias),
                  {"normalized_ndim": len(shape), "eps": float(eps)})
+
+
+# --- distances, the smooth losses, kl_div, pad ------------------------------------------------
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: None = None) -> Tensor:
+    """``input / max(norm(input, p, dim), eps)``: unit ``p``-norm slices along ``dim``.
+
+    Recorded as PyTorch's ``F.normalize``: ``LinalgVectorNormBackward0``,
+    ``ClampMinBackward0``, ``ExpandBackward0``, ``DivBackward0`` (``out`` is not supported).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.normalize(dg.tensor([[3.0, 4.0], [0.0, 0.0]]))
+    tensor([[0.6000, 0.8000],
+            [0.0000, 0.0000]])
+    """
+    if out is not None:
+        raise NotImplementedError("normalize(): out= is not supported by dualgrad")
+    if not isinstance(input, Tensor):
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'norm'")
+    norm = input.norm(p, dim, keepdim=True)
+    return input / apply(N.clamp_min, (norm,), {"min": eps}).expand_as(input)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (they broadcast).
+
+    PyTorch's formula: each input is divided by its 2-norm along ``dim`` (clamped below at
+    ``eps`` without recording the clamp, so its gradient passes as if unclamped), then the
+    products are summed: ``sum(x1 / |x1| * (x2 / |x2|), dim)``, with PyTorch's nodes.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.cosine_similarity(dg.tensor([[1.0, 0.0]]), dg.tensor([[1.0, 1.0]]))
+    tensor([0.7071])
+    """
+    from dualgrad._dtypes import result_dtype
+    from dualgrad._grad_mode import no_grad
+
+    for position, (name, value) in enumerate((("x1", x1), ("x2", x2)), 1):
+        if not isinstance(value, Tensor):
+            raise not_a_tensor("cosine_similarity", name, position, value)
+    dtype = result_dtype([t._data.dtype for t in (x1, x2) if t._data.ndim],
+                         [t._data.dtype for t in (x1, x2) if not t._data.ndim])
+    if dtype.kind != "f":
+        raise RuntimeError("expected common dtype to be floating point, yet common dtype is "
+                           f"{torch_name(dtype)}")
+    x1, x2 = (t if t._data.dtype.kind in "fc" else t.to(dtype) for t in (x1, x2))
+    if x1._data.shape != x2._data.shape:  # PyTorch's expand_outplace: both are expanded
+        error = _broadcast_error(x1._data.shape, x2._data.shape)
+        if error is not None:
+            raise error
+        shape = np.broadcast_shapes(x1._data.shape, x2._data.shape)
+        x1, x2 = x1.expand(shape), x2.expand(shape)
+    n1, n2 = x1.norm(2, dim, keepdim=True).clone(), x2.norm(2, dim, keepdim=True).clone()
+    with no_grad():
+        n1.clamp_(min=eps)
+        n2.clamp_(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def _smooth_loss(op: Any, input: Tensor, target: Tensor, reduction: str, params: dict
+                 ) -> Tensor:
+    """``op`` (smooth_l1_loss or huber_loss) after PyTorch's checks."""
+    error = _broadcast_error(input._data.shape, target._data.shape)
+    if error is not None:
+        raise error
+    return apply(op, (input, target), {"reduction": reduction, **params})
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Smooth L1 loss: ``0.5 * d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``,
+    ``d = input - target``, reduced (``SmoothL1LossBackward0``). ``beta=0`` is
+    :func:`l1_loss`, as in PyTorch; legacy ``size_average`` and ``reduce`` as in
+    :func:`mse_loss`.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.smooth_l1_loss(dg.tensor([0.5, 3.0]), dg.tensor([0.0, 0.0]))
+    tensor(1.3125)
+    """
+    input, target = _t(input), _t(target)
+    _warn_target_size(input, target)
+    reduction = _reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if beta == 0.0:
+        return _l1(input, target, reduction)
+    return _smooth_loss(N.smooth_l1_loss, input, target, reduction,
+                        {"beta": float(beta)})
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
+    """Huber loss: ``0.5 * d**2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``,
+    ``d = input - target``, reduced (``HuberLossBackward0``): ``delta`` times
+    :func:`smooth_l1_loss` with ``beta = delta``.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.huber_loss(dg.tensor([0.5, 3.0]), dg.tensor([0.0, 0.0]), delta=2.0)
+    tensor(2.0625)
+    """
+    input, target = _t(input), _t(target)
+    _warn_target_size(input, target)
+    _no_weight(weight, "huber_loss")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    return _smooth_loss(N.huber_loss, input, target, reduction,
+                        {"delta": float(delta)})
+
+
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
+           reduce: bool | None = None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``:
+    ``xlogy(target, target) - target * input`` pointwise (``exp(target) * (target - input)``
+    with ``log_target``), then reduced, recorded as in PyTorch.
+
+    ``reduction="batchmean"`` divides the sum by the batch size (the divergence's definition);
+    ``"mean"`` divides by the number of elements and warns as PyTorch does. Legacy
+    ``size_average`` and ``reduce`` as in :func:`mse_loss`.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> logp = dg.tensor([[0.5, 0.5]]).log()
+    >>> dg.nn.functional.kl_div(logp, dg.tensor([[0.9, 0.1]]), reduction="batchmean")
+    tensor(0.3681)
+    """
+    import warnings
+
+    if size_average is not None or reduce is not None:
+        applied = _reduction(size_average, reduce, reduction)
+    else:
+        if reduction == "mean":
+            warnings.warn(
+                "reduction: 'mean' divides the total loss by both the batch size and the "
+                "support size.'batchmean' divides only by the batch size, and aligns with the "
+                "KL div math definition.'mean' will be changed to behave the same as "
+                "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+        applied = "sum" if reduction == "batchmean" else reduction
+        if applied not in _REDUCTIONS:
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+    input, target = _t(input), _t(target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        loss = apply(N.xlogy, (target, target), {}) - target * input
+    if applied == "mean":
+        return loss.mean()
+    if applied == "sum":
+        loss = loss.sum()
+    # (as PyTorch: the batch size divides whenever "batchmean" was asked for)
+    return loss / input.shape[0] if reduction == "batchmean" and input.ndim else loss
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(input))``, computed stably (``LogSigmoidBackward0``).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.logsigmoid(dg.tensor([-100.0, 0.0]))
+    tensor([-100.0000,   -0.6931])
+    """
+    return apply(N.log_sigmoid, (_float_input(input, "log_sigmoid_cpu", "logsigmoid"),), {})
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``input / (1 + |input|)``, recorded as PyTorch records it (``AbsBackward0``,
+    ``AddBackward0``, ``DivBackward0``).
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.softsign(dg.tensor([-3.0, 1.0]))
+    tensor([-0.7500,  0.5000])
+    """
+    return input / (input.abs() + 1)  # a non-Tensor has no abs(): AttributeError, as there
+
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None
+        ) -> Tensor:
+    """Pad ``input`` by ``pad = (left, right, top, bottom, ...)``: pairs of widths from the
+    last dimension backwards, each filled with ``value`` (0 if None); negative widths crop.
+    Recorded as ``ConstantPadNdBackward0``. Only ``mode="constant"`` is supported yet.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.functional.pad(dg.tensor([[1.0, 2.0]]), (1, 0, 0, 1), value=9.0)
+    tensor([[9., 1., 2.],
+            [9., 9., 9.]])
+    """
+    if not isinstance(input, Tensor):
+        raise not_a_tensor("pad", "input", 1, input)
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if mode != "constant":
+        raise NotImplementedError(f"pad(): mode '{mode}' is not supported by dualgrad yet "
+                                  "(see docs/how-to/migrate-pytorch.md)")
+    pad = tuple(int(p) for p in pad)
+    shape = input._data.shape
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) > 2 * len(shape):
+        raise RuntimeError("Padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(pad)} and input of "
+                           f"dimension {len(shape)}")
+    for (lo, hi), size in zip(N._pad_widths(shape, pad), shape):
+        if size + min(lo, 0) + min(hi, 0) < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+    return apply(N.constant_pad_nd, (input,), {"pad": pad, "value": 0 if value is None
+                                               else value})

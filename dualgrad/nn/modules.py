@@ -787,6 +787,52 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
+
+class SmoothL1Loss(_Loss):
+    """Smooth L1 loss with threshold ``beta``; see
+    :func:`dualgrad.nn.functional.smooth_l1_loss`.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> dg.nn.SmoothL1Loss(beta=0.5)(dg.tensor([0.25, 2.0]), dg.tensor([0.0, 0.0]))
+    tensor(0.9062)
+    """
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The reduced loss."""
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """Huber loss with threshold ``delta``; see :func:`dualgrad.nn.functional.huber_loss`."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The reduced loss."""
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence of a target from log-probabilities; see
+    :func:`dualgrad.nn.functional.kl_div` (``reduction="batchmean"`` is the divergence;
+    ``"mean"``, the default, warns as in PyTorch)."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """The reduced loss."""
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
 class BCELoss(_Loss):
     """Binary cross-entropy of probabilities; see
     :func:`dualgrad.nn.functional.binary_cross_entropy`."""

@@ -472,3 +472,121 @@ softmax_cross_entropy_with_logits = defop(
     vjp=(_softmax_xent_vjp_x, _softmax_xent_vjp_labels), reads=((0, 1), (0,)),
     doc="TensorFlow's softmax cross-entropy of logits and soft labels over the last axis; "
         "its logits gradient is ``softmax(x) - labels``, as TensorFlow's.")
+
+
+# --- normalize, the smooth losses, kl_div, logsigmoid, pad ----------------------------------
+
+def _clamp_min_vjp(g: Any, ans: Any, x: Any, *, min: Any) -> Any:
+    from dualgrad.ops.elementwise import _clamp_tensor_vjp_x
+
+    return _clamp_tensor_vjp_x(g, ans, x, min, None)  # PyTorch's: where(x >= min, g, 0)
+
+
+# ``x.clamp_min(number)`` as PyTorch's ``clamp_min`` records it (``ClampMinBackward0``, where
+# ``clamp`` records ``ClampBackward1``): ``F.normalize`` uses it.
+clamp_min = defop("clamp_min", lambda x, *, min: np.maximum(x, min), vjp=(_clamp_min_vjp,),
+                  doc="``max(x, min)`` for a number ``min``; NaN stays NaN.")
+
+
+def _smooth_l1_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean",
+                       beta: float = 1.0) -> np.ndarray:
+    z = np.abs(x - y)  # PyTorch's kernel: z < beta ? 0.5 * z * z / beta : z - 0.5 * beta
+    return _reduce(np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), reduction)
+
+
+def _smooth_l1_vjp(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean",
+                   beta: float = 1.0) -> Any:
+    # PyTorch's smooth_l1_loss_backward (for the target, the same with the inputs swapped):
+    # -norm * g below -beta, norm * g above beta, norm * d * g / beta between, d = x - y.
+    d = x - y
+    norm = _reduced_grad(1.0, np.shape(d), reduction)
+    return np.where(d <= -beta, -norm * g, np.where(d >= beta, norm * g, norm * d * g / beta))
+
+
+smooth_l1_loss = defop("smooth_l1_loss", _smooth_l1_forward, vjp=(
+    _smooth_l1_vjp,
+    lambda g, ans, x, y, **params: _smooth_l1_vjp(g, ans, y, x, **params),
+), doc="``0.5 * d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``, ``d = x - y``; "
+       "reduced.")
+
+
+def _huber_forward(x: np.ndarray, y: np.ndarray, *, reduction: str = "mean",
+                   delta: float = 1.0) -> np.ndarray:
+    z = np.abs(x - y)  # PyTorch's kernel: z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta)
+    return _reduce(np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
+
+
+def _huber_vjp(g: Any, ans: Any, x: Any, y: Any, *, reduction: str = "mean",
+               delta: float = 1.0) -> Any:
+    # PyTorch's huber_loss_backward: -norm * g * delta, norm * g * delta, or norm * d * g.
+    d = x - y
+    norm = _reduced_grad(1.0, np.shape(d), reduction)
+    return np.where(d <= -delta, -norm * g * delta,
+                    np.where(d >= delta, norm * g * delta, norm * d * g))
+
+
+huber_loss = defop("huber_loss", _huber_forward, vjp=(
+    _huber_vjp,
+    lambda g, ans, x, y, **params: _huber_vjp(g, ans, y, x, **params),
+), doc="``0.5 * d**2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``, "
+       "``d = x - y``; reduced.")
+
+
+def _xlogy_forward(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    # PyTorch's kernel: NaN where y is NaN, else 0 where x == 0, else x * log(y).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(y != y, np.nan, np.where(x == 0, 0.0, x * np.log(y))),
+                          dtype=np.result_type(x, y))
+
+
+def _xlogy_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    # PyTorch's grad * xlogy(x != 0, y): log(y) where x is not 0, kept differentiable in y.
+    return g * xlogy(x != 0, y)
+
+
+xlogy = defop("xlogy", _xlogy_forward, vjp=(
+    _xlogy_vjp_x,
+    lambda g, ans, x, y: g * x / y,
+), doc="``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN); ``F.kl_div`` uses it.")
+
+
+def _log_sigmoid_forward(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))  # PyTorch's CPU kernel
+
+
+def _log_sigmoid_vjp(g: Any, ans: Any, x: Any) -> Any:
+    # PyTorch's log_sigmoid_backward: (max_deriv - sign * z / (1 + z)) * g, z = exp(-|x|),
+    # with max_deriv, sign = 1, 1 for x < 0, else 0, -1: the same values as below.
+    z = np.exp(-np.abs(x))
+    q = z / (1 + z)
+    return np.where(x < 0, 1 - q, q) * g
+
+
+log_sigmoid = defop("log_sigmoid", _log_sigmoid_forward, vjp=(_log_sigmoid_vjp,),
+                    doc="``log(sigmoid(x))``, as ``min(x, 0) - log1p(exp(-|x|))``.")
+
+
+def _pad_widths(shape: tuple, pad: tuple) -> list[tuple[int, int]]:
+    """``pad`` (pairs from the last axis backwards, as PyTorch) as one pair per axis."""
+    n = len(pad) // 2
+    return [(0, 0)] * (len(shape) - n) + [(pad[2 * i], pad[2 * i + 1])
+                                           for i in reversed(range(n))]
+
+
+def _constant_pad_forward(x: np.ndarray, *, pad: tuple, value: Any = 0) -> np.ndarray:
+    widths = _pad_widths(x.shape, pad)
+    # Negative widths crop, as in PyTorch; the rest is np.pad's constant mode.
+    kept = x[tuple(slice(max(-lo, 0), size - max(-hi, 0))
+                   for (lo, hi), size in zip(widths, x.shape))]
+    return np.pad(kept, [(max(lo, 0), max(hi, 0)) for lo, hi in widths],
+                  constant_values=value)
+
+
+constant_pad_nd = defop(
+    "constant_pad_nd", _constant_pad_forward,
+    # PyTorch's constant_pad_nd_backward: the gradient cropped back, the padding negated.
+    vjp=(lambda g, ans, x, *, pad, value=0: constant_pad_nd(g, pad=tuple(-p for p in pad)),),
+    save_inputs=False,
+    doc="``x`` padded with ``value`` (cropped by negative widths); ``pad`` holds pairs from "
+        "the last axis backwards (``F.pad``'s constant mode).")

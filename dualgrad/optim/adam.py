@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from dualgrad._tensor import Tensor
-from dualgrad.optim.optimizer import Optimizer, buffer
+from dualgrad.optim.optimizer import Optimizer, buffer, next_step
 
 __all__ = ["Adam", "AdamW"]
 
@@ -29,13 +28,9 @@ def _adam_update(param: np.ndarray, grad: np.ndarray, states: dict, key: Any,
     beta1, beta2 = group["betas"]
     lr, weight_decay = group["lr"], group["weight_decay"]
     state = states[key]
-    step_t = state.get("step")
-    if step_t is None:
-        step_t = state["step"] = Tensor._make(np.zeros((), np.float32))
+    step = next_step(state)
     exp_avg = buffer(state, "exp_avg", param)
     exp_avg_sq = buffer(state, "exp_avg_sq", param)
-    step_t._data += 1
-    step = float(step_t._data)
     g = -grad if group["maximize"] else grad
     if weight_decay != 0:
         if group["decoupled_weight_decay"]:

@@ -9,15 +9,17 @@ changes ``group["lr"]`` by hand keeps the change.
 from __future__ import annotations
 
 import math
+import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from dualgrad.optim.optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR"]
+__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+           "LambdaLR", "LinearLR", "ConstantLR"]
 
 # PyTorch's warning texts, word for word.
 _ORDER_WARNING = (
@@ -291,4 +293,165 @@ class CosineAnnealingLR(LRScheduler):
     def _get_closed_form_lr(self) -> list[float]:
         return [self.eta_min + (base - self.eta_min)
                 * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
+
+
+class LambdaLR(LRScheduler):
+    """Set the learning rate to ``base_lr * lr_lambda(epoch)``: one function for every group,
+    or a list of one per group.
+
+    ``state_dict()`` saves, as PyTorch's, no plain function but the ``__dict__`` of a
+    callable object in ``lr_lambdas``; ``load_state_dict`` restores those.
+
+    Raises
+    ------
+    ValueError
+        ``Expected 2 lr_lambdas, but got 1`` for a list whose length is not the number of
+        parameter groups.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = dg.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [1.0, 0.5, 0.25, 0.125]
+    """
+
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        groups = optimizer.param_groups
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * len(groups)
+        else:
+            if len(lr_lambda) != len(groups):
+                raise ValueError(f"Expected {len(groups)} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """``base_lr * lr_lambda(last_epoch)`` for each group."""
+        self._warn_outside_step()
+        return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer; of ``lr_lambdas``, the ``__dict__`` of callable
+        objects (None for functions and lambdas)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                               for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state saved by :meth:`state_dict` (the callables keep their identity;
+        saved ``__dict__`` entries are loaded into them)."""
+        saved = {k: v for k, v in state_dict.items() if k != "lr_lambdas"}
+        self.__dict__.update(saved)
+        for fn, attributes in zip(self.lr_lambdas, state_dict["lr_lambdas"]):
+            if attributes is not None:
+                fn.__dict__.update(attributes)
+
+
+class LinearLR(LRScheduler):
+    """Scale the learning rate by a factor that goes linearly from ``start_factor`` to
+    ``end_factor`` over ``total_iters`` epochs, then stays (PyTorch's recursive form).
+
+    Raises
+    ------
+    ValueError
+        PyTorch's texts for ``start_factor`` outside ``(0, 1]`` or ``end_factor`` outside
+        ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = dg.optim.lr_scheduler.LinearLR(opt, start_factor=0.25, total_iters=3)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.25, 0.5, 0.75, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
+                             "less or equal to 1.")
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The next rates, from the current ones (PyTorch's recursion)."""
+        self._warn_outside_step()
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in self._lrs()]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._lrs()
+        start, end = self.start_factor, self.end_factor
+        return [lr * (1.0 + (end - start) / (self.total_iters * start
+                                             + (self.last_epoch - 1) * (end - start)))
+                for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.start_factor + (self.end_factor - self.start_factor)
+                        * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Scale the learning rate by ``factor`` until epoch ``total_iters``, then restore it.
+
+    Raises
+    ------
+    ValueError
+        PyTorch's text for a ``factor`` outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import dualgrad as dg
+    >>> opt = dg.optim.SGD([dg.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = dg.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=2)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(sched.get_last_lr()[0])
+    ...     opt.step()
+    ...     sched.step()
+    >>> lrs
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current rates, times ``factor`` at epoch 0 and divided by it at
+        ``total_iters``."""
+        self._warn_outside_step()
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._lrs()
+        return [lr * (1.0 / self.factor) for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
                 for base in self.base_lrs]

@@ -370,3 +370,13 @@ def buffer(state: dict[str, Any], key: str, like: np.ndarray) -> np.ndarray:
     if t is None:
         t = state[key] = Tensor._make(np.zeros_like(like))
     return t._data
+
+
+def next_step(state: dict[str, Any]) -> float:
+    """Count one more step in ``state["step"]`` (a float32 0-d tensor, created at 0 if missing,
+    as PyTorch's) and return the new count."""
+    t = state.get("step")
+    if t is None:
+        t = state["step"] = Tensor._make(np.zeros((), np.float32))
+    t._data += 1
+    return float(t._data)
