@@ -2045,8 +2045,26 @@ losses.__doc__ = ("``tf.keras.losses``: Keras 3's Loss, SparseCategoricalCrossen
 
 
 # Keras-style optimizers (``tf.keras.optimizers.SGD``/``Adam``, ``tf.optimizers.*``): Keras 3's
-# update equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``.
-optimizers = types.SimpleNamespace(SGD=_keras.SGD, Adam=_keras.Adam)
+# update equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``,
+# and Keras's learning-rate schedules.
+
+
+def _tf_schedule(cls: type) -> type:
+    # The schedule ``cls`` with its values as ``tf.Tensor``s, as Keras's print.
+    def __call__(self: Any, step: Any) -> EagerTensor:
+        return _as_eager(cls.__call__(self, step))
+
+    return type(cls.__name__, (cls,), {"__call__": __call__, "__doc__": cls.__doc__,
+                                       "__module__": __name__})
+
+
+schedules = types.SimpleNamespace(
+    LearningRateSchedule=_keras.LearningRateSchedule,
+    **{cls.__name__: _tf_schedule(cls) for cls in (
+        _keras.ExponentialDecay, _keras.PiecewiseConstantDecay, _keras.CosineDecay)})
+schedules.__doc__ = ("``tf.keras.optimizers.schedules``: LearningRateSchedule, "
+                     "ExponentialDecay, PiecewiseConstantDecay, CosineDecay.")
+optimizers = types.SimpleNamespace(SGD=_keras.SGD, Adam=_keras.Adam, schedules=schedules)
 keras = types.SimpleNamespace(optimizers=optimizers, losses=losses)
 
 
