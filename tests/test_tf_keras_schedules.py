@@ -142,3 +142,20 @@ def test_custom_schedule_and_plain_callable_learning_rates() -> None:
     opt = tf.keras.optimizers.SGD(learning_rate=lambda *args: calls.append(args) or 0.1)
     opt.apply_gradients([(tf.constant([1.0]), w)])
     assert calls == [()] and w.numpy().tolist() == [np.float32(-0.75) - np.float32(0.1)]
+
+
+def test_iterations_print_as_keras_variable() -> None:
+    # Keras 3.15: <Variable path=sgd/iteration, shape=(), dtype=int64, value=0> for the first
+    # SGD() of a process (later ones are sgd_1, sgd_2...: dualgrad does not number them).
+    opt = tf.keras.optimizers.SGD(learning_rate=0.1)
+    assert repr(opt.iterations) == "<Variable path=sgd/iteration, shape=(), dtype=int64, value=0>"
+    w = tf.Variable([1.0])
+    returned = opt.apply_gradients([(tf.constant([1.0]), w)])
+    assert returned is opt.iterations and opt.iterations == 1
+    assert str(opt.iterations) == "<Variable path=sgd/iteration, shape=(), dtype=int64, value=1>"
+    count = opt.iterations.numpy()
+    assert type(count) is np.int64 and count == 1 and int(opt.iterations) == 1
+    assert opt.iterations.dtype == "int64" and opt.iterations.shape == ()
+    adam = tf.keras.optimizers.Adam(name="myopt")
+    assert repr(adam.iterations) == (
+        "<Variable path=myopt/iteration, shape=(), dtype=int64, value=0>")

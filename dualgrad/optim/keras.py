@@ -17,8 +17,8 @@ import numpy as np
 
 from dualgrad._tensor import Tensor
 
-__all__ = ["SGD", "Adam", "LearningRateSchedule", "ExponentialDecay", "PiecewiseConstantDecay",
-           "CosineDecay"]
+__all__ = ["SGD", "Adam", "Iterations", "LearningRateSchedule", "ExponentialDecay",
+           "PiecewiseConstantDecay", "CosineDecay"]
 
 
 def _keras_sgd_update(var: np.ndarray, grad: np.ndarray, m: np.ndarray | None,
@@ -265,6 +265,42 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
+class Iterations(int):
+    """An optimizer's update count, ``optimizer.iterations``: an ``int`` that prints, and
+    answers ``numpy()``, ``dtype`` and ``shape``, as Keras 3's int64 ``iteration`` variable.
+
+    Arithmetic gives plain ints (Keras gives tensors). The optimizer replaces it by a new one
+    after each update.
+
+    Examples
+    --------
+    >>> from dualgrad.optim.keras import Iterations
+    >>> it = Iterations(3, "sgd")
+    >>> it
+    <Variable path=sgd/iteration, shape=(), dtype=int64, value=3>
+    >>> it + 1, it.numpy()
+    (4, np.int64(3))
+    """
+
+    name = "iteration"
+    dtype = "int64"
+    shape = ()
+
+    def __new__(cls, value: int, optimizer_name: str) -> Iterations:
+        self = super().__new__(cls, value)
+        self.path = f"{optimizer_name}/iteration"
+        return self
+
+    def numpy(self) -> np.int64:
+        """The count as a NumPy int64."""
+        return np.int64(self)
+
+    def __repr__(self) -> str:
+        return f"<Variable path={self.path}, shape=(), dtype=int64, value={int(self)}>"
+
+    __str__ = __repr__
+
+
 class _KerasOptimizer:
     """What Keras's optimizers share: the learning rate (or schedule), decoupled weight
     decay, per-variable slots made on first use, ``apply_gradients`` and ``minimize``.
@@ -279,7 +315,7 @@ class _KerasOptimizer:
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.name = name
-        self.iterations = 0
+        self.iterations = Iterations(0, name)
         # Slots keyed by variable identity; the variable is kept so the id stays unique.
         self._slots: dict[int, tuple[Tensor, list[np.ndarray]]] = {}
 
@@ -302,7 +338,7 @@ class _KerasOptimizer:
                 lr: float) -> None:
         raise NotImplementedError
 
-    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Tensor]]) -> int:
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Tensor]]) -> Iterations:
         """Update each variable in place from its gradient; None gradients are skipped.
 
         Parameters
@@ -312,8 +348,8 @@ class _KerasOptimizer:
 
         Returns
         -------
-        int
-            The iteration count after this update.
+        Iterations
+            The iteration count after this update (``optimizer.iterations``).
 
         Raises
         ------
@@ -357,10 +393,10 @@ class _KerasOptimizer:
             if self.weight_decay:
                 var -= var * (lr * self.weight_decay)
             self._update(var, grad, slots, lr)
-        self.iterations += 1
+        self.iterations = Iterations(self.iterations + 1, self.name)
         return self.iterations
 
-    def minimize(self, loss: Any, var_list: list[Tensor], tape: Any = None) -> int:
+    def minimize(self, loss: Any, var_list: list[Tensor], tape: Any = None) -> Iterations:
         """Compute the gradients of ``loss`` with ``tape`` and apply them.
 
         ``loss`` is a tensor recorded on ``tape`` (a ``GradientTape``), or a callable taking
@@ -413,11 +449,11 @@ class SGD(_KerasOptimizer):
     >>> w
     tensor([0.7100, 1.7100], requires_grad=True)
     >>> opt.iterations
-    2
+    <Variable path=sgd/iteration, shape=(), dtype=int64, value=2>
     """
 
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float | None = None, name: str = "SGD", **kwargs: Any) -> None:
+                 weight_decay: float | None = None, name: str = "sgd", **kwargs: Any) -> None:
         if not isinstance(momentum, float) or momentum < 0 or momentum > 1:
             raise ValueError("`momentum` must be a float between [0, 1].")
         super().__init__(learning_rate, weight_decay, name)
@@ -481,7 +517,7 @@ class Adam(_KerasOptimizer):
     >>> w.numpy()
     array([ 0.9000008, -0.9000013], dtype=float32)
     >>> opt.iterations
-    1
+    <Variable path=adam/iteration, shape=(), dtype=int64, value=1>
     """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
