@@ -1861,8 +1861,8 @@ class Loss:
     _fn: Callable | None = None
     _kwargs: dict[str, Any] = {}
 
-    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
-                 dtype: Any = None) -> None:
+    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size"
+                 ) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError("Invalid value for argument `reduction`. Expected one of {'sum', "
                              "'none', 'mean_with_sample_weight', 'sum_over_batch_size', "
