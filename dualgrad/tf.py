@@ -1692,10 +1692,380 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
+# --------------------------------------------------------------------------------------------
+# tf.keras.losses: Keras 3's losses, composed of the tf functions above as Keras's TensorFlow
+# backend composes them (so the gradients are TensorFlow's too).
+
+_EPSILON = 1e-7  # Keras's backend.epsilon(): probabilities are clipped to [eps, 1 - eps]
+_REDUCTIONS = ("sum", "none", "mean_with_sample_weight", "sum_over_batch_size", "mean", None)
+
+
+def _same_rank(x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
+    # Keras's squeeze_or_expand_to_same_rank: ranks one apart, the higher ending in 1.
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        return (x1, expand_dims(x2, -1)) if x2.ndim == 1 else (squeeze(x1, -1), x2)
+    if x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        return (expand_dims(x1, -1), x2) if x1.ndim == 1 else (x1, squeeze(x2, -1))
+    return x1, x2
+
+
+def _pred_and_true(y_true: Any, y_pred: Any) -> tuple[Tensor, Tensor]:
+    y_pred = convert_to_tensor(y_pred)
+    return cast(y_true, y_pred.dtype), y_pred
+
+
+def _sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                                     ignore_class: int | None = None, axis: int = -1
+                                     ) -> EagerTensor:
+    """``tf.keras.losses.sparse_categorical_crossentropy``: the cross-entropy of each example
+    between integer labels ``y_true`` and predictions ``y_pred`` (probabilities, or logits
+    with ``from_logits=True``), without reduction.
+
+    As Keras 3: probabilities are clipped to ``[1e-7, 1 - 1e-7]`` and their logarithms
+    passed to ``tf.nn.sparse_softmax_cross_entropy_with_logits`` (so rows that do not sum
+    to 1 are normalized); labels of shape ``y_pred.shape[:-1] + (1,)`` are squeezed;
+    examples whose label is ``ignore_class`` get a loss (and gradient) of 0.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> print(tf.keras.losses.sparse_categorical_crossentropy([0, 1], [[0.9, 0.1], [0.5, 0.5]]))
+    tf.Tensor([0.10536057 0.6931472 ], shape=(2,), dtype=float32)
+    """
+    return _sparse_xent(y_true, y_pred, from_logits, ignore_class, axis)[0]
+
+
+def _sparse_xent(y_true: Any, y_pred: Any, from_logits: bool, ignore_class: int | None,
+                 axis: int) -> tuple[EagerTensor, np.ndarray | None]:
+    y_pred = convert_to_tensor(y_pred)
+    labels = _t(y_true)._data
+    if axis != -1 and axis != y_pred.ndim - 1:
+        raise ValueError(f"Only axis=-1 is currently supported. Received: axis={axis}")
+    if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    valid = None
+    if ignore_class is not None:
+        valid = labels != ignore_class
+        labels = labels * valid
+        y_pred = y_pred * constant(valid[..., None], dtype=y_pred.dtype)
+    if not from_logits:
+        y_pred = log(clip_by_value(y_pred, _EPSILON, 1.0 - _EPSILON))
+    loss = _sparse_softmax_cross_entropy_with_logits(labels.astype(np.int64), y_pred)
+    if valid is not None:
+        loss = where(valid, loss, 0.0)
+    return loss, valid
+
+
+def _categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                              label_smoothing: float = 0.0, axis: int = -1) -> EagerTensor:
+    """``tf.keras.losses.categorical_crossentropy``: the cross-entropy of each example
+    between distributions ``y_true`` (one-hot labels) and ``y_pred`` (probabilities, or logits
+    with ``from_logits=True``) along ``axis``, without reduction.
+
+    As Keras 3: ``label_smoothing`` ``s`` replaces the labels by ``y * (1 - s) + s / classes``;
+    probabilities are divided by their sum along ``axis``, clipped to ``[1e-7, 1 - 1e-7]``,
+    and the loss is ``-sum(y_true * log(p), axis)``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> y_true = [[0.0, 1.0, 0.0]]
+    >>> print(tf.keras.losses.categorical_crossentropy(y_true, [[0.05, 0.95, 0.0]]))
+    tf.Tensor([0.05129331], shape=(1,), dtype=float32)
+    """
+    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    if label_smoothing:
+        dtype = y_pred._data.dtype.type
+        y_true = y_true * (1.0 - label_smoothing) + (dtype(label_smoothing)
+                                                     / dtype(y_true.shape[-1]))
+    if from_logits:
+        return _softmax_cross_entropy_with_logits(y_true, y_pred, axis=axis)
+    y_pred = y_pred / reduce_sum(y_pred, axis, keepdims=True)
+    y_pred = clip_by_value(y_pred, _EPSILON, 1.0 - _EPSILON)
+    return -reduce_sum(y_true * log(y_pred), axis)
+
+
+def _binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
+                         label_smoothing: float = 0.0, axis: int = -1) -> EagerTensor:
+    """``tf.keras.losses.binary_crossentropy``: the mean over ``axis`` of the elementwise
+    binary cross-entropy between labels ``y_true`` (0 or 1) and ``y_pred`` (probabilities,
+    or logits with ``from_logits=True``).
+
+    As Keras 3: ``label_smoothing`` ``s`` replaces the labels by ``y * (1 - s) + s / 2``;
+    probabilities are clipped to ``[1e-7, 1 - 1e-7]``; logits go through
+    ``tf.nn.sigmoid_cross_entropy_with_logits``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> print(tf.keras.losses.binary_crossentropy([[0.0, 1.0]], [[0.2, 0.9]]))
+    tf.Tensor([0.16425204], shape=(1,), dtype=float32)
+    """
+    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        loss = _sigmoid_cross_entropy_with_logits(labels=y_true, logits=y_pred)
+    else:
+        y_pred = clip_by_value(y_pred, _EPSILON, 1.0 - _EPSILON)
+        loss = -(y_true * log(y_pred) + (1 - y_true) * log(1 - y_pred))
+    return reduce_mean(loss, axis)
+
+
+def _mean_squared_error(y_true: Any, y_pred: Any) -> EagerTensor:
+    """``tf.keras.losses.mean_squared_error``: ``mean(square(y_true - y_pred), axis=-1)``,
+    after a rank-1 ``y_true`` is expanded to match a ``y_pred`` of shape ``(n, 1)`` (and
+    the like, as Keras does)."""
+    y_true, y_pred = _same_rank(*_pred_and_true(y_true, y_pred))
+    return reduce_mean(square(y_true - y_pred), -1)
+
+
+def _mean_absolute_error(y_true: Any, y_pred: Any) -> EagerTensor:
+    """``tf.keras.losses.mean_absolute_error``: ``mean(abs(y_true - y_pred), axis=-1)``,
+    with the shapes matched as for ``mean_squared_error``."""
+    y_true, y_pred = _same_rank(*_pred_and_true(y_true, y_pred))
+    return reduce_mean(abs(y_true - y_pred), -1)
+
+
+class Loss:
+    """``tf.keras.losses.Loss``, the base of Keras 3's loss objects:
+    ``loss_fn(y_true, y_pred, sample_weight=None)`` computes the per-example losses with
+    ``call(y_true, y_pred)`` in float32 (Keras's float type: float64 inputs are cast, and
+    their gradients cast back), weights them and reduces them. A subclass defines ``call``.
+
+    Parameters
+    ----------
+    name:
+        The loss's name.
+    reduction:
+        ``"sum_over_batch_size"`` (the default: the weighted sum divided by the number of
+        losses), ``"sum"``, ``"none"`` (or None: the weighted losses), ``"mean"`` (as
+        ``"sum_over_batch_size"``) or ``"mean_with_sample_weight"`` (the weighted sum divided
+        by the sum of the weights).
+
+    Raises
+    ------
+    ValueError
+        For another ``reduction`` (Keras's text).
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> class Squares(tf.keras.losses.Loss):
+    ...     def call(self, y_true, y_pred):
+    ...         return tf.square(y_true - y_pred)
+    >>> print(Squares(reduction="sum")([1.0, 2.0], [0.0, 0.0], sample_weight=[1.0, 0.5]))
+    tf.Tensor(3.0, shape=(), dtype=float32)
+    """
+
+    _fn: Callable | None = None
+    _kwargs: dict[str, Any] = {}
+
+    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size"
+                 ) -> None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError("Invalid value for argument `reduction`. Expected one of {'sum', "
+                             "'none', 'mean_with_sample_weight', 'sum_over_batch_size', "
+                             f"'mean', None}}. Received: reduction={reduction}")
+        self.reduction = reduction
+        self.name = name or _snake(type(self).__name__)
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> EagerTensor:
+        """The reduced loss of the predictions ``y_pred`` against ``y_true``."""
+        y_true, y_pred = cast(y_true, float32), cast(y_pred, float32)
+        losses, mask = self._losses(y_true, y_pred)
+        weights = None if sample_weight is None else cast(sample_weight, float32)
+        if mask is not None:  # (Keras's apply_mask: the valid losses reweighted)
+            scale = constant(mask, dtype=float32)
+            if self.reduction in ("mean", "sum_over_batch_size"):
+                scale = scale * (np.float32(mask.size)
+                                 / (np.float32(mask.sum()) + np.float32(_EPSILON)))
+            weights = scale if weights is None else _product(*_same_rank(scale, weights))
+        if weights is not None:
+            losses = _product(*_same_rank(losses, weights))
+        if self.reduction in (None, "none") or losses.ndim == 0 or losses.shape == (0,):
+            return losses
+        loss = reduce_sum(losses)
+        if self.reduction == "sum":
+            return loss
+        if self.reduction == "mean_with_sample_weight" and weights is not None:
+            divisor = reduce_sum(weights)
+        else:
+            divisor = constant(int(np.prod(losses.shape)), dtype=float32)
+        return _divide_no_nan(loss, divisor)
+
+    def call(self, y_true: Any, y_pred: Any) -> EagerTensor:
+        """The per-example losses, unreduced and unweighted."""
+        if self._fn is None:
+            raise NotImplementedError(f"{type(self).__name__} must define `call`")
+        return type(self)._fn(y_true, y_pred, **self._kwargs)
+
+    def _losses(self, y_true: Tensor, y_pred: Tensor) -> tuple[EagerTensor, Any]:
+        return self.call(y_true, y_pred), None
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as Keras reports them."""
+        return {"name": self.name, "reduction": self.reduction, **self._kwargs}
+
+
+def _product(x: Tensor, y: Tensor) -> EagerTensor:
+    return x * y
+
+
+def _divide_no_nan(x: Tensor, y: Tensor) -> EagerTensor:
+    # Keras's divide_no_nan: 0 where the divisor is 0 (its gradient too).
+    safe = where(y._data == 0, constant(1.0), y)
+    return where(y._data == 0, 0.0, x / safe)
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """``tf.keras.losses.SparseCategoricalCrossentropy``: the cross-entropy between integer
+    labels and predicted probabilities (or logits, with ``from_logits=True``), reduced.
+
+    The per-example losses are ``sparse_categorical_crossentropy``'s; examples labelled
+    ``ignore_class`` are left out (the mean is then over the others, as in Keras). See
+    ``Loss`` for ``reduction`` and ``sample_weight``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> loss_fn = tf.keras.losses.SparseCategoricalCrossentropy()
+    >>> print(loss_fn([0, 2], [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]))
+    tf.Tensor(0.28990924, shape=(), dtype=float32)
+    """
+
+    _fn = staticmethod(_sparse_categorical_crossentropy)
+
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "sparse_categorical_crossentropy", axis: int = -1) -> None:
+        super().__init__(name, reduction)
+        self._kwargs = {"from_logits": from_logits, "ignore_class": ignore_class}
+        self._axis = axis
+
+    def _losses(self, y_true: Tensor, y_pred: Tensor) -> tuple[EagerTensor, Any]:
+        return _sparse_xent(y_true, y_pred, axis=self._axis, **self._kwargs)
+
+
+class CategoricalCrossentropy(Loss):
+    """``tf.keras.losses.CategoricalCrossentropy``: the cross-entropy between one-hot (or
+    soft) labels and predicted probabilities (or logits, with ``from_logits=True``),
+    reduced; the per-example losses are ``categorical_crossentropy``'s. See ``Loss`` for
+    ``reduction`` and ``sample_weight``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> loss_fn = tf.keras.losses.CategoricalCrossentropy(label_smoothing=0.1)
+    >>> print(loss_fn([[1.0, 0.0, 0.0]], [[0.7, 0.2, 0.1]]))
+    tf.Tensor(0.4632974, shape=(), dtype=float32)
+    """
+
+    _fn = staticmethod(_categorical_crossentropy)
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "categorical_crossentropy") -> None:
+        super().__init__(name, reduction)
+        self._kwargs = {"from_logits": from_logits, "label_smoothing": label_smoothing,
+                        "axis": axis}
+
+
+class BinaryCrossentropy(Loss):
+    """``tf.keras.losses.BinaryCrossentropy``: the binary cross-entropy between 0/1 labels
+    and predicted probabilities (or logits, with ``from_logits=True``), averaged over the
+    last axis and reduced; the per-example losses are ``binary_crossentropy``'s. See
+    ``Loss`` for ``reduction`` and ``sample_weight``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> loss_fn = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    >>> print(loss_fn([[0.0, 1.0]], [[-1.0, 2.0]]))
+    tf.Tensor(0.22009481, shape=(), dtype=float32)
+    """
+
+    _fn = staticmethod(_binary_crossentropy)
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str = "binary_crossentropy") -> None:
+        super().__init__(name, reduction)
+        self._kwargs = {"from_logits": from_logits, "label_smoothing": label_smoothing,
+                        "axis": axis}
+
+
+class MeanSquaredError(Loss):
+    """``tf.keras.losses.MeanSquaredError``: ``mean_squared_error`` of each example,
+    reduced. See ``Loss`` for ``reduction`` and ``sample_weight``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> print(tf.keras.losses.MeanSquaredError()([1.0, 2.0, 3.0], [[1.5], [2.0], [2.0]]))
+    tf.Tensor(0.41666666, shape=(), dtype=float32)
+    """
+
+    _fn = staticmethod(_mean_squared_error)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_squared_error") -> None:
+        super().__init__(name, reduction)
+
+
+class MeanAbsoluteError(Loss):
+    """``tf.keras.losses.MeanAbsoluteError``: ``mean_absolute_error`` of each example,
+    reduced. See ``Loss`` for ``reduction`` and ``sample_weight``.
+
+    Examples
+    --------
+    >>> import dualgrad.tf as tf
+    >>> print(tf.keras.losses.MeanAbsoluteError()([1.0, 2.0, 3.0], [[1.5], [2.0], [2.0]]))
+    tf.Tensor(0.5, shape=(), dtype=float32)
+    """
+
+    _fn = staticmethod(_mean_absolute_error)
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str = "mean_absolute_error") -> None:
+        super().__init__(name, reduction)
+
+
+losses = types.SimpleNamespace(
+    Loss=Loss, SparseCategoricalCrossentropy=SparseCategoricalCrossentropy,
+    CategoricalCrossentropy=CategoricalCrossentropy, BinaryCrossentropy=BinaryCrossentropy,
+    MeanSquaredError=MeanSquaredError, MeanAbsoluteError=MeanAbsoluteError,
+    sparse_categorical_crossentropy=_sparse_categorical_crossentropy,
+    categorical_crossentropy=_categorical_crossentropy, binary_crossentropy=_binary_crossentropy,
+    mean_squared_error=_mean_squared_error, mean_absolute_error=_mean_absolute_error,
+)
+losses.__doc__ = ("``tf.keras.losses``: Keras 3's Loss, SparseCategoricalCrossentropy, "
+                  "CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError, "
+                  "MeanAbsoluteError and their function forms.")
+
+
 # Keras-style optimizers (``tf.keras.optimizers.SGD``/``Adam``, ``tf.optimizers.*``): Keras 3's
-# update equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``.
-optimizers = types.SimpleNamespace(SGD=_keras.SGD, Adam=_keras.Adam)
-keras = types.SimpleNamespace(optimizers=optimizers)
+# update equations, applied in place to Variables with ``apply_gradients(zip(grads, vars))``,
+# and Keras's learning-rate schedules.
+
+
+def _tf_schedule(cls: type) -> type:
+    # The schedule ``cls`` with its values as ``tf.Tensor``s, as Keras's print.
+    def __call__(self: Any, step: Any) -> EagerTensor:
+        return _as_eager(cls.__call__(self, step))
+
+    return type(cls.__name__, (cls,), {"__call__": __call__, "__doc__": cls.__doc__,
+                                       "__module__": __name__})
+
+
+schedules = types.SimpleNamespace(
+    LearningRateSchedule=_keras.LearningRateSchedule,
+    **{cls.__name__: _tf_schedule(cls) for cls in (
+        _keras.ExponentialDecay, _keras.PiecewiseConstantDecay, _keras.CosineDecay)})
+schedules.__doc__ = ("``tf.keras.optimizers.schedules``: LearningRateSchedule, "
+                     "ExponentialDecay, PiecewiseConstantDecay, CosineDecay.")
+optimizers = types.SimpleNamespace(SGD=_keras.SGD, Adam=_keras.Adam, schedules=schedules)
+keras = types.SimpleNamespace(optimizers=optimizers, losses=losses)
 
 
 def custom_gradient(f: Callable | None = None) -> Callable:
