@@ -133,6 +133,8 @@ def _int_arg(fn: str, name: str, position: int, value: Any) -> int:
 
 
 def _unpack(fn: str, size: Any) -> tuple[int, ...]:
+    if type(size) is tuple and all(type(s) is int for s in size):
+        return size  # (the common case, without a call per entry)
     # Past the first entry PyTorch also takes bools (as 0 and 1).
     for pos, s in enumerate(size, 1):
         if not (_is_int(s) or isinstance(s, bool)):
@@ -226,6 +228,8 @@ def _finish(arr: np.ndarray, dtype: Any, device: Any, requires_grad: bool) -> Te
 
 def _check_numpy(arr: np.ndarray | np.generic) -> None:
     """PyTorch's error for a NumPy dtype it has no tensors of (strings, objects, dates)."""
+    if arr.dtype in _NUMPY_OK:
+        return
     kind, itemsize = arr.dtype.kind, arr.dtype.itemsize
     # (long double, and its complex, is wider than float64 and complex128 here)
     if kind not in "biufc" or itemsize > {"f": 8, "c": 16}.get(kind, 8):
@@ -235,6 +239,14 @@ def _check_numpy(arr: np.ndarray | np.generic) -> None:
 
 def _infer(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
     """NumPy array for ``data`` with PyTorch's default dtypes (or ``dtype`` when given)."""
+    if dtype is None:
+        # Python scalars first, straight to their dtype: NumPy's float64 and the range checks
+        # below cost a few microseconds (``torch.tensor(2.0)`` in a loop).
+        cls = type(data)
+        if cls is float:
+            return np.array(data, _dtypes.default_float)
+        if cls is bool or (cls is int and -_INT64_LIMIT <= data < _INT64_LIMIT):
+            return np.array(data)
     if isinstance(data, Tensor):
         arr = data._data.copy()
         return arr if dtype is None else arr.astype(dtype)
@@ -250,7 +262,7 @@ def _infer(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
         # ints; PyTorch refuses that int: such lists take the walk below.
         if arr is not None and arr.dtype.kind in "biufc" and arr.dtype != np.uint64 and not (
                 arr.dtype.kind == "f" and arr.size and arr.dtype.itemsize > 2
-                and np.abs(arr).max() >= 2.0**63):
+                and _largest_magnitude(arr) >= 2.0**63):
             if dtype is None:
                 found = arr.dtype
                 if found is _I64 or found is _BOOL:
@@ -286,6 +298,19 @@ def _infer(data: Any, dtype: np.dtype | None = None) -> np.ndarray:
 _BOOL, _I64, _F64, _C128 = (np.dtype(t) for t in (np.bool_, np.int64, np.float64,
                                                    np.complex128))
 _PYTHON_NUMBERS = frozenset((float, int, complex, bool))
+_INT64_LIMIT = 2 ** 63
+# The NumPy dtypes PyTorch has tensors of (the others take _check_numpy's slower test).
+_NUMPY_OK = frozenset(np.dtype(t) for t in (
+    np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+    np.uint64, np.float16, np.float32, np.float64, np.complex64, np.complex128))
+
+
+def _largest_magnitude(arr: np.ndarray) -> float:
+    """``abs(arr).max()``; small arrays (most lists given to ``tensor``) in Python, where
+    NumPy's two calls would cost several times more."""
+    if arr.size <= 64:
+        return max(map(abs, arr.ravel().tolist()))
+    return np.maximum.reduce(np.abs(arr), None)
 
 
 def _flat(data: Any) -> list:
