@@ -58,6 +58,7 @@ from dualgrad._grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from dualgrad._printing import set_printoptions
 from dualgrad._registry import defop  # noqa: E402
 from dualgrad._tensor import Tensor
 from dualgrad.diagnose import why_no_grad  # noqa: E402
@@ -106,7 +107,7 @@ __all__ = [
     "bool_", "complex64", "complex128", "float16", "float32", "float64", "int8", "int16",
     "int32", "int64", "uint8",
     "enable_grad", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad",
-    "set_grad_enabled",
+    "set_grad_enabled", "set_printoptions",
     "arange", "as_tensor", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
     "linspace", "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
     "randn_like", "tensor", "zeros", "zeros_like", "randperm", "get_default_dtype",

@@ -4,8 +4,8 @@ This module is pure NumPy. It reproduces
 
 * ``repr(torch.tensor(data))`` (including the ``dtype=``, ``requires_grad=True``
   and ``grad_fn=<...>`` suffixes), following the logic of ``torch/_tensor_str.py``
-  with torch's default print options (precision 4, threshold 1000, edgeitems 3,
-  linewidth 80, automatic scientific notation);
+  under the print options of :func:`set_printoptions` (by default torch's: precision
+  4, threshold 1000, edgeitems 3, linewidth 80, automatic scientific notation);
 * ``str(tf_tensor)`` for an eager TensorFlow tensor, i.e.
   ``tf.Tensor(<numpy text>, shape=(...), dtype=...)``;
 * ``repr(tf_variable)``, i.e.
@@ -23,13 +23,87 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["format_torch", "format_tf_tensor", "format_tf_variable"]
+__all__ = ["format_torch", "format_tf_tensor", "format_tf_variable", "set_printoptions"]
 
-# torch's default ``PRINT_OPTS``.
+# The print options, as torch's ``torch._tensor_str.PRINT_OPTS``; plain module globals so the
+# default path reads them as cheaply as the constants they replaced. Only
+# :func:`set_printoptions` changes them.
 _PRECISION = 4
-_THRESHOLD = 1000
+_THRESHOLD: float = 1000
 _EDGEITEMS = 3
 _LINEWIDTH = 80
+_SCI_MODE: bool | None = None
+
+# torch's ``profile=`` presets: (precision, threshold, edgeitems, linewidth).
+_PROFILES: dict[str, tuple[int, float, int, int]] = {
+    "default": (4, 1000, 3, 80),
+    "short": (2, 1000, 2, 80),
+    "full": (4, math.inf, 3, 80),
+}
+
+
+def set_printoptions(
+    precision: int | None = None,
+    threshold: float | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    profile: str | None = None,
+    sci_mode: bool | None = None,
+) -> None:
+    """Set the options for printing tensors, as ``torch.set_printoptions``.
+
+    The options hold until changed again. As in PyTorch, ``profile`` first resets the other
+    four options to a preset, the options given then override it, and ``sci_mode`` is set on
+    every call: leaving it out (None) returns to the automatic choice.
+
+    Args:
+        precision: digits after the decimal point of floating-point elements (default 4).
+        threshold: number of elements above which a tensor is summarised with ``...``
+            (default 1000; ``math.inf`` never summarises).
+        edgeitems: items shown at the beginning and end of each summarised dimension
+            (default 3).
+        linewidth: characters per line before elements wrap (default 80).
+        profile: ``"default"``, ``"short"`` (precision 2, edgeitems 2) or ``"full"``
+            (threshold ``inf``); any other value leaves the options as they are, as in
+            PyTorch.
+        sci_mode: True forces scientific notation for floating-point tensors, False
+            forbids it; None (the default) chooses from the values.
+
+    Examples:
+        >>> import dualgrad as dg
+        >>> dg.set_printoptions(precision=2)
+        >>> dg.tensor([1.12345])
+        tensor([1.12])
+        >>> dg.set_printoptions(threshold=5)
+        >>> dg.arange(10)
+        tensor([0, 1, 2,  ..., 7, 8, 9])
+        >>> dg.set_printoptions(profile="default")
+        >>> dg.tensor([1.12345])
+        tensor([1.1235])
+    """
+    global _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH, _SCI_MODE
+    if isinstance(profile, str) and profile in _PROFILES:
+        _PRECISION, _THRESHOLD, _EDGEITEMS, _LINEWIDTH = _PROFILES[profile]
+    if precision is not None:
+        _PRECISION = precision
+    if threshold is not None:
+        _THRESHOLD = threshold
+    if edgeitems is not None:
+        _EDGEITEMS = edgeitems
+    if linewidth is not None:
+        _LINEWIDTH = linewidth
+    _SCI_MODE = sci_mode
+
+
+def _get_printoptions() -> dict[str, Any]:
+    """The current options as keyword arguments of :func:`set_printoptions` (for tests)."""
+    return {
+        "precision": _PRECISION,
+        "threshold": _THRESHOLD,
+        "edgeitems": _EDGEITEMS,
+        "linewidth": _LINEWIDTH,
+        "sci_mode": _SCI_MODE,
+    }
 
 _TORCH_DTYPE_NAMES: dict[np.dtype[Any], str] = {
     np.dtype(np.bool_): "torch.bool",
@@ -111,7 +185,10 @@ class _TorchFormatter:
         vmin = float(abs_vals.min())
         vmax = float(abs_vals.max())
         self.int_mode = bool(np.all(nonzero_finite == np.ceil(nonzero_finite)))
-        self.sci_mode = vmax / vmin > 1000.0 or vmax > 1.0e8 or vmin < 1.0e-4
+        if _SCI_MODE is None:
+            self.sci_mode = vmax / vmin > 1000.0 or vmax > 1.0e8 or vmin < 1.0e-4
+        else:
+            self.sci_mode = _SCI_MODE
 
         # Only distinct values matter for the width; tolist() widens exactly.
         pyvals = np.unique(nonzero_finite).tolist()
@@ -174,8 +251,11 @@ def _summarized_data(arr: np.ndarray) -> np.ndarray:
         return arr
     if arr.ndim == 1:
         if arr.shape[0] > 2 * _EDGEITEMS:
+            # With edgeitems 0, arr[-0:] is all of arr, as in torch.
             return np.concatenate((arr[:_EDGEITEMS], arr[-_EDGEITEMS:]))
         return arr
+    if not _EDGEITEMS:
+        return arr[(slice(0, 0),) * arr.ndim]
     if arr.shape[0] > 2 * _EDGEITEMS:
         rows = list(range(_EDGEITEMS)) + list(range(arr.shape[0] - _EDGEITEMS, arr.shape[0]))
     else:
@@ -186,8 +266,10 @@ def _summarized_data(arr: np.ndarray) -> np.ndarray:
 def _vector_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _Fmt) -> str:
     """Format a 1-D array, wrapping lines at the torch line width."""
     element_length = fmt.width() + 2
-    elements_per_line = max(1, (_LINEWIDTH - indent) // element_length)
-    if summarize and arr.shape[0] > 2 * _EDGEITEMS:
+    elements_per_line = max(1, math.floor((_LINEWIDTH - indent) / element_length))
+    if summarize and not _EDGEITEMS:
+        data = ["..."]
+    elif summarize and arr.shape[0] > 2 * _EDGEITEMS:
         data = (
             [fmt.format(v) for v in arr[:_EDGEITEMS].tolist()]
             + [" ..."]
@@ -256,9 +338,10 @@ def format_torch(
 ) -> str:
     """String PyTorch's repr/str gives for ``torch.tensor(data)``.
 
-    Reproduces ``torch._tensor_str`` with the default print options: precision
-    4, summarisation with ``...`` above 1000 elements (3 edge items), lines
-    wrapped at 80 columns, automatic scientific notation, ``2.``-style output
+    Reproduces ``torch._tensor_str`` under the current print options
+    (:func:`set_printoptions`; by default precision 4, summarisation with
+    ``...`` above 1000 elements (3 edge items), lines wrapped at 80 columns,
+    automatic scientific notation), ``2.``-style output
     for integer-valued float tensors, and the ``size=``/``dtype=`` suffixes of
     empty tensors.
 
@@ -291,6 +374,8 @@ def format_torch(
             suffixes.append("dtype=" + dtype_name)
         body = "[]"
     else:
+        if not _EDGEITEMS:
+            suffixes.append("size=" + str(tuple(arr.shape)))
         if dtype_suffix and arr.dtype not in _TORCH_DEFAULT_DTYPES:
             suffixes.append("dtype=" + dtype_name)
         body = _tensor_str(arr, indent)

@@ -6,9 +6,13 @@ The literal tests run everywhere; the table-driven tests compare with the real
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
+import dualgrad as dg
+import dualgrad.torch as dgt
 from dualgrad._printing import format_tf_tensor, format_tf_variable, format_torch
 
 f32 = np.float32
@@ -307,3 +311,164 @@ def test_matches_torch_random_sweep() -> None:
                     assert format_torch(a) == repr(torch.tensor(a))
                     out = torch.tensor(a).requires_grad_(True).clone()
                     assert format_torch(a, grad_fn_name="CloneBackward0") == repr(out)
+
+
+# ---------------------------------------------------------------------------
+# set_printoptions (torch.set_printoptions)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _default_printoptions():
+    """Every test starts and ends with torch's default print options (both libraries)."""
+    dg.set_printoptions(profile="default")
+    yield
+    dg.set_printoptions(profile="default")
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_printoptions(profile="default")
+
+
+def _make(src: str, kind: str):
+    t = dgt.tensor(eval(src))  # noqa: S307  (the sources are the literals below)
+    if kind == "requires_grad":
+        t.requires_grad_(True)
+    elif kind == "neg":
+        t = -t.requires_grad_(True)
+    return t
+
+
+# (array source, options, how the tensor is made, what PyTorch 2.13 printed)
+PRINTOPTIONS_CASES = [
+    ("np.array([1.12345, -2.5, 100.0], f32)", {'precision': 2}, '',
+     'tensor([  1.12,  -2.50, 100.00])'),
+    ("np.array(3.14159265, f64)", {'precision': 8}, '',
+     'tensor(3.14159265, dtype=torch.float64)'),
+    ("np.array([1.5, 2.25], f32)", {'precision': 0}, '',
+     'tensor([2, 2])'),
+    ("np.arange(10)", {'threshold': 5}, '',
+     'tensor([0, 1, 2,  ..., 7, 8, 9])'),
+    ("np.arange(12, dtype=f32).reshape(3, 4)", {'threshold': 5, 'edgeitems': 1}, '',
+     'tensor([[ 0.,  ...,  3.],\n        ...,\n        [ 8.,  ..., 11.]])'),
+    ("np.arange(2 * 3 * 5).reshape(2, 3, 5)", {'threshold': 10, 'edgeitems': 1}, '',
+     'tensor([[[ 0,  ...,  4],\n'
+     '         ...,\n'
+     '         [10,  ..., 14]],\n'
+     '\n'
+     '        [[15,  ..., 19],\n'
+     '         ...,\n'
+     '         [25,  ..., 29]]])'),
+    ("np.arange(10.0)", {'edgeitems': 0}, '',
+     'tensor([0., 1., 2., 3., 4., 5., 6., 7., 8., 9.], size=(10,),\n       dtype=torch.float64)'),
+    ("np.arange(10.0)", {'threshold': 5, 'edgeitems': 0}, '',
+     'tensor([...], size=(10,), dtype=torch.float64)'),
+    ("np.arange(12.0).reshape(3, 4)", {'threshold': 5, 'edgeitems': 0}, '',
+     'tensor([...], size=(3, 4), dtype=torch.float64)'),
+    ("np.linspace(0, 3, 12, dtype=f32)", {'linewidth': 40}, '',
+     'tensor([0.0000, 0.2727, 0.5455, 0.8182,\n'
+     '        1.0909, 1.3636, 1.6364, 1.9091,\n'
+     '        2.1818, 2.4545, 2.7273, 3.0000])'),
+    ("np.linspace(0, 3, 12, dtype=f32)", {'linewidth': 200}, 'requires_grad',
+     'tensor([0.0000, 0.2727, 0.5455, 0.8182, 1.0909, 1.3636, 1.6364, 1.9091, 2.1818, '
+     '2.4545, 2.7273, 3.0000], requires_grad=True)'),
+    ("np.linspace(-1, 1, 5)", {'linewidth': 30}, 'requires_grad',
+     'tensor([-1.0000, -0.5000,\n'
+     '         0.0000,  0.5000,\n'
+     '         1.0000],\n'
+     '       dtype=torch.float64,\n'
+     '       requires_grad=True)'),
+    ("np.arange(1200, dtype=f32) / 8", {'profile': 'short'}, '',
+     'tensor([0.00e+00, 1.25e-01,  ..., 1.50e+02, 1.50e+02])'),
+    ("np.array([1.0, 2.0, 300.0], f32)", {'sci_mode': True}, '',
+     'tensor([1.0000e+00, 2.0000e+00, 3.0000e+02])'),
+    ("np.array([[1.5, -0.25], [2.0, 4.0]], f32)", {'sci_mode': True, 'precision': 2}, 'neg',
+     'tensor([[-1.50e+00,  2.50e-01],\n        [-2.00e+00, -4.00e+00]], grad_fn=<NegBackward0>)'),
+    ("np.array([1e-5, 1.0, 1e9], f32)", {'sci_mode': False}, '',
+     'tensor([         0.0000,          1.0000, 1000000000.0000])'),
+    ("np.array([1e-5, 1.0], f64)", {'sci_mode': False, 'precision': 6}, '',
+     'tensor([0.000010, 1.000000], dtype=torch.float64)'),
+    ("np.array([1.5, np.nan, -np.inf, np.inf], f32)", {'sci_mode': True}, '',
+     'tensor([1.5000e+00,        nan,       -inf,        inf])'),
+    ("np.array([np.nan, 0.0, 2.0], f64)", {'precision': 1}, 'requires_grad',
+     'tensor([nan, 0., 2.], dtype=torch.float64, requires_grad=True)'),
+    ("np.array([0.0, 0.0], f32)", {'sci_mode': True}, '',
+     'tensor([0., 0.])'),
+    ("np.array([123, -4567], np.int64)", {'sci_mode': True, 'precision': 1}, '',
+     'tensor([  123, -4567])'),
+    ("np.array(2.5, f32)", {'sci_mode': True}, 'neg',
+     'tensor(-2.5000e+00, grad_fn=<NegBackward0>)'),
+    ("np.array(7)", {'edgeitems': 0}, '',
+     'tensor(7, size=())'),
+]
+
+
+@pytest.mark.parametrize(("src", "options", "kind", "expected"), PRINTOPTIONS_CASES)
+def test_set_printoptions_literal(src: str, options: dict, kind: str, expected: str) -> None:
+    dgt.set_printoptions(**options)
+    t = _make(src, kind)
+    assert repr(t) == expected
+    assert str(t) == expected
+
+
+def test_set_printoptions_is_shared_and_persists() -> None:
+    assert dgt.set_printoptions is dg.set_printoptions
+    x = dgt.tensor([1.12345, 2.0])
+    dgt.set_printoptions(precision=2)
+    assert repr(x) == "tensor([1.12, 2.00])"
+    assert repr(x * 1) == "tensor([1.12, 2.00])"  # still in force for the next tensor
+    dgt.set_printoptions(linewidth=100)  # other options stay
+    assert repr(x) == "tensor([1.12, 2.00])"
+    dgt.set_printoptions(profile="default")
+    assert repr(x) == "tensor([1.1235, 2.0000])"
+
+
+def test_set_printoptions_sci_mode_resets_when_left_out() -> None:
+    # As in PyTorch, every call sets sci_mode, to None (automatic) when not given.
+    x = dgt.tensor([1.0, 2.0])
+    dgt.set_printoptions(sci_mode=True)
+    assert repr(x) == "tensor([1.0000e+00, 2.0000e+00])"
+    dgt.set_printoptions(precision=2)
+    assert repr(x) == "tensor([1., 2.])"
+
+
+def test_set_printoptions_profiles() -> None:
+    x = dgt.arange(1200) / 8
+    dgt.set_printoptions(profile="full")
+    assert "..." not in repr(x)
+    assert repr(x).count("\n") == 199  # 6 elements a line, all 1200 shown
+    dgt.set_printoptions(profile="short", precision=3)  # options override the preset
+    assert repr(x) == "tensor([0.000e+00, 1.250e-01,  ..., 1.498e+02, 1.499e+02])"
+    dgt.set_printoptions(profile="default")
+    assert repr(x) == (
+        "tensor([0.0000e+00, 1.2500e-01, 2.5000e-01,  ..., 1.4962e+02, 1.4975e+02,\n"
+        "        1.4988e+02])"
+    )
+    dgt.set_printoptions(profile="no such profile", precision=1)  # ignored, as in PyTorch
+    assert repr(dgt.tensor(1.25)) == "tensor(1.2)"
+
+
+_OPTION_SETS = [
+    {"precision": 2},
+    {"precision": 7, "linewidth": 60},
+    {"threshold": 8, "edgeitems": 1},
+    {"threshold": 8, "edgeitems": 0},
+    {"edgeitems": 0},
+    {"linewidth": 20},
+    {"profile": "short"},
+    {"profile": "full"},
+    {"sci_mode": True},
+    {"sci_mode": False, "precision": 3},
+]
+
+
+@pytest.mark.parametrize("options", _OPTION_SETS, ids=[str(o) for o in _OPTION_SETS])
+def test_set_printoptions_matches_torch(options: dict) -> None:
+    torch = pytest.importorskip("torch")
+    torch.set_printoptions(**options)
+    dgt.set_printoptions(**options)
+    for _, arr in ORACLE_CASES:
+        assert repr(dgt.tensor(arr)) == repr(torch.tensor(arr))
+        if arr.dtype.kind in "fc" and arr.size:
+            t, d = torch.tensor(arr), dgt.tensor(arr)
+            assert repr(d.requires_grad_(True)) == repr(t.requires_grad_(True))
+            assert repr(-d) == repr(-t)
