@@ -62,8 +62,10 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
     raises at backward), and its views' nodes are made again from the new one.
     """
     data = self._data
-    if 0 in data.strides and any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
-        raise RuntimeError(_ERR_OVERLAP)  # an expanded tensor: one element, several places
+    if 0 in data.strides and data.size and any(
+            st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
+        # an expanded tensor: one element, several places (an empty one has no elements)
+        raise RuntimeError(_ERR_OVERLAP)
     view_base = None
     if _grad_mode.is_grad_enabled():
         made_without_grad = getattr(self, "_no_grad_view", None)
@@ -81,6 +83,15 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
         tracked = self._node is not None or any(
             isinstance(a, _tensor.Tensor) and a.requires_grad for a in args
         ) or bool(_grad_mode.active_recorders())
+        if view_base is None and tracked and self._node is None:
+            view_base = getattr(self, "_base", None)
+            if view_base is not None:
+                # A view of a tensor without a graph (``out[1:].copy_(x)`` with ``out`` from
+                # zeros) written with an operand that has one: recorded on the base too, as
+                # PyTorch's CopySlices, with the view op remembered by ``track_view``.
+                view_entry = _view_entry(view_base, self)
+                if view_entry is None:
+                    view_base = None
     else:
         tracked = False
     try:
@@ -106,8 +117,12 @@ def inplace(self: Tensor, op: Op, *args: Any, **params: Any) -> Tensor:
     if view_base is not None:
         # Written into the base through the view op (CopySlices), which records the base's
         # new node and makes this view's node again from it.
-        view_base._inplace(_shape_ops.view_put, result, view_op=self._node.op,
-                           view_params=self._node.params)
+        if self._node is not None and self._node.op.view:
+            view_op, view_params = self._node.op, self._node.params
+        else:
+            view_op, view_params = view_entry
+        view_base._inplace(_shape_ops.view_put, result, view_op=view_op,
+                           view_params=view_params)
         return self
     np.copyto(self._data, new_data, casting="unsafe")
     self._vc[0] += 1
@@ -155,6 +170,14 @@ def track_view(base: Tensor, view: Tensor, op: Op, params: dict) -> None:
         views[:] = [e for e in views if e[0]() is not None]
         views.limit = max(8, 2 * len(views))
     views.append(entry)
+
+
+def _view_entry(base: Tensor, view: Tensor) -> tuple[Op, dict] | None:
+    """The view op and its parameters that made ``view`` from ``base`` (None if untracked)."""
+    for ref, op, params, _ in getattr(base, "_views", None) or ():
+        if ref() is view:
+            return op, params
+    return None
 
 
 class _Views(list):

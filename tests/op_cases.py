@@ -546,6 +546,21 @@ case("constant_pad_nd", (R,), (
     Variant(unary_shapes(1), {"pad": (1, 2), "value": 0.0}),
     Variant(fixed((3, 4)), {"pad": (-1, 2, 1, -1), "value": 1.5}),
 ))
+# F.pad's reflect and replicate modes and their backwards (each the other's derivative):
+# widths that fold several output entries onto one input entry, and negative (cropping) ones
+_MODE_PADS = {1: ((2, 1), (-1, 2)), 2: ((1, 2, 2, 0), (2, -1, 1, 1)),
+              3: ((1, 2, 0, 1, 1, 1), (-1, 2, 1, -1, 0, 2))}
+for _kind in ("reflection", "replication"):
+    for _dims, _pads in _MODE_PADS.items():
+        _shape = {1: (2, 3), 2: (2, 4, 3), 3: (1, 3, 4, 3)}[_dims]  # reflect: widths < sizes
+        case(f"{_kind}_pad{_dims}d", (R,), tuple(
+            Variant(fixed(_shape), {"pad": _p}) for _p in _pads))
+        # (the gradient's shape: the input's with each padded axis widened)
+        case(f"{_kind}_pad{_dims}d_backward", (R,), tuple(
+            Variant(fixed(_shape[:len(_shape) - _dims] + tuple(
+                n + _p[2 * (_dims - 1 - i)] + _p[2 * (_dims - 1 - i) + 1]
+                for i, n in enumerate(_shape[len(_shape) - _dims:]))), {"pad": _p})
+            for _p in _pads))
 
 def _embedding_indices(rng: np.random.Generator, shape: tuple, params: dict,
                        prev: list) -> np.ndarray:

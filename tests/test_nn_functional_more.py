@@ -1,7 +1,8 @@
 """F.normalize, cosine_similarity, smooth_l1_loss, huber_loss, kl_div, logsigmoid, softsign,
-pad and the loss modules: values against closed forms, gradients against finite differences,
-the recorded nodes, errors and warnings (PyTorch 2.13's texts, written here). Where PyTorch is
-installed, the same calls run through it too: values and gradients to 1e-12, the same nodes."""
+pad (all four modes) and the loss modules: values against closed forms, gradients against
+finite differences, the recorded nodes, errors and warnings (PyTorch 2.13's texts, written
+here). Where PyTorch is installed, the same calls run through it too: values and gradients to
+1e-12, the same nodes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ LOGP = A - np.log(np.exp(A).sum(1, keepdims=True))
 Q = np.exp(B) / np.exp(B).sum(1, keepdims=True)
 Q0 = Q.copy()
 Q0[0, 0] = 0.0  # xlogy's 0 * log 0 = 0 (and a NaN gradient for the target there, as in PyTorch)
+C3 = _RNG.normal(size=(2, 4, 5))
+C4 = _RNG.normal(size=(1, 3, 4, 5))
 
 _KL_MEAN = ("reduction: 'mean' divides the total loss by both the batch size and the support "
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
@@ -35,7 +38,7 @@ def _nodes(t: Any) -> list[str]:
     def walk(f: Any) -> None:
         if f is None:
             return
-        name = f.name()
+        name = f.name().removeprefix("torch::autograd::")  # (PyTorch's CopySlices too)
         out.append("AccumulateGrad" if name.endswith("AccumulateGrad") else name)
         for g, _ in f.next_functions:
             walk(g)
@@ -59,6 +62,14 @@ CALLS: dict[str, tuple[Any, tuple]] = {
     "softsign": (lambda L, x: L.nn.functional.softsign(x), (A,)),
     "pad": (lambda L, x: L.nn.functional.pad(x, (1, 2, -1, 3), value=2.5), (A,)),
     "pad last dim": (lambda L, x: L.nn.functional.pad(x, (0, 2)), (A,)),
+    **{f"pad {mode} {len(p) // 2}d": (
+        lambda L, x, p=p, mode=mode: L.nn.functional.pad(x, p, mode=mode), (a,))
+       for a, pads in ((A, {"reflect": (2, 4), "replicate": (7, -1), "circular": (3, 5)}),
+                       (C3, {"reflect": (-1, 2, 3, 1), "replicate": (2, 0, -2, 5),
+                             "circular": (1, -2, 4, 2)}),
+                       (C4, {"reflect": (1, 2, 3, -1, 2, 1), "replicate": (0, 3, 1, 1, -1, 4),
+                             "circular": (-1, 2, 0, 3, 2, 3)}))
+       for mode, p in pads.items()},
     **{f"smooth_l1 {r} beta={b}": (
         lambda L, x, y, r=r, b=b: L.nn.functional.smooth_l1_loss(x, y, reduction=r, beta=b),
         (A, B)) for r in ("mean", "sum", "none") for b in (1.0, 0.5, 0.0)},
@@ -127,6 +138,35 @@ def test_closed_forms() -> None:
     assert F.softsign(dtorch.tensor([-3.0, 1.0])).tolist() == [-0.75, 0.5]
     padded = F.pad(dtorch.tensor([[1, 2, 3]]), (-1, 1, 1, 0), value=7)
     assert padded.tolist() == [[7, 7, 7], [2, 3, 7]] and padded.dtype == dtorch.int64
+    row = dtorch.tensor([[1, 2, 3, 4]])
+    assert F.pad(row, (3, 2), mode="reflect").tolist() == [[4, 3, 2, 1, 2, 3, 4, 3, 2]]
+    assert F.pad(row, (-1, 2), mode="reflect").tolist() == [[2, 3, 4, 3, 2]]
+    assert F.pad(row, (5, -2), mode="replicate").tolist() == [[1, 1, 1, 1, 1, 1, 2]]
+    assert F.pad(row, (4, 1), mode="circular").tolist() == [[1, 2, 3, 4, 1, 2, 3, 4, 1]]
+    assert F.pad(row, (-2, 2), mode="circular").tolist() == [[3, 4, 3, 4]]
+    grid = dtorch.tensor([[[1.0, 2.0], [3.0, 4.0]]])
+    assert F.pad(grid, (1, 0, 0, 1), mode="reflect").tolist() == [[[2, 1, 2], [4, 3, 4],
+                                                                   [2, 1, 2]]]
+    assert F.pad(grid, (0, 1, 1, 0), mode="replicate").tolist() == [[[1, 2, 2], [1, 2, 2],
+                                                                     [3, 4, 4]]]
+    assert F.pad(grid, (1, 0, 1, 0), mode="circular").tolist() == [[[4, 3, 4], [2, 1, 2],
+                                                                    [4, 3, 4]]]
+    flags = dtorch.tensor([[True, False]])
+    assert F.pad(flags, (1, 1), mode="circular").tolist() == [[False, True, False, True]]
+    assert F.pad(grid, (1, 1), mode="reflect", value=0.0).shape == (1, 2, 4)
+
+
+def test_mode_pad_gradients_fold_the_borders_back() -> None:
+    # Each input entry receives the gradient of every output entry that copies it.
+    x = dtorch.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    weights = dtorch.tensor([[1.0, 10.0, 100.0, 1000.0, 10000.0, 100000.0]])
+    # (2, 1) reads x at: reflect 2 1 0 1 2 1, replicate 0 0 0 1 2 2, circular 1 2 0 1 2 0
+    for mode, expected in (("reflect", [[100.0, 101010.0, 10001.0]]),
+                           ("replicate", [[111.0, 1000.0, 110000.0]]),
+                           ("circular", [[100100.0, 1001.0, 10010.0]])):
+        x.grad = None
+        (F.pad(x, (2, 1), mode=mode) * weights).sum().backward()
+        assert x.grad.tolist() == expected, mode
 
 
 def test_nodes_are_pytorchs() -> None:
@@ -147,7 +187,25 @@ def test_nodes_are_pytorchs() -> None:
     assert _nodes(F.logsigmoid(x)) == ["LogSigmoidBackward0", acc]
     assert _nodes(F.softsign(x)) == ["DivBackward0", acc, "AddBackward0", "AbsBackward0", acc]
     assert _nodes(F.pad(x, (1, 1))) == ["ConstantPadNdBackward0", acc]
+    assert _nodes(F.pad(x, (1, 1), mode="reflect")) == ["ReflectionPad1DBackward0", acc]
+    assert _nodes(F.pad(x[None], (1, 1, 1, 1), mode="replicate")) == [
+        "ReplicationPad2DBackward0", "UnsqueezeBackward0", acc]
+    # circular: the input copied into an empty tensor, then the wrapped borders from the
+    # result itself (PyTorch's _pad_circular): copy_ of x, of its left border, of its right
+    middle = ["CopySlices", "SliceBackward0", acc]
+    left = ["CopySlices", *middle, "SliceBackward0", *middle]
+    assert _nodes(F.pad(x, (1, 1), mode="circular")) == ["CopySlices", *left, "SliceBackward0",
+                                                         *left]
+    gx, = dtorch.autograd.grad(F.pad(x, (1, 2), mode="reflect"), x,
+                               dtorch.ones(4, 8, dtype=x.dtype, requires_grad=True),
+                               create_graph=True)
+    assert _nodes(gx)[0] == "ReflectionPad1DBackwardBackward0"
 
+
+_SUPPORTED = ("\nSupported combinations for non-constant padding:\n"
+              "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+              "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+              "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
 
 # name: (call on a library, exception type, PyTorch 2.13's exact message)
 ERRORS: dict[str, tuple[Any, type, str]] = {
@@ -186,6 +244,62 @@ ERRORS: dict[str, tuple[Any, type, str]] = {
                            RuntimeError, "narrow(): length must be non-negative."),
     "pad mode": (lambda L: L.nn.functional.pad(L.zeros(2, 3), (1, 1), mode="bad"),
                  NotImplementedError, "Unrecognised padding mode bad"),
+    "pad reflect value": (
+        lambda L: L.nn.functional.pad(L.zeros(2, 3), (1, 1), mode="reflect", value=1.0),
+        RuntimeError, 'Padding mode "reflect" doesn\'t take in value argument'),
+    "pad circular 1d": (
+        lambda L: L.nn.functional.pad(L.zeros(3), (1, 1), mode="circular"),
+        NotImplementedError, "Padding size 2 is not supported for 1D input tensor." + _SUPPORTED),
+    "pad replicate 5d by 4": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 1, 2, 2, 2), (1, 1, 1, 1), mode="replicate"),
+        NotImplementedError, "Padding size 4 is not supported for 5D input tensor." + _SUPPORTED),
+    "pad reflect too wide": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 3, 4), (4, 0), mode="reflect"), RuntimeError,
+        "Argument #4: Padding size should be less than the corresponding input dimension, but "
+        "got: padding (4, 0) at dimension 2 of input [1, 3, 4]"),
+    "pad reflect too high": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 2, 3, 4), (0, 0, 3, 0, 0, 0), mode="reflect"),
+        RuntimeError, "Argument #6: Padding size should be less than the corresponding input "
+                      "dimension, but got: padding (3, 0) at dimension 2 of input [1, 2, 3, 4]"),
+    "pad reflect too deep": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 2, 3, 4), (0, 0, 0, 0, 2, 0), mode="reflect"),
+        RuntimeError, "Argument #8: Padding size should be less than the corresponding input "
+                      "dimension, but got: padding (2, 0) at dimension 1 of input [1, 2, 3, 4]"),
+    "pad reflect 3d by 6": (  # (the 3-D padding needs a 4-D or 5-D input)
+        lambda L: L.nn.functional.pad(L.zeros(2, 3, 4), (1, 1, 1, 1, 1, 1), mode="reflect"),
+        NotImplementedError, "Padding size 6 is not supported for 3D input tensor." + _SUPPORTED),
+    "pad reflect bool": (
+        lambda L: L.nn.functional.pad(L.ones(2, 3, 4, dtype=L.bool), (1, 1, 1, 1),
+                                      mode="reflect"),
+        NotImplementedError, "\"reflection_pad2d\" not implemented for 'Bool'"),
+    "pad replicate empty": (
+        lambda L: L.nn.functional.pad(L.zeros(2, 0, 3), (1, 1), mode="replicate"),
+        RuntimeError, "Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and "
+                      "other non-zero dimensions for input, but got: [2, 0, 3]"),
+    "pad replicate crops all": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 3, 4), (-2, -2), mode="replicate"),
+        RuntimeError, "input (W: 4) is too small. Calculated output W: 0"),
+    "pad replicate crops all 2d": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 3, 4), (-2, -2, -3, 0), mode="replicate"),
+        RuntimeError, "input (H: 3, W: 4 ) is too small. Calculated output H: 0 W: 0"),
+    "pad reflect crops all 2d": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 3, 4), (-2, -2, -2, -2), mode="reflect"),
+        RuntimeError, "input (H: 3, W: 4) is too small. Calculated output H: -1 W: 0"),
+    "pad reflect crops all 3d": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 2, 3, 4), (-2, -2, -2, -2, -2, -2),
+                                      mode="reflect"),
+        RuntimeError, "input (D: 2 H: 3, W: 4) is too small. Calculated output D: -2 H: -1 W: 0"),
+    "pad circular wraps twice": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 3, 4), (5, 1), mode="circular"),
+        RuntimeError, "Padding value causes wrapping around more than once."),
+    "pad circular wraps a crop": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 4), (2, -3), mode="circular"), RuntimeError,
+        "unsupported operation: some elements of the input tensor and the written-to tensor "
+        "refer to a single memory location. Please clone() the tensor before performing the "
+        "operation."),
+    "pad circular negative": (
+        lambda L: L.nn.functional.pad(L.zeros(1, 3, 4), (0, 0, -3, -1), mode="circular"),
+        RuntimeError, "Negative padding value is resulting in an empty dimension"),
 }
 
 
@@ -239,3 +353,25 @@ def test_loss_modules() -> None:
         assert module(x, y).item() == function(x, y, **kwargs).item()
     assert [repr(m) for m, _, _ in modules] == ["SmoothL1Loss()", "HuberLoss()", "KLDivLoss()"]
     assert (modules[0][0].beta, modules[1][0].delta, modules[2][0].log_target) == (0.5, 2.0, True)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CALLS if n.startswith("pad ")
+                                        and n.split()[1] in ("reflect", "replicate",
+                                                             "circular")))
+def test_mode_pad_second_derivatives_match_pytorch(name: str) -> None:
+    # The backward of a pad is linear in the incoming gradient: differentiating it again
+    # (create_graph) gives the pad back, applied to the new cotangent.
+    torch = pytest.importorskip("torch")
+    call, (a,) = CALLS[name]
+    results = []
+    for lib in (dtorch, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = call(lib, x)
+        v = lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)),
+                       requires_grad=True)
+        gx, = lib.autograd.grad(y, x, v, create_graph=True)
+        gv, = lib.autograd.grad(gx, v, lib.tensor(np.sin(np.arange(gx.numel())).reshape(
+            tuple(gx.shape))))
+        results.append((gx.detach().numpy(), gv.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-14)

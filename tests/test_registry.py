@@ -120,6 +120,10 @@ PYTORCH_NAMES = {
     "smooth_l1_loss": "SmoothL1LossBackward0", "huber_loss": "HuberLossBackward0",
     "xlogy": "XlogyBackward0", "log_sigmoid": "LogSigmoidBackward0",
     "constant_pad_nd": "ConstantPadNdBackward0",
+    # (checked with PyTorch 2.13: a capital D, as load_derivatives.py title-cases "1d")
+    **{f"{kind}_pad{d}d{suffix}": f"{kind.title()}Pad{d}DBackward{bsuffix}0"
+       for kind in ("reflection", "replication") for d in (1, 2, 3)
+       for suffix, bsuffix in (("", ""), ("_backward", "Backward"))},
 }
 
 

@@ -96,7 +96,21 @@ def _inplace_on_other_views(lib: Any) -> tuple:
     return y, col, x.grad
 
 
+def _operand_with_a_graph_into_a_view_of_a_constant(lib: Any) -> tuple:
+    # The view has no node (its base needs no gradient): the write still goes through the
+    # base (CopySlices), which then carries x's gradient, as in PyTorch.
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = lib.zeros(2, 4)
+    out[0, 1:].copy_(x * 2)
+    col = out[:, 2]
+    col.mul_(x[1:])
+    (out * out).sum().backward()
+    return out, col, x.grad
+
+
 SCENARIOS: dict[str, Callable[[Any], tuple]] = {
+    "operand with a graph into a view of a constant":
+        _operand_with_a_graph_into_a_view_of_a_constant,
     "other views": _inplace_on_other_views,
     "base changed after view": _base_changed_after_view,
     "0-d view after base change": _scalar_view_after_base_change,
@@ -312,6 +326,22 @@ def test_refusing_views_made_under_no_grad_matches_pytorch() -> None:
         with pytest.raises(RuntimeError) as info:
             change(v)
         assert str(info.value) == subject + _NO_GRAD_VIEW_TAIL, name
+
+
+def test_a_view_of_a_constant_written_with_a_graph_records_on_the_base() -> None:
+    out, col, grad = _operand_with_a_graph_into_a_view_of_a_constant(dg)
+    # out[0] = [0, 2 x0, 2 x1 * x1, 2 x2] = [0, 2, 8, 6], out[1, 2] = 0 * x2;
+    # d(sum out^2)/dx = (2*2 * 2, 2*8 * 4 x1, 2*6 * 2)
+    np.testing.assert_array_equal(out.detach().numpy(), [[0, 2, 8, 6], [0, 0, 0, 0]])
+    assert out.grad_fn.name() == "CopySlices" and col.grad_fn.name() == "AsStridedBackward0"
+    np.testing.assert_array_equal(grad.numpy(), [8.0, 128.0, 24.0])
+
+
+def test_an_empty_tensor_takes_in_place_changes() -> None:
+    # (its zero strides are no overlap: it has no elements)
+    out = dg.zeros(2, 0)
+    out.add_(dg.ones(2, 0, requires_grad=True))
+    assert out.grad_fn is not None and tuple(out.shape) == (2, 0)
 
 
 def test_expanded_tensors_refuse_in_place_ops() -> None:

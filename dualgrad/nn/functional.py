@@ -11,6 +11,7 @@ from dualgrad._dtypes import torch_name
 from dualgrad._tensor import Tensor, _broadcast_error, apply, expand_error, not_implemented_for
 from dualgrad.ops import activations as A
 from dualgrad.ops import nn as N
+from dualgrad.ops import shape as S
 from dualgrad.ops.linalg import linear_error
 
 __all__ = [
@@ -920,13 +921,115 @@ def softsign(input: Tensor) -> Tensor:
 
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
+_PAD_OPS = {("reflect", 1): N.reflection_pad1d, ("reflect", 2): N.reflection_pad2d,
+            ("reflect", 3): N.reflection_pad3d, ("replicate", 1): N.replication_pad1d,
+            ("replicate", 2): N.replication_pad2d, ("replicate", 3): N.replication_pad3d}
+
+
+def _slice(t: Tensor, axis: int, start: int, stop: int) -> Tensor:
+    """``t.slice(axis, start, stop)`` as at::slice records it: SliceBackward0, full or not."""
+    return apply(S.index_view, (t,), {"key": (slice(None),) * axis + (slice(start, stop),)})
+
+
+def _copy_within(out: Tensor, axis: int, to: tuple[int, int], source: tuple[int, int]) -> None:
+    """``out.slice(axis, *to).copy_(out.slice(axis, *source))``, refused as PyTorch's copy_
+    refuses ranges that overlap in part (a crop that leaves less than a border to wrap)."""
+    if out._data.size and to != source and max(to[0], source[0]) < min(to[1], source[1]):
+        raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                           "written-to tensor refer to a single memory location. Please "
+                           "clone() the tensor before performing the operation.")
+    out[(slice(None),) * axis + (slice(*to),)] = _slice(out, axis, *source)
+
+
+def _pad_circular(input: Tensor, pad: tuple) -> Tensor:
+    """PyTorch's ``_pad_circular``, step by step, so that the graph is its graph: an empty
+    output, the (cropped) input copied into its middle, then for each padded dimension from
+    the last the wrapped borders copied from the output itself (CopySlices over
+    SliceBackward0s)."""
+    shape = input._data.shape
+    dims = len(pad) // 2
+    out_shape = list(shape)
+    for axis in range(len(shape) - dims, len(shape)):
+        lo, hi = pad[2 * (len(shape) - 1 - axis)], pad[2 * (len(shape) - 1 - axis) + 1]
+        out_shape[axis] = shape[axis] + lo + hi
+        if lo > shape[axis] or hi > shape[axis]:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if out_shape[axis] < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+    out = input.new_zeros(out_shape)
+    # Each copy writes one box of ``out`` (a CopySlices node over the value's node).
+    box = [slice(None)] * len(shape)
+    in_slice = input
+    for i in range(dims):
+        axis, lo, hi = len(shape) - 1 - i, pad[2 * i], pad[2 * i + 1]
+        box[axis] = slice(max(lo, 0), out_shape[axis] - max(hi, 0))
+        in_slice = _slice(in_slice, axis, max(-lo, 0), shape[axis] - max(-hi, 0))
+    out[tuple(box)] = in_slice
+    for i in range(dims):
+        axis, lo, hi = len(shape) - 1 - i, pad[2 * i], pad[2 * i + 1]
+        size = out_shape[axis]
+        if lo > 0:
+            _copy_within(out, axis, (0, lo), (size - lo - max(hi, 0), size - max(hi, 0)))
+        if hi > 0:
+            _copy_within(out, axis, (size - hi, size), (max(lo, 0), max(lo, 0) + hi))
+    return out
+
+
+def _mode_pad(input: Tensor, pad: tuple, mode: str, value: float | None) -> Tensor:
+    """``F.pad``'s non-constant modes, with PyTorch 2.13's checks in its order (at::pad, then
+    the kernels' shape checks)."""
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    shape = input._data.shape
+    dims = len(pad) // 2
+    if dims not in (1, 2, 3) or len(shape) not in (dims + 1, dims + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {len(shape)}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    if mode == "circular":
+        return _pad_circular(input, pad)
+    kernel = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{dims}d"
+    if input._data.dtype.kind == "b":
+        raise not_implemented_for(kernel, input._data.dtype)
+    # Every dimension but a batch one must be non-empty.
+    if 0 in shape[len(shape) == dims + 2:]:
+        raise RuntimeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with "
+                           "possibly 0 batch size and other non-zero dimensions for input, "
+                           f"but got: {list(shape)}")
+    sizes = shape[-dims:]  # (D, H, W) order
+    widths = [(pad[2 * i], pad[2 * i + 1]) for i in range(dims)]  # W, H, D
+    if mode == "reflect":
+        for i, (lo, hi) in enumerate(widths):
+            if lo >= sizes[-1 - i] or hi >= sizes[-1 - i]:
+                raise RuntimeError(
+                    f"Argument #{4 + 2 * i}: Padding size should be less than the "
+                    "corresponding input dimension, but got: padding "
+                    f"({lo}, {hi}) at dimension {len(shape) - 1 - i} of input {list(shape)}")
+    out = [size + lo + hi for size, (lo, hi) in zip(sizes, reversed(widths))]
+    if all(o < 1 for o in out):  # (the kernels' texts, spacing included)
+        given = {1: "W: {}", 2: "H: {}, W: {}" + " " * (mode == "replicate"),
+                 3: "D: {} H: {}, W: {}"}[dims].format(*sizes)
+        names = "DHW"[3 - dims:]
+        raise RuntimeError(f"input ({given}) is too small. Calculated output "
+                           + " ".join(f"{n}: {o}" for n, o in zip(names, out)))
+    if min(out) < 0:  # (replicate's text; reflect's is about an overflow)
+        raise RuntimeError("Trying to create tensor with negative dimension "
+                           f"{min(out)}: {list(shape[:-dims]) + out}")
+    return apply(_PAD_OPS[mode, dims], (input,), {"pad": pad})
 
 
 def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None
         ) -> Tensor:
     """Pad ``input`` by ``pad = (left, right, top, bottom, ...)``: pairs of widths from the
     last dimension backwards, each filled with ``value`` (0 if None); negative widths crop.
-    Recorded as ``ConstantPadNdBackward0``. Only ``mode="constant"`` is supported yet.
+    Recorded as ``ConstantPadNdBackward0``. ``mode="reflect"`` (mirrored without the edge)
+    and ``"replicate"`` (the edge repeated) pad the last 1, 2 or 3 dimensions of an input
+    with 1 or 2 more (``ReflectionPad1DBackward0``, ``ReplicationPad2DBackward0``, ...);
+    ``"circular"`` (wrapped around) likewise, recorded as PyTorch records it: copies into an
+    empty tensor (``CopySlices`` over ``SliceBackward0``).
 
     Examples
     --------
@@ -939,9 +1042,6 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         raise not_a_tensor("pad", "input", 1, input)
     if mode not in _PAD_MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
-    if mode != "constant":
-        raise NotImplementedError(f"pad(): mode '{mode}' is not supported by dualgrad yet "
-                                  "(see docs/how-to/migrate-pytorch.md)")
     pad = tuple(int(p) for p in pad)
     shape = input._data.shape
     if len(pad) % 2:
@@ -950,6 +1050,8 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         raise RuntimeError("Padding length should be less than or equal to two times the "
                            f"input dimension but got padding length {len(pad)} and input of "
                            f"dimension {len(shape)}")
+    if mode != "constant":
+        return _mode_pad(input, pad, mode, value)
     for (lo, hi), size in zip(N._pad_widths(shape, pad), shape):
         if size + min(lo, 0) + min(hi, 0) < 0:
             raise RuntimeError("narrow(): length must be non-negative.")

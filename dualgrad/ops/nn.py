@@ -590,3 +590,67 @@ constant_pad_nd = defop(
     save_inputs=False,
     doc="``x`` padded with ``value`` (cropped by negative widths); ``pad`` holds pairs from "
         "the last axis backwards (``F.pad``'s constant mode).")
+
+
+def _pad_index(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """For each output position along one axis (``size + lo + hi`` of them), the input
+    position it copies; negative widths crop, as PyTorch's kernels do."""
+    j = np.arange(-lo, size + hi)
+    if mode == "reflect":
+        j = np.abs(j)
+        return np.where(j >= size, 2 * (size - 1) - j, j)
+    return np.clip(j, 0, size - 1)
+
+
+def _mode_pad_forward(x: np.ndarray, *, pad: tuple, mode: str) -> np.ndarray:
+    for axis, (lo, hi) in enumerate(_pad_widths(x.shape, pad)):
+        if lo or hi:
+            x = np.take(x, _pad_index(x.shape[axis], lo, hi, mode), axis=axis)
+    return x
+
+
+def _mode_pad_backward(g: np.ndarray, *, pad: tuple, mode: str) -> np.ndarray:
+    # The adjoint of the gather above: each gradient entry added to the input position it
+    # was copied from (the reflected or replicated borders fold back onto the input).
+    for axis, (lo, hi) in enumerate(_pad_widths(g.shape, pad)):
+        if lo or hi:
+            size = g.shape[axis] - lo - hi
+            shape = list(g.shape)
+            shape[axis] = size
+            out = np.zeros(shape, dtype=g.dtype)
+            np.add.at(out, (slice(None),) * axis + (_pad_index(size, lo, hi, mode),), g)
+            g = out
+    return g
+
+
+def _mode_pad_ops(kind: str, mode: str, dims: int) -> tuple:
+    """``{kind}_pad{dims}d`` and its backward, each the other's derivative (both linear), so
+    that second derivatives work; PyTorch's ``ReflectionPad1DBackward0`` and
+    ``ReflectionPad1DBackwardBackward0``."""
+    name = f"{kind}_pad{dims}d"
+    fwd: Any = None
+    bwd: Any = None
+
+    def forward(x: np.ndarray, *, pad: tuple) -> np.ndarray:
+        return _mode_pad_forward(x, pad=pad, mode=mode)
+
+    def backward(g: np.ndarray, *, pad: tuple) -> np.ndarray:
+        return _mode_pad_backward(g, pad=pad, mode=mode)
+
+    fwd = defop(name, forward, vjp=(lambda g, ans, x, *, pad: bwd(g, pad=pad),),
+                save_inputs=False,
+                doc=f"``x``'s last {dims} axes padded in ``F.pad``'s ``{mode}`` mode "
+                    "(``pad`` as PyTorch: pairs from the last axis backwards).")
+    bwd = defop(f"{name}_backward", backward,
+                vjp=(lambda g, ans, x, *, pad: fwd(g, pad=pad),), save_inputs=False,
+                doc=f"The gradient of ``{name}``: the padded borders added back onto the "
+                    "positions they copy.")
+    return fwd, bwd
+
+
+reflection_pad1d, reflection_pad1d_backward = _mode_pad_ops("reflection", "reflect", 1)
+reflection_pad2d, reflection_pad2d_backward = _mode_pad_ops("reflection", "reflect", 2)
+reflection_pad3d, reflection_pad3d_backward = _mode_pad_ops("reflection", "reflect", 3)
+replication_pad1d, replication_pad1d_backward = _mode_pad_ops("replication", "replicate", 1)
+replication_pad2d, replication_pad2d_backward = _mode_pad_ops("replication", "replicate", 2)
+replication_pad3d, replication_pad3d_backward = _mode_pad_ops("replication", "replicate", 3)
