@@ -136,6 +136,28 @@ def test_linear_bias_grad_for_a_batch_and_batched_input():
         assert layer.bias.grad.shape == (2,)
 
 
+# Inside and around the float32 shapes for which the forward computes ``(w @ x.T).T``.
+@pytest.mark.parametrize("batch, n_in, n_out", [(16, 128, 128), (64, 784, 128), (64, 200, 300),
+                                                (15, 128, 128), (65, 128, 128), (32, 127, 128),
+                                                (32, 128, 10)])
+def test_linear_forward_in_either_operand_order_is_the_product(batch, n_in, n_out):
+    rng = np.random.default_rng(batch + n_in)
+    layer = dg.nn.Linear(n_in, n_out)
+    x = dg.tensor(rng.standard_normal((batch, n_in)).astype(np.float32), requires_grad=True)
+    out = layer(x)
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    want = x.detach().numpy().astype(np.float64) @ w.T.astype(np.float64) + b
+    assert out.dtype == dg.float32 and out.shape == (batch, n_out)
+    np.testing.assert_allclose(out.detach().numpy(), want, rtol=1e-4, atol=1e-4)
+    # row-major, as PyTorch's output: view works on it and in-place ops reach it
+    assert out.is_contiguous() and out.view(-1).shape == (batch * n_out,)
+    g = rng.standard_normal((batch, n_out)).astype(np.float32)
+    out.backward(dg.tensor(g))
+    np.testing.assert_allclose(x.grad.numpy(), g @ w, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(layer.weight.grad.numpy(), g.T @ x.detach().numpy(),
+                               rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
 def test_tanh_grad(shape):
     a = np.random.default_rng(2).standard_normal(shape)
