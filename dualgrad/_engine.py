@@ -1047,6 +1047,7 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                     args = node.saved_data
                     if args is None:
                         args = (None,) * len(edges)
+                    n_args = len(args)
                     ans = node.ans
                     params = node.params
                 if variadic:
@@ -1060,8 +1061,14 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                             f"the derivative for input {i} of '{op.name}' is not implemented: "
                             "that input (an index or a mask) cannot carry a gradient"
                         )
+                    elif params:
+                        gi = rule(g, ans, *args, **params)
+                    elif n_args == 1:
+                        gi = rule(g, ans, args[0])  # (a plain call: no argument tuple to build)
+                    elif n_args == 2:
+                        gi = rule(g, ans, args[0], args[1])
                     else:
-                        gi = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                        gi = rule(g, ans, *args)
                 if gi is None:
                     if is_node and get(e, missing) is missing:
                         grads[e] = None
