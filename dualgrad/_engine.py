@@ -186,7 +186,11 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
                 versions = (vb,)
         else:
             versions = (va,) if vb is None else (va, vb)
-        node = new_node(op, params, edges, (a, b), (da, db), versions, out.shape, out.dtype)
+        saved = (a, b)
+        # (one tuple for both when nothing kept is a Tensor, as in y * 0.999: an object less
+        # for the garbage collector to count per node)
+        node = new_node(op, params, edges, saved, saved if da is a and db is b else (da, db),
+                        versions, out.shape, out.dtype)
     elif n == 1:
         if op.keeps_single_input:
             vc = a._vc
