@@ -186,10 +186,10 @@ _FLOAT32 = np.dtype(np.float32)
 def _linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     if (x.dtype is _FLOAT32 and w.dtype is _FLOAT32 and b.dtype is _FLOAT32 and x.ndim == 2
             and 16 <= x.shape[0] <= 64 and w.shape[0] >= 128 and w.shape[1] >= 128):
-        # The same product as ``(w @ x.T).T``: for float32 batches of 16 to 64 rows through
-        # layers of at least 128 by 128, OpenBLAS's sgemm takes 0.4 to 0.99 of the time with
-        # the operands this way round (benchmarks/bench_linear_layout.py; the bits are the
-        # same). Adding the bias makes the row-major output in the same pass.
+        # ``x @ w.T`` computed as ``(w @ x.T).T``: for float32 batches of 16 to 64 rows
+        # through layers of at least 128 by 128, OpenBLAS's sgemm takes 0.4 to 1.0 of the
+        # time with the operands this way round, and gives the same bits
+        # (benchmarks/bench_linear_layout.py). Adding the bias makes the row-major output.
         return np.add(np.matmul(w, x.T).T, b, order="C")
     out = np.matmul(x, w.T)
     out += b  # the matmul result is fresh: add the bias in place, no second array
