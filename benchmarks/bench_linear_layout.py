@@ -26,6 +26,7 @@ single_thread()
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, dualgrad_root())
+from dualgrad.ops.nn import SWAP_BATCH_ROWS, SWAP_MIN_FEATURES  # noqa: E402
 
 BATCHES = (4, 16, 32, 64, 128)
 N_IN = (128, 784)
@@ -33,15 +34,17 @@ N_OUT = (10, 128, 512)
 
 
 def in_region(batch: int, n_in: int, n_out: int, dtype: np.dtype) -> bool:
-    """Where dualgrad computes ``(w @ x.T).T`` (kept equal to ``_linear_forward``'s test)."""
-    return dtype == np.float32 and 16 <= batch <= 64 and n_out >= 128 and n_in >= 128
+    """Where dualgrad computes ``(w @ x.T).T`` (``_linear_forward``'s own bounds)."""
+    return (dtype == np.float32 and SWAP_BATCH_ROWS[0] <= batch <= SWAP_BATCH_ROWS[1]
+            and min(n_in, n_out) >= SWAP_MIN_FEATURES)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--root", help="(ignored here: only NumPy is timed)")
+    parser.add_argument("--root", help="directory holding the dualgrad package whose bounds "
+                        "are marked (default: this checkout)")
     args = parser.parse_args()
     dtype = np.dtype(args.dtype)
     rng = np.random.default_rng(0)

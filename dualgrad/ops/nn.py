@@ -181,11 +181,16 @@ nll_loss = defop("nll_loss", _nll_forward, vjp=(_nll_vjp, NONDIFF))
 
 
 _FLOAT32 = np.dtype(np.float32)
+# Where ``_linear_forward`` swaps the operands (float32 only): batch rows, and the least
+# number of input and of output features. benchmarks/bench_linear_layout.py reads them.
+SWAP_BATCH_ROWS = (16, 64)
+SWAP_MIN_FEATURES = 128
 
 
 def _linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     if (x.dtype is _FLOAT32 and w.dtype is _FLOAT32 and b.dtype is _FLOAT32 and x.ndim == 2
-            and 16 <= x.shape[0] <= 64 and w.shape[0] >= 128 and w.shape[1] >= 128):
+            and SWAP_BATCH_ROWS[0] <= x.shape[0] <= SWAP_BATCH_ROWS[1]
+            and w.shape[0] >= SWAP_MIN_FEATURES and w.shape[1] >= SWAP_MIN_FEATURES):
         # ``x @ w.T`` computed as ``(w @ x.T).T``: for float32 batches of 16 to 64 rows
         # through layers of at least 128 by 128, OpenBLAS's sgemm takes 0.4 to 1.0 of the
         # time with the operands this way round, and gives the same bits
