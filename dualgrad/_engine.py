@@ -20,12 +20,15 @@ input: the producing ``Node``, the leaf ``Tensor`` itself (where PyTorch shows
 
 Speed: ``apply`` and the backward walk run once per op, so they are written for it
 (``benchmarks/README.md`` has the figures). ``apply`` records PyTorch-style ops itself; with a
-tape active it hands over to ``record``. The common backward (``loss.backward()``: no
-``inputs=``, no tape, first order) takes ``_backward_accumulate``, which orders nodes by
-creation number instead of counting dependencies; the general loop (dependency counts and a
-ready stack) handles the rest with the same results. Gradient
-buffers that only the engine references are added into in place (``_sum_grads``); anything a
-rule, a hook or the caller may hold is never written to.
+tape active it hands over to ``record``. ``apply_number`` is ``apply`` for ``y * 0.999`` (a
+tensor and a number in add, sub or mul), without the tests that case does not need. The
+common backward (``loss.backward()``: no ``inputs=``, no tape, first order) takes
+``_backward_accumulate``, which orders nodes by creation number instead of counting
+dependencies; the general loop (dependency counts and a ready stack) handles the rest with the
+same results. An identity rule (``add``) hands a node's gradient on without reading the
+array's shape and dtype: every gradient of a node has the node's (``_root_gradient`` makes
+the seeds so). Gradient buffers that only the engine references are added into in place
+(``_sum_grads``); anything a rule, a hook or the caller may hold is never written to.
 """
 
 from __future__ import annotations
@@ -42,13 +45,15 @@ import numpy as np
 from dualgrad import _grad_mode
 from dualgrad._grad_mode import _ANOMALY, _STATE
 from dualgrad._node import FREED, Node, new_node
-from dualgrad._registry import IDENTITY, NONDIFF, InputMeta, Op
+from dualgrad._registry import IDENTITY, NO_PARAMS, NONDIFF, InputMeta, Op
 
 if TYPE_CHECKING:
     from dualgrad._tensor import Tensor
 
 __all__ = [
     "apply",
+    "apply_number",
+    "takes_numbers",
     "record",
     "gradient_of",
     "backward",
@@ -209,6 +214,63 @@ def apply(op: Op, args: tuple, params: dict) -> Tensor:
     if _grad_mode._anomaly_used and _ANOMALY.get():
         _capture_trace(node)
     return result
+
+
+def apply_number(op: Op, x: Tensor, number: Any) -> Tensor:
+    """``apply(op, (x, number), {})`` for ``y * 0.999``: an elementwise arithmetic op (add,
+    sub, rsub, mul) of a floating Tensor and a number of its dtype (a cached 0-d array from
+    ``scalar_operand``, or a Python number).
+
+    The same result and the same node as :func:`apply`, made with fewer tests, for ops that
+    qualify (:func:`takes_numbers`): the output has ``x``'s shape and dtype, so they are read
+    from ``x``'s node (slots) rather than from the array; the number has no edge, and the
+    rule for ``x`` does not read ``x``, so only ``x``'s shape and dtype are kept. With a tape
+    active, with grad mode off, or when ``x`` needs no gradient, it hands over to
+    :func:`apply`.
+    """
+    edge = x._node
+    enabled, recorders = _STATE.get()
+    if recorders or not enabled or (edge is None and not x._requires_grad):
+        return apply(op, (x, number), NO_PARAMS)
+    data = x._data
+    out = op.forward(data, number)
+    if type(out) is not np.ndarray:  # (a NumPy scalar, from a 0-d x)
+        out = np.asarray(out)
+    result = _new(Tensor)
+    result._data = out
+    result._requires_grad = False
+    result._grad = None
+    result._hooks = None
+    result._vc = [0]
+    if edge is None:
+        edge = x
+        shape = data.shape
+        dtype = data.dtype
+    else:
+        shape = edge.out_shape
+        dtype = edge.out_dtype
+    if op.save_inputs:
+        saved = ((_FLOAT32_METAS.get(shape) if dtype is _FLOAT32 else None)
+                 or input_meta(shape, dtype), number)
+        # (a kept number, as in y * 0.999, makes the node one that backward frees: see apply)
+        node = new_node(op, NO_PARAMS, (edge, None), saved, saved,
+                        _NOTHING_TO_CHECK if op.kept_table[1][1] else None, shape, dtype)
+    else:
+        node = new_node(op, NO_PARAMS, (edge, None), None, None, None, shape, dtype)
+    result._node = node
+    if _grad_mode._anomaly_used and _ANOMALY.get():
+        _capture_trace(node)
+    return result
+
+
+def takes_numbers(op: Op) -> bool:
+    """Whether :func:`apply_number` may apply ``op``: two inputs, an output that keeps the
+    tensor's shape and dtype (to be ensured by the caller: elementwise arithmetic), no
+    view, no kept output, and a rule for the first input that does not read it."""
+    return (len(op.vjp) == 2 and not op.variadic and not op.view and not op.save_ans
+            and op.differentiable_output
+            and (not op.save_inputs or (op.kept_table is not None
+                                        and not op.kept_table[1][0])))
 
 
 def _with_watched(args: tuple, edges: tuple | None, watched: Any) -> tuple | None:
@@ -867,9 +929,9 @@ def _backward_collect(roots: Sequence[Tensor], seeds: Sequence[Any], leaf_index:
         elif restrict_to is not None and node not in restrict_to:
             continue
         elif node in grads:
-            grads[node] = grads[node] + seed
+            grads[node] = grads[node] + _root_gradient(node, seed)
         else:
-            grads[node] = seed
+            grads[node] = _root_gradient(node, seed)
             heap.append((-node.seq, node))
     heapify(heap)
     visit = _needed_nodes([node for _, node in heap], node_index, leaf_index, restrict_to)
@@ -923,7 +985,7 @@ def _backward_accumulate(roots: Sequence[Tensor], seeds: Sequence[Any],
     node = roots[0]._node if len(roots) == 1 else None
     if node is not None:
         # loss.backward()
-        grads[node] = seeds[0]
+        grads[node] = _root_gradient(node, seeds[0])
         heap = [(-node.seq, node)]
     else:
         heap = []
@@ -973,6 +1035,18 @@ def _deliver(t: Tensor, g: Any, owned: set[int], create_graph: bool) -> None:
         for hook in list(post.values()):
             if hook(t) is not None:
                 raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+
+
+def _root_gradient(node: Node, seed: Any) -> Any:
+    """``seed`` with the shape and dtype of ``node``'s output, which :func:`_walk` takes every
+    gradient of a node to have. They differ only for a root whose ``.data`` was replaced
+    since: a different dtype is cast, a shape that does not reduce to the node's raises
+    :func:`sum_to`'s error."""
+    if type(seed) is not np.ndarray and not isinstance(seed, np.generic):
+        seed = np.asarray(seed)
+    if seed.shape != node.out_shape or seed.dtype != node.out_dtype:
+        seed = np.asarray(sum_to(seed, node.out_shape, node.out_dtype, node, 0))
+    return seed
 
 
 def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_graph: bool,
@@ -1054,12 +1128,24 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                     n_args = len(args)
                     ans = node.ans
                     params = node.params
+                if is_node:
+                    shape = e.out_shape
+                    dtype = e.out_dtype
+                else:
+                    data = e._data
+                    shape = data.shape
+                    dtype = data.dtype
+                passed_on = False
                 if variadic:
                     gi = rules[0](i, g, ans, *args, **params)
                 else:
                     rule = rules[i]
                     if rule is identity:
                         gi = g
+                        # g has this node's shape and dtype (every arrival is reduced to them,
+                        # hooks are checked for them, seeds are made so): an input of the same
+                        # shape and dtype takes it as it is, no array attribute read.
+                        passed_on = shape == node.out_shape and dtype is node.out_dtype
                     elif rule is nondiff:
                         raise RuntimeError(
                             f"the derivative for input {i} of '{op.name}' is not implemented: "
@@ -1073,31 +1159,25 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                         gi = rule(g, ans, args[0], args[1])
                     else:
                         gi = rule(g, ans, *args)
-                if gi is None:
-                    if is_node and get(e, missing) is missing:
-                        grads[e] = None
-                        push(heap, (-e.seq, e))
-                    continue
-                # NumPy scalars (from 0-d arithmetic) stay as they are: they behave as 0-d
-                # arrays in the rules, and leaves get a real array in _accumulate.
-                if type(gi) is not ndarray and not isinstance(gi, generic):
-                    gi = np.asarray(gi)
-                if is_node:
-                    shape = e.out_shape
-                    dtype = e.out_dtype
-                else:
-                    data = e._data
-                    shape = data.shape
-                    dtype = data.dtype
-                if gi.shape != shape or (gi.dtype is not dtype and gi.dtype != dtype):
-                    gi = sum_to(gi, shape, dtype, node, i)
+                if not passed_on:
                     if gi is None:
                         if is_node and get(e, missing) is missing:
                             grads[e] = None
                             push(heap, (-e.seq, e))
                         continue
-                    if type(gi) is not ndarray:
+                    # NumPy scalars (from 0-d arithmetic) stay as they are: they behave as 0-d
+                    # arrays in the rules, and leaves get a real array in _accumulate.
+                    if type(gi) is not ndarray and not isinstance(gi, generic):
                         gi = np.asarray(gi)
+                    if gi.shape != shape or (gi.dtype is not dtype and gi.dtype != dtype):
+                        gi = sum_to(gi, shape, dtype, node, i)
+                        if gi is None:
+                            if is_node and get(e, missing) is missing:
+                                grads[e] = None
+                                push(heap, (-e.seq, e))
+                            continue
+                        if type(gi) is not ndarray:
+                            gi = np.asarray(gi)
                 # A fresh array that only this frame references (not ``g``, not a saved
                 # input, not a view) can take later arrivals in place: at a node if it is
                 # large, at a leaf whatever its size (owning it lets it become ``.grad``
@@ -1105,8 +1185,8 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                 if is_node:
                     prev = get(e, missing)
                     if prev is missing or prev is None:
-                        if (gi.size >= min_size and type(gi) is ndarray and gi.base is None
-                                and refcount(gi) == 2):
+                        if (not passed_on and gi.size >= min_size and type(gi) is ndarray
+                                and gi.base is None and refcount(gi) == 2):
                             owned.add(id(gi))
                         grads[e] = gi
                         if prev is missing:
@@ -1123,7 +1203,8 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                 else:
                     prev = leaf_grads.get(id(e))
                     if prev is None:
-                        if type(gi) is ndarray and gi.base is None and refcount(gi) == 2:
+                        if (not passed_on and type(gi) is ndarray and gi.base is None
+                                and refcount(gi) == 2):
                             owned.add(id(gi))
                         leaf_grads[id(e)] = [e, gi]
                     else:

@@ -60,6 +60,7 @@ _ERR_NO_GRAD_FN = "element 0 of tensors does not require grad and does not have 
 
 
 apply = _engine.apply
+apply_number = _engine.apply_number
 _new = object.__new__
 
 
@@ -152,7 +153,10 @@ def _rbinary(op: Op, x: Tensor, number: Any) -> Tensor:
 def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
     """An operator method (``__mul__``) applying ``op``: the common cases (a Tensor of the same
     dtype, a Python float with a floating tensor, a Python int) go straight to ``apply``; the
-    rest (and any error) is handled by ``_binary``."""
+    rest (and any error) is handled by ``_binary``. A number goes to ``apply_number``, which
+    takes only elementwise arithmetic ops."""
+    if not _engine.takes_numbers(op):
+        raise ValueError(f"{op.name}: apply_number cannot apply it")
 
     def method(self: Tensor, other: Any) -> Tensor:
         cls = other.__class__
@@ -164,8 +168,8 @@ def _binary_method(op: Op) -> Callable[[Tensor, Any], Tensor]:
             dtype = self._data.dtype
             # (identity first: NumPy's dtype.kind is a slow attribute)
             if dtype is _float32 or dtype is _float64 or dtype.kind == "f":
-                operand = scalar_operand(other, dtype)
-            elif cls is float:
+                return apply_number(op, self, scalar_operand(other, dtype))
+            if cls is float:
                 return _binary(op, self, other)
         else:
             return _binary(op, self, other)

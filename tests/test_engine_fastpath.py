@@ -399,3 +399,22 @@ def test_hooks_cannot_write_into_a_forward_value_through_its_gradient() -> None:
     (s * e).sum().backward()
     assert len(seen) == 1
     np.testing.assert_array_equal(e.detach().numpy(), e_before)
+
+
+def test_a_root_whose_data_was_replaced_still_gets_its_nodes_gradient() -> None:
+    # The walk takes a node's gradient to have the node's shape and dtype (an add hands it
+    # on unchecked), so the seed of a root whose .data was swapped is brought to them first:
+    # cast to the node's dtype, or refused if its shape cannot be reduced to the node's.
+    x = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2.0 + x
+    y.data = y.data.double()
+    y.backward(dg.ones(3, dtype=dg.float64))
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 3.0])
+    # An add of two leaves hands the seed straight to them: one of shape [1] would broadcast.
+    w = dg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    z = x + w
+    z.data = dg.zeros(1)
+    with pytest.raises(RuntimeError, match=r"got \[1\] but expected shape compatible with \[3\]"):
+        z.backward(dg.ones(1))
+    assert w.grad is None

@@ -6,6 +6,10 @@ which costs more than the arithmetic on small arrays. These tests pin down that 
 are the bits NumPy gives for the Python number itself, forward and backward, for the values
 where a cache could go wrong (signed zeros, NaN, overflow, huge integers).
 
+When ``t`` needs a gradient, ``t + 0.5``, ``t - 0.5``, ``0.5 - t`` and ``t * 0.5`` are recorded
+by ``_engine.apply_number``, which reads the output's shape and dtype from ``t``'s node
+instead of the array: they must record exactly the node the general ``apply`` records.
+
 Zero derivatives (``sign``, ``x ** 0``, inputs overwritten by ``fill_``/``zero_``/``copy_``)
 give a gradient of zeros, as PyTorch's ``zeros_like(grad)`` rules do, not None.
 """
@@ -18,10 +22,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numeric import numeric_grad
 
 import dualgrad as dg
 import dualgrad.tf as tf
-from dualgrad import _dtypes
+from dualgrad import _dtypes, _engine
+from dualgrad._tensor import _binary_method
+from dualgrad.ops import elementwise as E
 
 SCALARS = [0.999, 0.1, 1 / 3, -2.5, 3, 7, -1, 2 ** 40 + 1, 2 ** 60 + 1, 1e-45, 1e40, -1e300,
            0.0, -0.0, 0, float("inf"), float("-inf"), float("nan")]
@@ -193,3 +200,95 @@ def test_powers_have_torchs_bits(dtype: str, exponent: float) -> None:
         _same_bits(value_d, value_t)
     if TORCH_EXACT_POWERS[exponent] in ("both", "grad"):
         _same_bits(grad_d, grad_t)
+
+
+NUMBER_EXPRESSIONS = {
+    "x + s": lambda x, s: x + s, "s + x": lambda x, s: s + x,
+    "x - s": lambda x, s: x - s, "s - x": lambda x, s: s - x,
+    "x * s": lambda x, s: x * s, "s * x": lambda x, s: s * x,
+}
+
+
+def _node_fields(node: Any) -> tuple:
+    saved = tuple(type(v).__name__ if isinstance(v, dg.Tensor) else v for v in node.saved or ())
+    return (node.op, node.params, node.saved is node.saved_data, saved, node.versions,
+            node.out_shape, node.out_dtype, node.ans)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+@pytest.mark.parametrize("leaf", [True, False])
+@pytest.mark.parametrize("expression", sorted(NUMBER_EXPRESSIONS))
+def test_a_number_operand_records_the_node_apply_records(dtype: type, shape: tuple,
+                                                         leaf: bool, expression: str) -> None:
+    f = NUMBER_EXPRESSIONS[expression]
+    values = np.random.default_rng(0).uniform(0.5, 2.0, shape).astype(dtype)
+    x0 = dg.tensor(values, requires_grad=True)
+    x = x0 if leaf else dg.sin(x0)  # a leaf, or the output of a node
+    for s in (0.25, 3, -0.0, float("nan"), 1e40):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # overflow, the same on both sides
+            y = f(x, s)
+            node = y.grad_fn
+            operand = node.saved_data[1] if node.saved_data is not None else None
+            if operand is None:  # (add and sub keep nothing: the operand as the method makes it)
+                operand = _dtypes.scalar_operand(s, x._data.dtype)
+            reference = _engine.apply(node.op, (x, operand), {})
+        assert type(y._data) is np.ndarray
+        _same_bits(y._data, reference._data)
+        assert node.edges == reference.grad_fn.edges == (x0 if leaf else x.grad_fn, None)
+        assert _node_fields(node) == _node_fields(reference.grad_fn)
+
+
+@pytest.mark.parametrize("expression", sorted(NUMBER_EXPRESSIONS))
+@pytest.mark.parametrize("leaf", [True, False])
+def test_a_number_operand_gives_the_finite_difference_gradient(expression: str,
+                                                               leaf: bool) -> None:
+    f = NUMBER_EXPRESSIONS[expression]
+    values = np.random.default_rng(1).uniform(0.5, 2.0, (2, 3))
+
+    def value(a: Any) -> Any:
+        h = a if leaf else np.sin(a)
+        return (f(h, 0.7) * f(h, 3)).sum()
+
+    x = dg.tensor(values, requires_grad=True)
+    h = x if leaf else dg.sin(x)
+    (f(h, 0.7) * f(h, 3)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), numeric_grad(value, values), rtol=1e-7)
+    assert x.grad.dtype == np.float64
+
+
+def test_a_number_operand_outside_recording_and_on_a_tape() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    with dg.no_grad():
+        assert (x * 2.0).grad_fn is None
+    assert (dg.tensor([1.0, 2.0]) * 2.0).grad_fn is None
+    v = tf.Variable([1.0, 2.0])
+    c = tf.constant([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(c)
+        y = (3.0 * v - 1.0) * (c * 2.0 + 1.0)
+    np.testing.assert_allclose(tape.gradient(y, v).numpy(), [9.0, 15.0])
+    np.testing.assert_allclose(tape.gradient(y, c).numpy(), [4.0, 10.0])
+
+
+def test_an_in_place_change_after_a_number_operand_is_allowed_as_in_torch() -> None:
+    # x * 0.5 keeps no x (its rule reads only the number): changing x later is no error.
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1.0
+    y = h * 0.5
+    h.add_(1.0)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.5])
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.sum().backward()
+
+
+def test_only_ops_that_qualify_take_the_number_path() -> None:
+    for op in (E.add, E.sub, E.rsub, E.mul):
+        assert _engine.takes_numbers(op)
+    for op in (E.maximum, E.pow_tensor, E.div):
+        if not _engine.takes_numbers(op):
+            with pytest.raises(ValueError, match="apply_number cannot apply it"):
+                _binary_method(op)
+    assert not _engine.takes_numbers(E.maximum)  # its rule for x reads x
