@@ -26,9 +26,9 @@ common backward (``loss.backward()``: no ``inputs=``, no tape, first order) take
 ``_backward_accumulate``, which orders nodes by creation number instead of counting
 dependencies; the general loop (dependency counts and a ready stack) handles the rest with the
 same results. An identity rule (``add``) hands a node's gradient on without reading the
-array's shape and dtype: every gradient of a node has the node's (``_root_gradient`` makes
-the seeds so). Gradient buffers that only the engine references are added into in place
-(``_sum_grads``); anything a rule, a hook or the caller may hold is never written to.
+array's shape and dtype: every gradient of a node has the node's (see ``_walk``). Gradient
+buffers that only the engine references are added into in place (``_sum_grads``); anything a
+rule, a hook or the caller may hold is never written to.
 """
 
 from __future__ import annotations
@@ -921,6 +921,8 @@ def _backward_collect(roots: Sequence[Tensor], seeds: Sequence[Any], leaf_index:
     grads: dict[Node, Any] = {}
     leaf_grads: dict[int, list] = {}
     heap = []
+    # (one root: its seed is left to the walk to check, see _walk)
+    check = _root_gradient if len(roots) > 1 else _as_it_is
     for root, seed in zip(roots, seeds, strict=True):
         node = root._node
         if node is None:
@@ -929,9 +931,9 @@ def _backward_collect(roots: Sequence[Tensor], seeds: Sequence[Any], leaf_index:
         elif restrict_to is not None and node not in restrict_to:
             continue
         elif node in grads:
-            grads[node] = grads[node] + _root_gradient(node, seed)
+            grads[node] = grads[node] + check(node, seed)
         else:
-            grads[node] = _root_gradient(node, seed)
+            grads[node] = check(node, seed)
             heap.append((-node.seq, node))
     heapify(heap)
     visit = _needed_nodes([node for _, node in heap], node_index, leaf_index, restrict_to)
@@ -940,7 +942,7 @@ def _backward_collect(roots: Sequence[Tensor], seeds: Sequence[Any], leaf_index:
     token = _STATE.set(_NO_GRAD)
     try:
         _walk(heap, grads, leaf_grads, owned, retain_graph, visit, leaf_index, node_index,
-              collected)
+              collected, roots[0]._node if len(roots) == 1 else None)
         for t, g in leaf_grads.values():
             if t._hooks:
                 g = _run_tensor_hooks(t._hooks.values(), g)
@@ -985,19 +987,21 @@ def _backward_accumulate(roots: Sequence[Tensor], seeds: Sequence[Any],
     node = roots[0]._node if len(roots) == 1 else None
     if node is not None:
         # loss.backward()
-        grads[node] = _root_gradient(node, seeds[0])
+        grads[node] = seeds[0]
         heap = [(-node.seq, node)]
+        seeded = node
     else:
         heap = []
+        seeded = None
         for root, seed in zip(roots, seeds, strict=True):
             node = root._node
             if node is None:
                 if root._requires_grad:
                     _sink_leaf(leaf_grads, root, seed)
             elif node in grads:
-                grads[node] = grads[node] + seed
+                grads[node] = grads[node] + _root_gradient(node, seed)
             else:
-                grads[node] = seed
+                grads[node] = _root_gradient(node, seed)
                 heap.append((-node.seq, node))
         heapify(heap)
     # ids of gradient buffers that the engine allocated itself and that nothing else
@@ -1006,7 +1010,7 @@ def _backward_accumulate(roots: Sequence[Tensor], seeds: Sequence[Any],
     # Rules (custom Functions among them) and hooks run with grad mode off.
     token = _STATE.set(_NO_GRAD)
     try:
-        _walk(heap, grads, leaf_grads, owned, retain_graph)
+        _walk(heap, grads, leaf_grads, owned, retain_graph, seeded=seeded)
         for t, g in leaf_grads.values():
             _deliver(t, g, owned, False)
     finally:
@@ -1039,22 +1043,37 @@ def _deliver(t: Tensor, g: Any, owned: set[int], create_graph: bool) -> None:
 
 def _root_gradient(node: Node, seed: Any) -> Any:
     """``seed`` with the shape and dtype of ``node``'s output, which :func:`_walk` takes every
-    gradient of a node to have. They differ only for a root whose ``.data`` was replaced
-    since: a different dtype is cast, a shape that does not reduce to the node's raises
-    :func:`sum_to`'s error."""
+    gradient of a node but ``seeded`` to have. They differ only for a root whose ``.data`` was
+    replaced since: a different dtype is cast, a shape that does not reduce to the node's
+    raises :func:`sum_to`'s error."""
     if type(seed) is not np.ndarray and not isinstance(seed, np.generic):
         seed = np.asarray(seed)
-    if seed.shape != node.out_shape or seed.dtype != node.out_dtype:
+    dtype = seed.dtype
+    # (identity first: comparing NumPy dtypes by value is slow)
+    if seed.shape != node.out_shape or (dtype is not node.out_dtype
+                                        and dtype != node.out_dtype):
         seed = np.asarray(sum_to(seed, node.out_shape, node.out_dtype, node, 0))
+    return seed
+
+
+def _as_it_is(node: Node, seed: Any) -> Any:
     return seed
 
 
 def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_graph: bool,
           visit: set | None = None, leaf_index: dict | None = None,
-          node_index: dict = _NO_SOURCES, collected: list | None = None) -> None:
+          node_index: dict = _NO_SOURCES, collected: list | None = None,
+          seeded: Node | None = None) -> None:
     """The loop of :func:`_backward_accumulate` and :func:`_backward_collect`: ``heap`` holds
     ``(-seq, node)`` of the pending nodes, ``grads`` their gradients; leaves' gradients go to
     ``leaf_grads``.
+
+    An identity rule (``add``) hands a node's gradient on as it is to an input of the node's
+    shape and dtype: every gradient that reaches a node has them (the walk reduces every
+    arrival to them, hooks are checked for them), and so do the seeds, which
+    :func:`_root_gradient` checks, except the one of ``seeded`` (a single root, as in
+    ``loss.backward()``), which is checked like a rule's result instead: cheaper for the many
+    small graphs than a check up front.
 
     Collecting, only nodes in ``visit`` and leaves in ``leaf_index`` get gradients, and the
     gradient of a node in ``node_index`` is put into ``collected``; accumulating (``visit``
@@ -1142,10 +1161,9 @@ def _walk(heap: list, grads: dict, leaf_grads: dict, owned: set[int], retain_gra
                     rule = rules[i]
                     if rule is identity:
                         gi = g
-                        # g has this node's shape and dtype (every arrival is reduced to them,
-                        # hooks are checked for them, seeds are made so): an input of the same
-                        # shape and dtype takes it as it is, no array attribute read.
-                        passed_on = shape == node.out_shape and dtype is node.out_dtype
+                        # (as it is, no array attribute read: see the docstring)
+                        passed_on = (shape == node.out_shape and dtype is node.out_dtype
+                                     and node is not seeded)
                     elif rule is nondiff:
                         raise RuntimeError(
                             f"the derivative for input {i} of '{op.name}' is not implemented: "

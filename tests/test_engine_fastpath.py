@@ -415,6 +415,14 @@ def test_a_root_whose_data_was_replaced_still_gets_its_nodes_gradient() -> None:
     w = dg.tensor([1.0, 1.0, 1.0], requires_grad=True)
     z = x + w
     z.data = dg.zeros(1)
-    with pytest.raises(RuntimeError, match=r"got \[1\] but expected shape compatible with \[3\]"):
-        z.backward(dg.ones(1))
+    invalid = r"got \[1\] but expected shape compatible with \[3\]"
+    with pytest.raises(RuntimeError, match=invalid):
+        z.backward(dg.ones(1), retain_graph=True)
+    assert w.grad is None
+    with pytest.raises(RuntimeError, match=invalid):  # two roots: the seeds checked first
+        dg.autograd.backward([z, x * 1.0], [dg.ones(1), dg.ones(3)], retain_graph=True)
+    with pytest.raises(RuntimeError, match=invalid):  # collecting
+        dg.autograd.grad(z, w, dg.ones(1), retain_graph=True)
+    with pytest.raises(RuntimeError, match=invalid):
+        dg.autograd.grad([z, x * 1.0], w, [dg.ones(1), dg.ones(3)])
     assert w.grad is None
