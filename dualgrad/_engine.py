@@ -237,11 +237,7 @@ def apply_number(op: Op, x: Tensor, number: Any) -> Tensor:
     if type(out) is not np.ndarray:  # (a NumPy scalar, from a 0-d x)
         out = np.asarray(out)
     result = _new(Tensor)
-    result._data = out
-    result._requires_grad = False
-    result._grad = None
-    result._hooks = None
-    result._vc = [0]
+    result._init(out, None)
     if edge is None:
         edge = x
         shape = data.shape
