@@ -917,8 +917,6 @@ def _backward_collect(roots: Sequence[Tensor], seeds: Sequence[Any], leaf_index:
     grads: dict[Node, Any] = {}
     leaf_grads: dict[int, list] = {}
     heap = []
-    # (one root: its seed is left to the walk to check, see _walk)
-    check = _root_gradient if len(roots) > 1 else _as_it_is
     for root, seed in zip(roots, seeds, strict=True):
         node = root._node
         if node is None:
@@ -926,11 +924,14 @@ def _backward_collect(roots: Sequence[Tensor], seeds: Sequence[Any], leaf_index:
                 _sink_leaf(leaf_grads, root, seed)
         elif restrict_to is not None and node not in restrict_to:
             continue
-        elif node in grads:
-            grads[node] = grads[node] + check(node, seed)
         else:
-            grads[node] = check(node, seed)
-            heap.append((-node.seq, node))
+            if len(roots) > 1:  # (one root's seed is checked by the walk: see _walk)
+                seed = _root_gradient(node, seed)
+            if node in grads:
+                grads[node] = grads[node] + seed
+            else:
+                grads[node] = seed
+                heap.append((-node.seq, node))
     heapify(heap)
     visit = _needed_nodes([node for _, node in heap], node_index, leaf_index, restrict_to)
     visit.update(node_index)
@@ -1049,10 +1050,6 @@ def _root_gradient(node: Node, seed: Any) -> Any:
     if seed.shape != node.out_shape or (dtype is not node.out_dtype
                                         and dtype != node.out_dtype):
         seed = np.asarray(sum_to(seed, node.out_shape, node.out_dtype, node, 0))
-    return seed
-
-
-def _as_it_is(node: Node, seed: Any) -> Any:
     return seed
 
 
